@@ -7,3 +7,6 @@ class JourneysConfig(AppConfig):
     name = "journeys"
     verbose_name = "Journeys"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from journeys import checks  # noqa: F401  (registers the system checks)

@@ -9,10 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
+
+# Lets typed generics such as ModelAdmin[Model] work at run time.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789"
+DEV_SFMC_SECRET_KEY = "ZGV2LW9ubHktZmVybmV0LWtleS1ub3QtZm9yLXByb2Q="
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -161,7 +166,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -185,12 +190,14 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
     }
 elif CELERY_BROKER_URL.startswith("redis"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -205,12 +212,12 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # SFMC: process-wide remote settings. Credentials live on Connection rows.
-# Fernet keys for secrets at rest, newest first; the dev default is derived and refused in production.
+# Fernet keys for secrets at rest, newest first; production refuses to start without them.
 SFMC_SECRET_KEYS = env_list("SFMC_SECRET_KEYS", [])
 if not SFMC_SECRET_KEYS:
     if not DEBUG:
         raise ImproperlyConfigured("Set SFMC_SECRET_KEYS (Fernet keys) when DEBUG=False")
-    SFMC_SECRET_KEYS = ["ZGV2LW9ubHktZmVybmV0LWtleS1ub3QtZm9yLXByb2Q="]
+    SFMC_SECRET_KEYS = [DEV_SFMC_SECRET_KEY]
 SFMC_CONNECT_TIMEOUT = env_float("SFMC_CONNECT_TIMEOUT", 3.05)
 SFMC_READ_TIMEOUT = env_float("SFMC_READ_TIMEOUT", 30.0)
 SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)

@@ -1,8 +1,22 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from journeys import views
+
+app_urls = (
+    [
+        path("", views.home, name="home"),
+    ],
+    "journeys",
+)
 
 urlpatterns = [
+    path("", include(app_urls)),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
 ]

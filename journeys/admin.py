@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from journeys import models
+
+
+def pretty_json(value: Any) -> str:
+    """Read-only, escaped, indented JSON for admin detail pages."""
+    return format_html(
+        '<pre style="max-height:40em;overflow:auto">{}</pre>',
+        json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False),
+    )
+
+
+class ConnectionForm(forms.ModelForm[models.Connection]):
+    """The client secret is write-only: never rendered back, kept when left blank."""
+
+    auth_base_url = forms.URLField(assume_scheme="https", max_length=300)
+    rest_base_url = forms.URLField(assume_scheme="https", max_length=300)
+    client_secret = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Write-only. Leave blank to keep the stored secret.",
+    )
+
+    class Meta:
+        model = models.Connection
+        fields = [
+            "name",
+            "auth_base_url",
+            "rest_base_url",
+            "client_id",
+            "account_id",
+            "allowed_groups",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("client_secret") and not self.instance.has_secret:
+            self.add_error("client_secret", "A client secret is required for a new connection.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> models.Connection:
+        connection = super().save(commit=False)
+        if self.cleaned_data.get("client_secret"):
+            connection.set_client_secret(self.cleaned_data["client_secret"])
+        if commit:
+            connection.save()
+            self.save_m2m()
+        return connection
+
+
+@admin.register(models.Connection)
+class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
+    form = ConnectionForm
+    list_display = ["name", "rest_base_url", "client_id", "account_id", "secret_updated_at"]
+    search_fields = ["name", "client_id", "account_id", "rest_base_url"]
+    readonly_fields = ["secret_status", "created_at", "updated_at"]
+
+    @admin.display(description="client secret")
+    def secret_status(self, obj: models.Connection) -> str:
+        if not obj.has_secret:
+            return "not set"
+        return f"•••• set on {obj.secret_updated_at:%Y-%m-%d %H:%M}"
+
+
+class RemoteSnapshotInline(admin.TabularInline[models.RemoteSnapshot, models.Journey]):
+    model = models.RemoteSnapshot
+    fields = readonly_fields = ["version", "status", "modified_date", "content_hash", "fetched_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(models.Journey)
+class JourneyAdmin(admin.ModelAdmin[models.Journey]):
+    list_display = ["name", "key", "connection", "latest_remote_version", "latest_remote_status"]
+    list_filter = ["connection", "latest_remote_status"]
+    search_fields = ["name", "key", "remote_id"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [RemoteSnapshotInline]
+
+
+class ReadOnlyDocumentAdmin(admin.ModelAdmin[Any]):
+    """Documents are shown as pretty JSON and never edited raw in admin."""
+
+    @admin.display(description="document")
+    def document_json(self, obj: Any) -> str:
+        return pretty_json(obj.document)
+
+
+@admin.register(models.RemoteSnapshot)
+class RemoteSnapshotAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["journey", "version", "status", "modified_date", "fetched_at"]
+    list_filter = ["status", "journey__connection"]
+    search_fields = ["journey__name", "journey__key", "content_hash"]
+    exclude = ["document"]
+    readonly_fields = [
+        "journey",
+        "version",
+        "modified_date",
+        "status",
+        "content_hash",
+        "fetched_at",
+        "document_json",
+    ]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class RevisionInline(admin.TabularInline[models.Revision, models.Draft]):
+    model = models.Revision
+    fields = readonly_fields = ["number", "author", "summary", "content_hash", "created_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(models.Draft)
+class DraftAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["__str__", "journey", "author", "state", "revision_number", "updated_at"]
+    list_filter = ["state", "journey__connection"]
+    search_fields = ["journey__name", "journey__key", "author__username"]
+    exclude = ["document"]
+    readonly_fields = [
+        "journey",
+        "base_snapshot",
+        "author",
+        "state",
+        "revision_number",
+        "content_hash",
+        "submitted_at",
+        "created_at",
+        "updated_at",
+        "document_json",
+    ]
+    inlines = [RevisionInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.Revision)
+class RevisionAdmin(ReadOnlyDocumentAdmin):
+    list_display = ["draft", "number", "author", "summary", "created_at"]
+    search_fields = ["draft__journey__name", "summary", "content_hash"]
+    exclude = ["document"]
+    readonly_fields = [
+        "draft",
+        "number",
+        "author",
+        "summary",
+        "content_hash",
+        "created_at",
+        "document_json",
+    ]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.Approval)
+class ApprovalAdmin(admin.ModelAdmin[models.Approval]):
+    list_display = ["draft", "decision", "reviewer", "content_hash", "created_at"]
+    list_filter = ["decision"]
+    search_fields = ["draft__journey__name", "reviewer__username", "comment"]
+    readonly_fields = [
+        "draft",
+        "revision",
+        "reviewer",
+        "decision",
+        "comment",
+        "content_hash",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.PushAttempt)
+class PushAttemptAdmin(admin.ModelAdmin[models.PushAttempt]):
+    list_display = ["__str__", "draft", "state", "tries", "requested_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["draft__journey__name", "error_message", "payload_hash"]
+    readonly_fields = [field.name for field in models.PushAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
+    list_display = ["created_at", "action", "actor", "journey", "draft", "revision_number"]
+    list_filter = ["action"]
+    search_fields = ["action", "actor__username", "journey__name", "content_hash"]
+    readonly_fields = [
+        "created_at",
+        "action",
+        "actor",
+        "journey",
+        "draft",
+        "revision_number",
+        "content_hash",
+        "details_json",
+    ]
+    exclude = ["details"]
+
+    @admin.display(description="details")
+    def details_json(self, obj: models.AuditEvent) -> str:
+        return pretty_json(obj.details)
+
+    # The audit trail is append-only, for admins too.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,288 @@
+"""The journey document: plain dicts exactly as SFMC serves them, never reshaped.
+
+Both dialects are handled the same way: the raw API (`GET /interaction/v1/interactions...`) and
+the files Accenture's sfmc-devtools (mcdev) retrieves. Nothing here copies a document in a way
+that reorders or drops fields, so a pull → no-op edit → push sends back what SFMC served.
+
+Which fields a push strips, and where each list comes from (API notes §1.3 and §1.4):
+
+* `READ_ONLY_FIELDS` (PUT): mcdev's `isUpdateable: false` list in Journey.definition.js —
+  root `id`, `createdDate`, `lastPublishedDate`, `definitionId`, `stats`, `healthStats`,
+  `r__folder_Path` (mcdev's own folder field), `triggers[].id`, `activities[].id` and
+  `activities[].arguments.waitDefinitionId`. mcdev keeps `key`, `version`, `modifiedDate`,
+  `status` (forced to "Draft"), `goals`/`exits` with their ids and `metaData`, and so do we.
+  The documentation (putUpdateInteraction) also calls `modifiedDate` and `status` read-only,
+  but `modifiedDate` is the concurrency token the PUT must carry, and mcdev sends `status`.
+* `NOT_CREATEABLE_FIELDS` (POST): the PUT list plus `version`, `modifiedDate`, `status`
+  (postCreateInteraction: server-assigned) and `activities[].configurationArguments.
+  triggeredSendKey` / `triggeredSendId`, which mcdev's `isCreateable: false` list also strips
+  so that SFMC creates fresh triggered sends for the new version.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from typing import Any
+
+from journeys.domain import topology
+
+Journey = dict[str, Any]
+# A field path; "*" means every item of the list at that point.
+FieldPath = tuple[str, ...]
+
+READ_ONLY_FIELDS: tuple[FieldPath, ...] = (
+    ("id",),
+    ("createdDate",),
+    ("lastPublishedDate",),
+    ("definitionId",),
+    ("stats",),
+    ("healthStats",),
+    ("r__folder_Path",),
+    ("triggers", "*", "id"),
+    ("activities", "*", "id"),
+    ("activities", "*", "arguments", "waitDefinitionId"),
+)
+NOT_CREATEABLE_FIELDS: tuple[FieldPath, ...] = (
+    *READ_ONLY_FIELDS,
+    ("version",),
+    ("modifiedDate",),
+    ("status",),
+    ("activities", "*", "configurationArguments", "triggeredSendKey"),
+    ("activities", "*", "configurationArguments", "triggeredSendId"),
+)
+# The journey-level fields the settings panel edits.
+SETTINGS_FIELDS = (
+    "name",
+    "description",
+    "entryMode",
+    "definitionType",
+    "channel",
+    "executionMode",
+    "workflowApiVersion",
+    "categoryId",
+    "defaults",
+    "metaData",
+)
+_ENVELOPE_KEYS = frozenset({"count", "page", "pageSize"})
+
+
+class DocumentError(ValueError):
+    """A journey document cannot be read; `message` says why in plain language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _is_envelope(data: dict[str, Any]) -> bool:
+    # A list response always has count/page/pageSize; `items` is absent when nothing matched.
+    return "items" in data or _ENVELOPE_KEYS <= data.keys()
+
+
+def load_journeys(data: object) -> list[Journey]:
+    """Return the journeys in a single journey dict or in a list envelope, unchanged."""
+    if not isinstance(data, dict):
+        raise DocumentError(f"Expected a journey or a list of journeys, not {_kind(data)}.")
+    if not _is_envelope(data):
+        return [data]
+    items = data.get("items", [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise DocumentError("The list of journeys has an 'items' field that is not a list of objects.")
+    return items
+
+
+def parse_journey_json(text: str | bytes) -> Journey:
+    """Parse the JSON text of one journey, raising DocumentError with a plain message."""
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise DocumentError(
+            f"This is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+        ) from error
+    except UnicodeDecodeError as error:
+        raise DocumentError("This file is not text in UTF-8, UTF-16 or UTF-32.") from error
+    if not isinstance(data, dict):
+        raise DocumentError(f"Expected one journey (a JSON object), not {_kind(data)}.")
+    if _is_envelope(data):
+        count = len(data["items"]) if isinstance(data.get("items"), list) else 0
+        raise DocumentError(
+            f"This is a list of {count} journeys as returned by the journey list API, "
+            "not a single journey. Open one journey at a time."
+        )
+    return data
+
+
+def _reject_constant(name: str) -> Any:
+    raise DocumentError(f"This is not valid JSON: {name} is not a number JSON allows.")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a text value"
+    if value is None:
+        return "null"
+    return f"a single {type(value).__name__} value"
+
+
+class JourneyDocument:
+    """Read-only accessors over a journey dict; the dict is used as is, never copied or changed."""
+
+    def __init__(self, data: Journey) -> None:
+        self.data = data
+
+    def _list(self, field: str) -> list[dict[str, Any]]:
+        items = self.data.get(field)
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+    @property
+    def name(self) -> str:
+        """The journey's name, or "" when it has none."""
+        name = self.data.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def key(self) -> str | None:
+        """The journey's customer key."""
+        key = self.data.get("key")
+        return key if isinstance(key, str) else None
+
+    @property
+    def trigger(self) -> dict[str, Any] | None:
+        """The entry source (the first trigger), or None."""
+        triggers = self._list("triggers")
+        return triggers[0] if triggers else None
+
+    @property
+    def activities(self) -> list[dict[str, Any]]:
+        """The activities, in document order."""
+        return self._list("activities")
+
+    def activity(self, key: str) -> dict[str, Any] | None:
+        """The first activity with this key, or None."""
+        return next((item for item in self.activities if item.get("key") == key), None)
+
+    def outcomes(self, activity_key: str) -> list[dict[str, Any]]:
+        """The outcomes of an activity; empty when the activity is unknown or has none."""
+        outcomes = (self.activity(activity_key) or {}).get("outcomes")
+        if not isinstance(outcomes, list):
+            return []
+        return [outcome for outcome in outcomes if isinstance(outcome, dict)]
+
+    @property
+    def goals(self) -> list[dict[str, Any]]:
+        """The goals (0 or 1 in practice)."""
+        return self._list("goals")
+
+    @property
+    def exits(self) -> list[dict[str, Any]]:
+        """The exit criteria (0 or 1 in practice)."""
+        return self._list("exits")
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The journey-level settings present in the document (see SETTINGS_FIELDS)."""
+        return {field: self.data[field] for field in SETTINGS_FIELDS if field in self.data}
+
+    @property
+    def root_key(self) -> str | None:
+        """The key of the start activity (the one nothing points to), or None if empty."""
+        return topology.start_key(self.data)
+
+
+def canonical_json(doc: object) -> str:
+    """Serialise with sorted keys and no whitespace: equal documents give equal text."""
+    return json.dumps(
+        doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def content_hash(doc: object) -> str:
+    """SHA-256 (hex) of the canonical JSON encoded as UTF-8: the document's content identity."""
+    # surrogatepass: a lone surrogate escape ("\\ud800") is legal JSON and must hash, not fail.
+    return hashlib.sha256(canonical_json(doc).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _strip(node: Any, path: FieldPath) -> None:
+    head, rest = path[0], path[1:]
+    if head == "*":
+        for item in node if isinstance(node, list) else []:
+            _strip(item, rest)
+    elif isinstance(node, dict) and head in node:
+        if rest:
+            _strip(node[head], rest)
+        else:
+            del node[head]
+
+
+def _without(doc: Journey, paths: tuple[FieldPath, ...]) -> Journey:
+    body = copy.deepcopy(doc)
+    for path in paths:
+        _strip(body, path)
+    return body
+
+
+def put_body(doc: Journey, *, version: int, modified_date: str) -> Journey:
+    """Build the body of a versioned PUT: the read-only fields stripped, the rest untouched.
+
+    `modified_date` is sent exactly as given (it must equal the server's value).
+    """
+    body = _without(doc, READ_ONLY_FIELDS)
+    body["version"] = version
+    body["modifiedDate"] = modified_date
+    body["status"] = "Draft"
+    return body
+
+
+def create_body(doc: Journey) -> Journey:
+    """Build the body of a POST (a new journey, or a new version of an existing key)."""
+    return _without(doc, NOT_CREATEABLE_FIELDS)
+
+
+def minimal_journey(name: str, key: str | None = None) -> Journey:
+    """A new, empty Multistep journey as Journey Builder starts one.
+
+    It has an entry source that still needs configuring (a data extension entry, key TRIGGER)
+    and no activity: Journey Builder starts with an empty canvas, and the first activity is
+    dropped on the edge after the entry source. The key defaults to a new GUID.
+    """
+    return {
+        "key": key or str(uuid.uuid4()),
+        "name": name,
+        "description": "",
+        "workflowApiVersion": 1.0,
+        "entryMode": "OnceAndDone",
+        "definitionType": "Multistep",
+        "channel": "",
+        "executionMode": "Production",
+        "triggers": [_unconfigured_data_extension_entry()],
+        "activities": [],
+        "goals": [],
+        "exits": [],
+        "notifiers": [],
+        "defaults": {"email": [], "properties": {}},
+        "metaData": {"dataSource": "ContactsModel"},
+    }
+
+
+def _unconfigured_data_extension_entry() -> dict[str, Any]:
+    return {
+        "key": "TRIGGER",
+        "name": "TRIGGER",
+        "description": "",
+        "type": "EmailAudience",
+        "outcomes": [],
+        "arguments": {},
+        "configurationArguments": {},
+        "metaData": {
+            "configurationRequired": True,
+            "title": "Data Extension",
+            "category": "Audience",
+            "iconUrl": "/images/icon-data-extension.svg",
+            "entrySourceGroupConfigUrl": "jb:///data/entry/audience/entrysourcegroupconfig.json",
+        },
+    }

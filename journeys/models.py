@@ -1,0 +1,281 @@
+"""The product's state: connections, journeys, remote snapshots, drafts and their history.
+
+Documents are stored whole, as SFMC serves them, in JSONFields: one row read renders a journey
+whatever its size. Every state change goes through `journeys.services`, which also writes the
+AuditEvent in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import models
+from django.db.models import Q
+
+from journeys.secrets import decrypt_secret, encrypt_secret
+
+
+class Connection(models.Model):
+    """One SFMC business unit: where to authenticate and call, and with which installed package."""
+
+    name = models.CharField(max_length=100, unique=True)
+    auth_base_url = models.URLField(
+        help_text="e.g. https://mcxxxxxxxx.auth.marketingcloudapis.com", max_length=300
+    )
+    rest_base_url = models.URLField(
+        help_text="e.g. https://mcxxxxxxxx.rest.marketingcloudapis.com", max_length=300
+    )
+    client_id = models.CharField(max_length=200)
+    client_secret_encrypted = models.TextField(editable=False, default="")
+    secret_updated_at = models.DateTimeField(null=True, editable=False)
+    account_id = models.CharField("account id (MID)", max_length=40, blank=True)
+    allowed_groups = models.ManyToManyField(
+        Group,
+        blank=True,
+        help_text="Only members of these groups see this connection's journeys. Empty: everyone.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_client_secret(self, plaintext: str) -> None:
+        from django.utils import timezone
+
+        self.client_secret_encrypted = encrypt_secret(plaintext)
+        self.secret_updated_at = timezone.now()
+
+    def get_client_secret(self) -> str:
+        return decrypt_secret(self.client_secret_encrypted)
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.client_secret_encrypted)
+
+
+class JourneyQuerySet(models.QuerySet["Journey"]):
+    def visible_to(self, user: Any) -> JourneyQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(connection__allowed_groups__isnull=True)
+            | Q(connection__allowed_groups__in=user.groups.all())
+        ).distinct()
+
+
+class Journey(models.Model):
+    """A journey's remote identity: its key (and id once SFMC assigned one) on one connection."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.PROTECT, related_name="journeys")
+    key = models.CharField(max_length=200)
+    remote_id = models.CharField("SFMC id", max_length=64, blank=True)
+    name = models.CharField(max_length=400)
+    latest_remote_version = models.PositiveIntegerField(null=True, blank=True)
+    latest_remote_status = models.CharField(max_length=40, blank=True)
+    latest_remote_modified_date = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = JourneyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["connection", "key"], name="unique_journey_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key})"
+
+
+class RemoteSnapshot(models.Model):
+    """An immutable copy of one remote version, exactly as fetched (modifiedDate kept verbatim)."""
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="snapshots")
+    version = models.PositiveIntegerField()
+    modified_date = models.CharField(max_length=40)
+    status = models.CharField(max_length=40)
+    document = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fetched_at"]
+        get_latest_by = "fetched_at"
+
+    def __str__(self) -> str:
+        return f"{self.journey.key} v{self.version} @ {self.modified_date}"
+
+
+class DraftQuerySet(models.QuerySet["Draft"]):
+    def visible_to(self, user: Any) -> DraftQuerySet:
+        return self.filter(journey__in=Journey.objects.visible_to(user))
+
+    def awaiting_review(self) -> DraftQuerySet:
+        return self.filter(state=Draft.State.IN_REVIEW).order_by("submitted_at")
+
+
+class Draft(models.Model):
+    """The working copy of a journey; `revision_number` is the optimistic lock every save quotes."""
+
+    class State(models.TextChoices):
+        EDITING = "editing", "Editing"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        PUSHED = "pushed", "Pushed"
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="drafts")
+    base_snapshot = models.ForeignKey(
+        RemoteSnapshot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drafts",
+        help_text="The remote version this draft started from; empty for a journey new to SFMC.",
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.EDITING)
+    document = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    revision_number = models.PositiveIntegerField(default=1)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DraftQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        permissions = [
+            ("approve_draft", "Can approve or request changes on drafts"),
+            ("push_draft", "Can push approved drafts to SFMC"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft #{self.pk} of {self.journey.name}"
+
+
+class Revision(models.Model):
+    """One saved state of a draft; append-only, numbered from 1."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    summary = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["draft", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "number"], name="unique_revision_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Revision {self.number} of draft #{self.draft_id}"
+
+
+class Approval(models.Model):
+    """A reviewer's decision on one exact content hash; approving binds the push to that hash."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="approvals")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="approvals")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    comment = models.TextField(blank=True)
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} by {self.reviewer} on draft #{self.draft_id}"
+
+
+class PushAttempt(models.Model):
+    """One push of an approved revision; the row is the source of truth the UI polls."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Sending"
+        RETRYING = "retrying", "Retrying"
+        SUCCEEDED = "succeeded", "Succeeded"
+        CONFLICT = "conflict", "Conflict"
+        FAILED = "failed", "Failed"
+
+    FINAL_STATES = (State.SUCCEEDED, State.CONFLICT, State.FAILED)
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="push_attempts")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="push_attempts")
+    approval = models.ForeignKey(Approval, on_delete=models.PROTECT, null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    payload_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    tries = models.PositiveIntegerField(default=0)
+    remote_version_before = models.PositiveIntegerField(null=True, blank=True)
+    remote_modified_before = models.CharField(max_length=40, blank=True)
+    remote_version_after = models.PositiveIntegerField(null=True, blank=True)
+    remote_modified_after = models.CharField(max_length=40, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    error_details = models.JSONField(default=dict, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_retry_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # Two pushes of one draft at once: the database refuses the second active attempt.
+            models.UniqueConstraint(
+                fields=["draft"],
+                condition=Q(state__in=["queued", "running", "retrying"]),
+                name="one_active_push_per_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Push #{self.pk} of draft #{self.draft_id}: {self.state}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every state change: who, what, when, on which revision and hash."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    action = models.CharField(max_length=60)
+    journey = models.ForeignKey(
+        Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    draft = models.ForeignKey(
+        Draft, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    revision_number = models.PositiveIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor or 'system'} at {self.created_at:%Y-%m-%d %H:%M}"

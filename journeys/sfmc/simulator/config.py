@@ -1,0 +1,92 @@
+"""The simulator's knobs, including every behaviour the API notes mark UNVERIFIED.
+
+Defaults and why:
+
+* ``default_page_size`` 50 / ``max_page_size`` 500: the newer docs say "default and maximum 50", but
+  mcdev requests ``$pageSize=500`` and real responses echo 500, so 50 is the default and 500 the cap;
+  a larger request is clamped and the envelope reports the clamped size.
+* ``conflict_status`` 400 / ``conflict_errorcode`` 30000: the modifiedDate rejection (API notes §2.3).
+* ``not_draft_status`` / ``not_draft_errorcode`` 409: a PUT to a non-Draft version gets the docs' 409
+  "would cause ... a running interaction to be changed" answer (§1.4 table).
+* ``post_existing_draft`` "error": a POST whose key's latest version is a Draft is refused (400, 30000);
+  "new-version" creates version N+1 anyway.
+* ``put_bogus_created_date``: the PUT response carries createdDate "0001-01-01T00:00:00" like the
+  real one (mcdev issue #2337).
+* ``publish_delay`` seconds a publishAsync request stays PublishInProcess.
+* ``rate_limit_capacity`` 0 turns the token bucket off; otherwise a burst of that many requests,
+  refilled at ``rate_limit_per_second``.
+
+Config lives in memory: a restart or a reset returns to the values the simulator was started with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+POST_EXISTING_DRAFT_CHOICES = ("error", "new-version")
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    client_id: str = "sim-client-id"
+    client_secret: str = "sim-client-secret"
+    token_lifetime: int = 1079
+    default_page_size: int = 50
+    max_page_size: int = 500
+    conflict_status: int = 400
+    conflict_errorcode: int = 30000
+    not_draft_status: int = 409
+    not_draft_errorcode: int = 409
+    post_existing_draft: str = "error"
+    put_bogus_created_date: bool = True
+    publish_delay: float = 1.0
+    rate_limit_capacity: int = 0
+    rate_limit_per_second: float = 1.0
+
+    def updated(self, changes: Mapping[str, Any]) -> SimConfig:
+        """A copy with ``changes`` applied; strings (from HTML forms) are coerced. Raises ValueError."""
+        current = dataclasses.asdict(self)
+        coerced = {}
+        for name, raw in changes.items():
+            if name not in current:
+                raise ValueError(f"unknown setting {name!r}")
+            coerced[name] = _coerce(name, raw, type(current[name]))
+        result = dataclasses.replace(self, **coerced)
+        result.check()
+        return result
+
+    def check(self) -> None:
+        """Raise ValueError when the values cannot work together."""
+        if self.post_existing_draft not in POST_EXISTING_DRAFT_CHOICES:
+            raise ValueError(f"post_existing_draft must be one of {POST_EXISTING_DRAFT_CHOICES}")
+        if not 1 <= self.default_page_size <= self.max_page_size:
+            raise ValueError("need 1 <= default_page_size <= max_page_size")
+        if self.token_lifetime < 1 or self.publish_delay < 0 or self.rate_limit_per_second <= 0:
+            raise ValueError("token_lifetime >= 1, publish_delay >= 0, rate_limit_per_second > 0")
+        for status in (self.conflict_status, self.not_draft_status):
+            if not 400 <= status <= 599:
+                raise ValueError("error statuses must be 4xx or 5xx")
+
+    def public(self) -> dict[str, Any]:
+        """The settings as JSON, without the client secret."""
+        values = dataclasses.asdict(self)
+        values.pop("client_secret")
+        return values
+
+
+def _coerce(name: str, raw: Any, kind: type) -> Any:
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("true", "false", "on", "off", "1", "0"):
+            return raw.lower() in ("true", "on", "1")
+        raise ValueError(f"{name} must be true or false")
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        raise ValueError(f"{name} must be a {kind.__name__}")
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a {kind.__name__}") from exc

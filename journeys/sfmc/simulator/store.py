@@ -1,0 +1,383 @@
+"""The simulator's own SQLite storage: journey versions, tokens, publish requests and faults.
+
+One connection shared by all server threads, guarded by ``Store.lock`` (re-entrant): callers that
+read, decide and write (the modifiedDate compare-and-swap) hold the lock across the whole step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .clock import now_ms
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    journey_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    definition_id TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created_date TEXT NOT NULL,
+    modified_date TEXT NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    last_published_date TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (journey_id, version)
+);
+CREATE INDEX IF NOT EXISTS versions_by_key ON versions (key, version);
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS publish_requests (
+    status_id TEXT PRIMARY KEY,
+    journey_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    ready_at REAL NOT NULL,
+    settled INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    remaining INTEGER NOT NULL,
+    params TEXT NOT NULL
+);
+"""
+
+# $orderBy field names (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
+ORDER_FIELDS = {
+    "modifieddate": "modified_ms",
+    "name": "name COLLATE NOCASE",
+    "performance": "modified_ms",
+}
+
+_VERSION_COLUMNS = (
+    "journey_id, version, key, definition_id, status, name, description, created_date,"
+    " modified_date, modified_ms, last_published_date, body"
+)
+
+
+@dataclass
+class JourneyVersion:
+    """One stored version; ``body`` is the journey JSON without the server-owned fields."""
+
+    journey_id: str
+    version: int
+    key: str
+    definition_id: str
+    status: str
+    created_date: str
+    modified_date: str
+    modified_ms: int
+    last_published_date: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Filters of ``GET /interactions``; ``None`` means "not filtered"."""
+
+    page: int = 1
+    page_size: int = 50
+    order_field: str = "modifieddate"
+    descending: bool = True
+    status: str | None = None
+    name_or_description: str | None = None
+    journey_id: str | None = None
+    key: str | None = None
+    version: int | None = None
+    most_recent_only: bool = True
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    status_id: str
+    journey_id: str
+    version: int
+    ready_at: float
+    settled: bool
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Fault:
+    id: int
+    kind: str
+    method: str
+    path: str
+    remaining: int
+    params: dict[str, Any]
+
+
+class Store:
+    """SQLite-backed state of one simulator; safe to share between server threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        with self.lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT MAX(modified_ms) FROM versions").fetchone()
+            self._last_ms = int(row[0] or 0)
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the lock and make every write inside one SQLite transaction."""
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def next_modified_ms(self) -> int:
+        """A strictly increasing timestamp, so two writes never share a modifiedDate."""
+        with self.lock:
+            self._last_ms = max(now_ms(), self._last_ms + 1)
+            return self._last_ms
+
+    # journeys
+
+    def journey_id_for_key(self, key: str) -> str | None:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT journey_id FROM versions WHERE key = ? LIMIT 1", (key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def versions(self, journey_id: str) -> list[JourneyVersion]:
+        """Every version of a journey, oldest first, Deleted ones included."""
+        with self.lock:
+            rows = self._db.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE journey_id = ? ORDER BY version",
+                (journey_id,),
+            ).fetchall()
+        return [_version_from_row(row) for row in rows]
+
+    def save_version(self, item: JourneyVersion) -> None:
+        """Insert or replace one version row."""
+        with self.lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO versions ({_VERSION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    item.journey_id,
+                    item.version,
+                    item.key,
+                    item.definition_id,
+                    item.status,
+                    str(item.body.get("name") or ""),
+                    str(item.body.get("description") or ""),
+                    item.created_date,
+                    item.modified_date,
+                    item.modified_ms,
+                    item.last_published_date,
+                    json.dumps(item.body, separators=(",", ":")),
+                ),
+            )
+
+    def list_versions(self, query: ListQuery) -> tuple[int, list[JourneyVersion]]:
+        """The total number of matches and the requested page of them."""
+        conditions, params = _list_conditions(query)
+        where = " AND ".join(conditions) or "1"
+        latest_only = query.most_recent_only and query.version is None
+        ranked = (
+            f"SELECT *, ROW_NUMBER() OVER (PARTITION BY journey_id ORDER BY version DESC) AS rn"
+            f" FROM versions WHERE {where}"
+        )
+        matches = f"SELECT * FROM ({ranked}) WHERE rn = 1" if latest_only else ranked
+        offset = (query.page - 1) * query.page_size
+        order = ORDER_FIELDS[query.order_field] + (" DESC" if query.descending else " ASC")
+        with self.lock:
+            total = self._db.execute(f"SELECT COUNT(*) FROM ({matches})", params).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM ({matches})"
+                f" ORDER BY {order}, journey_id, version LIMIT ? OFFSET ?",
+                (*params, query.page_size, offset),
+            ).fetchall()
+        return int(total), [_version_from_row(row) for row in rows]
+
+    def journey_ids(self) -> list[str]:
+        """Every journey id, most recently modified first."""
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT journey_id FROM versions GROUP BY journey_id ORDER BY MAX(modified_ms) DESC"
+            ).fetchall()
+        return [str(row[0]) for row in rows]
+
+    # tokens
+
+    def add_token(self, token: str, client_id: str, lifetime: float) -> None:
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO tokens (token, client_id, expires_at) VALUES (?, ?, ?)",
+                (token, client_id, time.time() + lifetime),
+            )
+
+    def token_is_valid(self, token: str) -> bool:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT expires_at FROM tokens WHERE token = ?", (token,)
+            ).fetchone()
+        return row is not None and float(row[0]) > time.time()
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self._db.execute("UPDATE tokens SET expires_at = 0")
+
+    # publish requests
+
+    def add_publish_request(self, request: PublishRequest) -> None:
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO publish_requests (status_id, journey_id, version, ready_at, errors)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    request.status_id,
+                    request.journey_id,
+                    request.version,
+                    request.ready_at,
+                    json.dumps(request.errors),
+                ),
+            )
+
+    def publish_request(self, status_id: str) -> PublishRequest | None:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT * FROM publish_requests WHERE status_id = ?", (status_id,)
+            ).fetchone()
+        return None if row is None else _publish_from_row(row)
+
+    def due_publish_requests(self, now: float) -> list[PublishRequest]:
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT * FROM publish_requests WHERE settled = 0 AND ready_at <= ?"
+                " ORDER BY ready_at",
+                (now,),
+            ).fetchall()
+        return [_publish_from_row(row) for row in rows]
+
+    def mark_publish_settled(self, status_id: str) -> None:
+        with self.lock:
+            self._db.execute(
+                "UPDATE publish_requests SET settled = 1 WHERE status_id = ?", (status_id,)
+            )
+
+    # faults
+
+    def add_fault(self, kind: str, method: str, path: str, count: int, params: dict[str, Any]) -> Fault:
+        with self.lock:
+            cursor = self._db.execute(
+                "INSERT INTO faults (kind, method, path, remaining, params) VALUES (?, ?, ?, ?, ?)",
+                (kind, method, path, count, json.dumps(params)),
+            )
+            fault_id = int(cursor.lastrowid or 0)
+        return Fault(fault_id, kind, method, path, count, params)
+
+    def faults(self) -> list[Fault]:
+        with self.lock:
+            rows = self._db.execute("SELECT * FROM faults ORDER BY id").fetchall()
+        return [_fault_from_row(row) for row in rows]
+
+    def consume_fault(self, fault_id: int) -> None:
+        """Use up one occurrence of a fault; the last one removes it."""
+        with self.lock:
+            self._db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,))
+            self._db.execute("DELETE FROM faults WHERE remaining <= 0")
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self._db.execute("DELETE FROM faults")
+
+    def wipe(self) -> None:
+        """Forget everything: journeys, tokens, publish requests and faults."""
+        with self.transaction():
+            for table in ("versions", "tokens", "publish_requests", "faults"):
+                self._db.execute(f"DELETE FROM {table}")
+
+
+def _list_conditions(query: ListQuery) -> tuple[list[str], list[Any]]:
+    conditions: list[str] = []
+    params: list[Any] = []
+    if query.status is None:
+        conditions.append("status != 'Deleted'")
+    else:
+        conditions.append("status = ?")
+        params.append(query.status)
+    if query.name_or_description:
+        pattern = "%" + _escape_like(query.name_or_description) + "%"
+        conditions.append("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')")
+        params.extend([pattern, pattern])
+    for column, value in (
+        ("journey_id", query.journey_id),
+        ("key", query.key),
+        ("version", query.version),
+    ):
+        if value is not None:
+            conditions.append(f"{column} = ?")
+            params.append(value)
+    return conditions, params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _version_from_row(row: sqlite3.Row) -> JourneyVersion:
+    return JourneyVersion(
+        journey_id=row["journey_id"],
+        version=row["version"],
+        key=row["key"],
+        definition_id=row["definition_id"],
+        status=row["status"],
+        created_date=row["created_date"],
+        modified_date=row["modified_date"],
+        modified_ms=row["modified_ms"],
+        last_published_date=row["last_published_date"],
+        body=json.loads(row["body"]),
+    )
+
+
+def _publish_from_row(row: sqlite3.Row) -> PublishRequest:
+    return PublishRequest(
+        status_id=row["status_id"],
+        journey_id=row["journey_id"],
+        version=row["version"],
+        ready_at=row["ready_at"],
+        settled=bool(row["settled"]),
+        errors=json.loads(row["errors"]),
+    )
+
+
+def _fault_from_row(row: sqlite3.Row) -> Fault:
+    return Fault(
+        id=row["id"],
+        kind=row["kind"],
+        method=row["method"],
+        path=row["path"],
+        remaining=row["remaining"],
+        params=json.loads(row["params"]),
+    )
