@@ -73,7 +73,7 @@ class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
 
 class RemoteSnapshotInline(admin.TabularInline[models.RemoteSnapshot, models.Journey]):
     model = models.RemoteSnapshot
-    fields = readonly_fields = ["version", "status", "modified_date", "content_hash", "fetched_at"]
+    fields = readonly_fields = ("version", "status", "modified_date", "content_hash", "fetched_at")
     extra = 0
     can_delete = False
     show_change_link = True
@@ -121,7 +121,7 @@ class RemoteSnapshotAdmin(ReadOnlyDocumentAdmin):
 
 class RevisionInline(admin.TabularInline[models.Revision, models.Draft]):
     model = models.Revision
-    fields = readonly_fields = ["number", "author", "summary", "content_hash", "created_at"]
+    fields = readonly_fields = ("number", "author", "summary", "content_hash", "created_at")
     extra = 0
     can_delete = False
     show_change_link = True

@@ -17,6 +17,18 @@ from django.db.models import Q
 from journeys.secrets import decrypt_secret, encrypt_secret
 
 
+class ConnectionQuerySet(models.QuerySet["Connection"]):
+    def usable_by(self, user: Any) -> ConnectionQuerySet:
+        """Connections whose journeys `user` may see: unrestricted ones and their groups' ones."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(
+            Q(allowed_groups__isnull=True) | Q(allowed_groups__in=user.groups.all())
+        ).distinct()
+
+
 class Connection(models.Model):
     """One SFMC business unit: where to authenticate and call, and with which installed package."""
 
@@ -38,6 +50,8 @@ class Connection(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConnectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -61,12 +75,7 @@ class Connection(models.Model):
 
 class JourneyQuerySet(models.QuerySet["Journey"]):
     def visible_to(self, user: Any) -> JourneyQuerySet:
-        if user.is_superuser:
-            return self
-        return self.filter(
-            Q(connection__allowed_groups__isnull=True)
-            | Q(connection__allowed_groups__in=user.groups.all())
-        ).distinct()
+        return self.filter(connection__in=Connection.objects.usable_by(user))
 
 
 class Journey(models.Model):

@@ -211,6 +211,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# The largest journey JSON file accepted by upload (the largest real one seen is ~150 KiB).
+JOURNEY_UPLOAD_MAX_BYTES = env_int("JOURNEY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = JOURNEY_UPLOAD_MAX_BYTES + 1024 * 1024
+
 # SFMC: process-wide remote settings. Credentials live on Connection rows.
 # Fernet keys for secrets at rest, newest first; production refuses to start without them.
 SFMC_SECRET_KEYS = env_list("SFMC_SECRET_KEYS", [])

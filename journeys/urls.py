@@ -9,6 +9,13 @@ from journeys import views
 app_urls = (
     [
         path("", views.home, name="home"),
+        path("drafts/new/", views.draft_new, name="draft-new"),
+        path("drafts/upload/", views.draft_upload, name="draft-upload"),
+        path("drafts/<int:pk>/", views.draft_detail, name="draft"),
+        path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
+        path(
+            "snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"
+        ),
     ],
     "journeys",
 )

@@ -172,3 +172,8 @@ def test_generated_and_edited_journeys_keep_the_real_graph_invariants(size, seed
     successors = topology.successors(doc)
     mirrored = {(p, k) for k, parents in topology.predecessors(doc).items() for p in parents}
     assert mirrored == {(k, n) for k, nexts in successors.items() for n in nexts}
+
+
+def test_outcome_links_keep_ends_and_dangling_targets_in_outcome_order():
+    doc = journey({"key": "A", "outcomes": [{"key": "y", "next": "B"}, {"next": ""}, 5]}, act("B"))
+    assert topology.outcome_links(doc) == {"A": [("y", "B"), ("1", None)], "B": []}

@@ -78,7 +78,9 @@ _CONFIG = "configurationArguments"
 _WAIT_FIELDS = ((_CONFIG, "waitDuration"), (_CONFIG, "waitUnit"))
 
 ENTRIES: tuple[CatalogEntry, ...] = (
-    _entry("EMAILV2", "EMAILV2", "Email", MESSAGES, required=((_CONFIG, "triggeredSend", "emailId"),)),
+    _entry(
+        "EMAILV2", "EMAILV2", "Email", MESSAGES, required=((_CONFIG, "triggeredSend", "emailId"),)
+    ),
     _entry("SMSSYNC", "SMSSYNC", "SMS", MESSAGES, required=((_CONFIG, "messageId"),)),
     _entry(
         "MULTICRITERIADECISIONV2",
@@ -135,9 +137,7 @@ ENTRIES: tuple[CatalogEntry, ...] = (
         SALES_AND_SERVICE_CLOUD,
         required=(("arguments", "objectMap", "objects"),),
     ),
-    _entry(
-        "REST", "REST", "Custom Activity", CUSTOM, required=(("arguments", "execute", "url"),)
-    ),
+    _entry("REST", "REST", "Custom Activity", CUSTOM, required=(("arguments", "execute", "url"),)),
     _entry(
         "RESTSPLIT",
         "REST",

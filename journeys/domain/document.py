@@ -79,7 +79,7 @@ class DocumentError(ValueError):
 
 def _is_envelope(data: dict[str, Any]) -> bool:
     # A list response always has count/page/pageSize; `items` is absent when nothing matched.
-    return "items" in data or _ENVELOPE_KEYS <= data.keys()
+    return "items" in data or data.keys() >= _ENVELOPE_KEYS
 
 
 def load_journeys(data: object) -> list[Journey]:
@@ -90,7 +90,8 @@ def load_journeys(data: object) -> list[Journey]:
         return [data]
     items = data.get("items", [])
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        raise DocumentError("The list of journeys has an 'items' field that is not a list of objects.")
+        message = "The list of journeys has an 'items' field that is not a list of objects."
+        raise DocumentError(message)
     return items
 
 

@@ -280,10 +280,11 @@ class Store:
             ).fetchall()
         return [_publish_from_row(row) for row in rows]
 
-    def mark_publish_settled(self, status_id: str) -> None:
+    def mark_publish_settled(self, status_id: str, errors: list[dict[str, Any]]) -> None:
         with self.lock:
             self._db.execute(
-                "UPDATE publish_requests SET settled = 1 WHERE status_id = ?", (status_id,)
+                "UPDATE publish_requests SET settled = 1, errors = ? WHERE status_id = ?",
+                (json.dumps(errors), status_id),
             )
 
     # faults

@@ -1,8 +1,4 @@
-"""Every state change of the product, one function each.
-
-Each function checks permission and precondition, writes, and records an AuditEvent in the same
-transaction. Views, tasks, admin actions and management commands all call these.
-"""
+"""The append-only audit trail."""
 
 from __future__ import annotations
 

@@ -1,0 +1,506 @@
+"""Tidy-tree layout of a journey, left to right like Journey Builder.
+
+Columns: the trigger sits in column 0; each activity's column is its longest path from the
+start (so a join lands right of every activity leading to it). Rows: every node owns a
+horizontal band; the band of an activity is split, in outcome order, into one slot per outcome
+(the subtree it leads to, an end marker, or an empty lane for an edge to an activity placed
+elsewhere), and the node is centred in its band. Bands of nodes that are not ancestor and
+descendant are disjoint, and ancestor and descendant sit in different columns, so no two boxes
+overlap. Edges are orthogonal polylines that turn only in the gaps between columns and run
+horizontally only at a slot's own height, where no box of a later column can be; that is why no
+edge crosses a box. An edge to an activity elsewhere (a join) runs along its lane and turns into
+the target just left of it; an edge back to an earlier column (only in an invalid, looping
+journey) leaves the flow to the right and comes back over the top.
+
+Each activity is placed once, under the outcome that first reaches it from the start (outcome
+order, depth first); the order of the `activities` array does not matter except for which
+root comes first. Goals and exits are side boxes in a row above the flow. Sizes are in pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from journeys.domain import topology
+
+NODE_WIDTH = 168
+NODE_HEIGHT = 64
+END_SIZE = 24
+COLUMN_GAP = 96
+MARGIN = 40
+_PITCH = NODE_WIDTH + COLUMN_GAP
+_GUTTER = 24  # where a source's edges turn, right of its column
+_ENTRY = 24  # where an edge from a lane turns into its target, left of the target's column
+_NODE_BAND = NODE_HEIGHT + 24
+_END_BAND = 48
+_LANE_BAND = 40
+_CHANNEL = 24  # the strip above the flow that looping edges run through
+_LABEL_OFFSET = (8, -6)
+
+NodeKind = Literal["trigger", "activity", "end", "goal", "exit"]
+EdgeKind = Literal["entry", "next", "join", "loop", "end"]
+Point = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeBox:
+    """A box on the canvas; `key` is the item's key, or `end:<activity>:<outcome>` for ends."""
+
+    key: str
+    kind: NodeKind
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One outcome (or the trigger's entry) drawn as an orthogonal polyline.
+
+    `target` is a node key (an activity or an end marker). `d` is the SVG path of `points`.
+    `label_at` is where the label text starts (just above the edge, after its turn) and
+    `drop_slot` is the middle of the edge's own horizontal run, where the canvas offers to
+    insert an activity on this outcome.
+    """
+
+    source: str
+    target: str
+    outcome_key: str | None
+    kind: EdgeKind
+    label: str
+    points: tuple[Point, ...]
+    d: str
+    label_at: Point
+    drop_slot: Point
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """Everything the canvas draws; `nodes` are in the flow, `side_boxes` are goals and exits."""
+
+    nodes: tuple[NodeBox, ...]
+    edges: tuple[Edge, ...]
+    side_boxes: tuple[NodeBox, ...]
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    outcome_key: str
+    target: str  # an activity key; "" for an end
+    kind: EdgeKind
+    height: int
+    label: str
+
+
+@dataclass(slots=True)
+class _Plan:
+    links: topology.OutcomeLinks
+    labels: dict[tuple[str, str], str]
+    columns: dict[str, int]
+    slots: dict[str, list[_Slot]]
+    forest: list[str]  # activities whose band is a slot of the trigger (or of the canvas)
+    heights: dict[str, int]
+
+
+def layout(doc: Any) -> Layout:
+    """Lay out a journey document (any JSON value; malformed parts are left out)."""
+    links = topology.outcome_links(doc)
+    plan = _plan(doc, links)
+    triggers = [key for key, _ in _keyed_items(doc, "triggers")]
+    side = _side_boxes(doc)
+    flow_top = MARGIN + (NODE_HEIGHT + 24 if side else 0)
+    has_loops = any(s.kind == "loop" for slots in plan.slots.values() for s in slots)
+    channel_y = flow_top + _CHANNEL // 2
+    if has_loops:
+        flow_top += _CHANNEL
+    offset = 1 if triggers else 0
+    centers = _centers(plan, flow_top)
+    nodes = [*_trigger_boxes(triggers, plan, flow_top), *_activity_boxes(plan, centers, offset)]
+    nodes += _end_boxes(plan, centers, offset)
+    last_column = max((plan.columns[k] + offset for k in plan.columns), default=0)
+    far_x = _x(last_column + 1) - COLUMN_GAP // 2
+    router = _Router(plan, centers, offset, far_x, channel_y)
+    edges = _entry_edge(triggers, plan, flow_top, centers, offset) + router.outcome_edges()
+    right = max((box.x + box.width for box in [*nodes, *side]), default=MARGIN)
+    bottom = max((box.y + box.height for box in [*nodes, *side]), default=MARGIN)
+    if has_loops:
+        right = max(right, far_x)
+    return Layout(tuple(nodes), tuple(edges), tuple(side), right + MARGIN, bottom + MARGIN)
+
+
+def _x(column: int) -> int:
+    return MARGIN + column * _PITCH
+
+
+def _keyed_items(doc: Any, field: str) -> list[tuple[str, dict[str, Any]]]:
+    items = doc.get(field) if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        return []
+    found = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            key = item.get("key")
+            found.append((key if isinstance(key, str) else f"{field}-{index}", item))
+    return found
+
+
+def _side_boxes(doc: Any) -> list[NodeBox]:
+    items: list[tuple[NodeKind, str]] = [("goal", key) for key, _ in _keyed_items(doc, "goals")]
+    items += [("exit", key) for key, _ in _keyed_items(doc, "exits")]
+    return [
+        NodeBox(key, kind, MARGIN + index * (NODE_WIDTH + 24), MARGIN, NODE_WIDTH, NODE_HEIGHT)
+        for index, (kind, key) in enumerate(items)
+    ]
+
+
+def outcome_label(outcome: Any) -> str:
+    """The text Journey Builder shows on an outcome: its label and branch name, else what its
+    arguments say (a percentage, Yes/No, a custom split's branch result), else ""."""
+    if not isinstance(outcome, dict):
+        return ""
+    meta = _dict_at(outcome, "metaData")
+    name = meta.get("name") or meta.get("pathName")
+    label = meta.get("label")
+    if isinstance(name, str) and isinstance(label, str) and name and label and name != label:
+        return f"{name} ({label})"
+    for text in (label, name):
+        if isinstance(text, str) and text:
+            return text
+    arguments = _dict_at(outcome, "arguments")
+    if isinstance(arguments.get("percentage"), int | float):
+        return f"{arguments['percentage']}%"
+    if isinstance(arguments.get("when"), bool):
+        return "Yes" if arguments["when"] else "No"
+    branch = arguments.get("branchResult")
+    return branch if isinstance(branch, str) else ""
+
+
+def _dict_at(parent: dict[str, Any], field: str) -> dict[str, Any]:
+    value = parent.get(field)
+    return value if isinstance(value, dict) else {}
+
+
+def _outcome_labels(doc: Any) -> dict[tuple[str, str], str]:
+    labels: dict[tuple[str, str], str] = {}
+    for key, activity in _keyed_items(doc, "activities"):
+        outcomes = activity.get("outcomes")
+        for index, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
+            if isinstance(outcome, dict):
+                outcome_key = outcome.get("key")
+                name = outcome_key if isinstance(outcome_key, str) else str(index)
+                labels.setdefault((key, name), outcome_label(outcome))
+    return labels
+
+
+def _plan(doc: Any, links: topology.OutcomeLinks) -> _Plan:
+    labels = _outcome_labels(doc)
+    forest = _forest_roots(doc, links)
+    preorder, back_edges, topological = _depth_first(links, forest)
+    columns = _columns(links, forest, back_edges, topological)
+    tree_edges = _tree_edges(links, preorder, back_edges, columns)
+    slots: dict[str, list[_Slot]] = {}
+    for key in preorder:
+        slots[key] = [
+            _slot(key, outcome_key, target, links, tree_edges, back_edges, labels)
+            for outcome_key, target in links[key]
+        ]
+    plan = _Plan(links, labels, columns, slots, forest, {})
+    _measure(plan, preorder)
+    return plan
+
+
+def _forest_roots(doc: Any, links: topology.OutcomeLinks) -> list[str]:
+    """The roots in document order, then one entry point per island that only loops."""
+    forest = topology.roots(doc)
+    reached: set[str] = set()
+    for key in forest:
+        reached |= topology.reachable_from(doc, key)
+    for key in links:
+        if key not in reached:
+            forest.append(key)
+            reached |= topology.reachable_from(doc, key)
+    return forest
+
+
+def _depth_first(
+    links: topology.OutcomeLinks, forest: list[str]
+) -> tuple[list[str], set[tuple[str, str]], list[str]]:
+    """Preorder, the (source, outcome) edges that go back up the current path, and a
+    topological order of the graph without those edges (reverse postorder)."""
+    preorder: list[str] = []
+    postorder: list[str] = []
+    back: set[tuple[str, str]] = set()
+    state: dict[str, bool] = {}  # False while on the current path, True when finished
+    for root in forest:
+        if root in state:
+            continue
+        state[root] = False
+        preorder.append(root)
+        work = [(root, iter(links[root]))]
+        while work:
+            key, pending = work[-1]
+            link = next(pending, None)
+            if link is None:
+                work.pop()
+                state[key] = True
+                postorder.append(key)
+                continue
+            outcome_key, target = link
+            if target is None or target not in links:
+                continue
+            if target not in state:
+                state[target] = False
+                preorder.append(target)
+                work.append((target, iter(links[target])))
+            elif not state[target]:
+                back.add((key, outcome_key))
+    return preorder, back, postorder[::-1]
+
+
+def _columns(
+    links: topology.OutcomeLinks,
+    forest: list[str],
+    back_edges: set[tuple[str, str]],
+    topological: list[str],
+) -> dict[str, int]:
+    columns = dict.fromkeys(links, 0)
+    for key in topological:
+        for outcome_key, target in links[key]:
+            if target is not None and target in links and (key, outcome_key) not in back_edges:
+                columns[target] = max(columns[target], columns[key] + 1)
+    return columns
+
+
+def _tree_edges(
+    links: topology.OutcomeLinks,
+    preorder: list[str],
+    back_edges: set[tuple[str, str]],
+    columns: dict[str, int],
+) -> dict[str, tuple[str, str]]:
+    """For each placed activity, the first outcome (in preorder) from the column just left."""
+    tree: dict[str, tuple[str, str]] = {}
+    for key in preorder:
+        for outcome_key, target in links[key]:
+            if (
+                target is not None
+                and target in links
+                and target not in tree
+                and (key, outcome_key) not in back_edges
+                and columns[target] == columns[key] + 1
+            ):
+                tree[target] = (key, outcome_key)
+    return tree
+
+
+def _slot(
+    key: str,
+    outcome_key: str,
+    target: str | None,
+    links: topology.OutcomeLinks,
+    tree_edges: dict[str, tuple[str, str]],
+    back_edges: set[tuple[str, str]],
+    labels: dict[tuple[str, str], str],
+) -> _Slot:
+    label = labels.get((key, outcome_key), "")
+    if target is None or target not in links:
+        return _Slot(outcome_key, "", "end", _END_BAND, label)
+    if tree_edges.get(target) == (key, outcome_key):
+        return _Slot(outcome_key, target, "next", 0, label)  # height comes from the subtree
+    kind: EdgeKind = "loop" if (key, outcome_key) in back_edges else "join"
+    return _Slot(outcome_key, target, kind, _LANE_BAND, label)
+
+
+def _measure(plan: _Plan, preorder: list[str]) -> None:
+    # a subtree's activities are all in later columns than its top
+    for key in sorted(preorder, key=plan.columns.__getitem__, reverse=True):
+        below = sum(_slot_height(plan, slot) for slot in plan.slots[key])
+        plan.heights[key] = max(_NODE_BAND, below)
+
+
+def _slot_height(plan: _Plan, slot: _Slot) -> int:
+    return plan.heights[slot.target] if slot.kind == "next" else slot.height
+
+
+def _centers(plan: _Plan, flow_top: int) -> dict[tuple[str, str | None], int]:
+    """Vertical centre of every activity (key, None) and of every outcome slot (key, outcome)."""
+    centers: dict[tuple[str, str | None], int] = {}
+    stack: list[tuple[str, int]] = []
+    top = flow_top
+    for root in plan.forest:
+        stack.append((root, top))
+        top += plan.heights[root]
+    while stack:
+        key, band_top = stack.pop()
+        height = plan.heights[key]
+        centers[(key, None)] = band_top + height // 2
+        slot_top = band_top + (height - sum(_slot_height(plan, s) for s in plan.slots[key])) // 2
+        for slot in plan.slots[key]:
+            slot_height = _slot_height(plan, slot)
+            centers[(key, slot.outcome_key)] = slot_top + slot_height // 2
+            if slot.kind == "next":
+                stack.append((slot.target, slot_top))
+            slot_top += slot_height
+    return centers
+
+
+def _flow_height(plan: _Plan) -> int:
+    return sum(plan.heights[root] for root in plan.forest)
+
+
+def _trigger_boxes(triggers: list[str], plan: _Plan, flow_top: int) -> list[NodeBox]:
+    boxes = []
+    band_top = flow_top
+    for index, key in enumerate(triggers):
+        band = max(_NODE_BAND, _flow_height(plan)) if index == 0 else _NODE_BAND
+        y = band_top + band // 2 - NODE_HEIGHT // 2
+        boxes.append(NodeBox(key, "trigger", _x(0), y, NODE_WIDTH, NODE_HEIGHT))
+        band_top += band
+    return boxes
+
+
+def _activity_boxes(
+    plan: _Plan, centers: dict[tuple[str, str | None], int], offset: int
+) -> list[NodeBox]:
+    return [
+        NodeBox(
+            key,
+            "activity",
+            _x(plan.columns[key] + offset),
+            centers[(key, None)] - NODE_HEIGHT // 2,
+            NODE_WIDTH,
+            NODE_HEIGHT,
+        )
+        for key in plan.slots
+    ]
+
+
+def _end_key(key: str, outcome_key: str) -> str:
+    return f"end:{key}:{outcome_key}"
+
+
+def _end_boxes(
+    plan: _Plan, centers: dict[tuple[str, str | None], int], offset: int
+) -> list[NodeBox]:
+    return [
+        NodeBox(
+            _end_key(key, slot.outcome_key),
+            "end",
+            _x(plan.columns[key] + offset + 1),
+            centers[(key, slot.outcome_key)] - END_SIZE // 2,
+            END_SIZE,
+            END_SIZE,
+        )
+        for key, slots in plan.slots.items()
+        for slot in slots
+        if slot.kind == "end"
+    ]
+
+
+def _path(points: list[Point]) -> tuple[Point, ...]:
+    """Drop repeated points and points in the middle of a straight run."""
+    kept: list[Point] = []
+    for point in points:
+        if kept and point == kept[-1]:
+            continue
+        if len(kept) >= 2 and _collinear(kept[-2], kept[-1], point):
+            kept[-1] = point
+        else:
+            kept.append(point)
+    return tuple(kept)
+
+
+def _collinear(a: Point, b: Point, c: Point) -> bool:
+    return (a[0] == b[0] == c[0]) or (a[1] == b[1] == c[1])
+
+
+def _svg(points: tuple[Point, ...]) -> str:
+    head, *rest = points
+    return f"M{head[0]} {head[1]}" + "".join(f" L{x} {y}" for x, y in rest)
+
+
+def _edge(
+    source: str,
+    target: str,
+    outcome_key: str | None,
+    kind: EdgeKind,
+    label: str,
+    points: list[Point],
+    run: tuple[int, int, int],
+) -> Edge:
+    """`run` is the edge's own horizontal stretch (x from, x to, y): label and drop slot."""
+    x_from, x_to, y = run
+    path = _path(points)
+    label_at = (x_from + _LABEL_OFFSET[0], y + _LABEL_OFFSET[1])
+    slot = ((x_from + x_to) // 2, y)
+    return Edge(source, target, outcome_key, kind, label, path, _svg(path), label_at, slot)
+
+
+def _entry_edge(
+    triggers: list[str],
+    plan: _Plan,
+    flow_top: int,
+    centers: dict[tuple[str, str | None], int],
+    offset: int,
+) -> list[Edge]:
+    if not triggers or not plan.forest:
+        return []
+    start = plan.forest[0]
+    trigger_y = flow_top + max(_NODE_BAND, _flow_height(plan)) // 2
+    start_y = centers[(start, None)]
+    gutter = _x(0) + NODE_WIDTH + _GUTTER
+    target_x = _x(plan.columns[start] + offset)
+    points = [(_x(0) + NODE_WIDTH, trigger_y), (gutter, trigger_y), (gutter, start_y)]
+    points.append((target_x, start_y))
+    run_from = gutter if start_y != trigger_y else _x(0) + NODE_WIDTH
+    return [_edge(triggers[0], start, None, "entry", "", points, (run_from, target_x, start_y))]
+
+
+@dataclass(frozen=True, slots=True)
+class _Router:
+    plan: _Plan
+    centers: dict[tuple[str, str | None], int]
+    offset: int
+    far_x: int
+    channel_y: int
+
+    def outcome_edges(self) -> list[Edge]:
+        return [self._route(key, slot) for key, slots in self.plan.slots.items() for slot in slots]
+
+    def _route(self, key: str, slot: _Slot) -> Edge:
+        column = self.plan.columns[key] + self.offset
+        source_y = self.centers[(key, None)]
+        slot_y = self.centers[(key, slot.outcome_key)]
+        right = _x(column) + NODE_WIDTH
+        gutter = right + _GUTTER
+        points = [(right, source_y), (gutter, source_y), (gutter, slot_y)]
+        run_from = gutter if slot_y != source_y else right
+        target = slot.target
+        if slot.kind in ("end", "next"):
+            if slot.kind == "end":
+                target, target_x = _end_key(key, slot.outcome_key), _x(column + 1)
+            else:
+                target_x = _x(self.plan.columns[target] + self.offset)
+            points.append((target_x, slot_y))
+        else:
+            points += self._detour(slot, slot_y)
+        run = (run_from, points[3][0], slot_y)
+        return _edge(key, target, slot.outcome_key, slot.kind, slot.label, points, run)
+
+    def _detour(self, slot: _Slot, lane_y: int) -> list[Point]:
+        """From the lane to the target: straight on for a join, round the top for a loop."""
+        target_x = _x(self.plan.columns[slot.target] + self.offset)
+        entry_x = target_x - _ENTRY
+        target_y = self.centers[(slot.target, None)]
+        if slot.kind == "join":
+            return [(entry_x, lane_y), (entry_x, target_y), (target_x, target_y)]
+        return [
+            (self.far_x, lane_y),
+            (self.far_x, self.channel_y),
+            (entry_x, self.channel_y),
+            (entry_x, target_y),
+            (target_x, target_y),
+        ]

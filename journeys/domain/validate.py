@@ -1,0 +1,493 @@
+"""Validation of a journey document: shapes (journey.schema.json), configuration and graph rules.
+
+`validate` accepts anything and returns problems; it never raises. Errors block a push, warnings
+are shown but do not. Warnings are kept for what real documents show to be unusual but legal:
+an activity Journey Builder itself marks as not configured (`metaData.isConfigured: false`,
+saved in drafts, refused only at publish), decision criteria that do not match the outcomes
+(5 of 110 real decisions), a start activity that is not first, an entry source to configure.
+
+Speed: the schema and per-activity rules are checked one activity at a time and remembered by
+the activity's canonical JSON, so after an edit only the changed activities are checked again
+(see bench/bench_validate.py). The graph rules are cheap and run on every call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft7Validator, ValidationError
+
+from journeys.domain import topology
+from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.document import canonical_json
+
+ERROR = "error"
+WARNING = "warning"
+# The codes of the rules that keep the graph sound; graph edits must never produce them.
+GRAPH_CODES = frozenset(
+    {
+        "duplicate-key",
+        "duplicate-outcome-key",
+        "root-count",
+        "dangling-next",
+        "unreachable",
+        "cycle",
+        "trigger-outcomes",
+        "outcome-count",
+        "split-percentages",
+        "engagement-reference",
+    }
+)
+
+SCHEMA: dict[str, Any] = json.loads(
+    Path(__file__).with_name("journey.schema.json").read_text(encoding="utf-8")
+)
+Draft7Validator.check_schema(SCHEMA)
+_JOURNEY_VALIDATOR = Draft7Validator(SCHEMA)
+_ACTIVITY_VALIDATOR = Draft7Validator(
+    {"definitions": SCHEMA["definitions"], "$ref": "#/definitions/activity"}
+)
+_CACHE_SIZE = 5000
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# How a missing required field is described, by its last path segment.
+_NEEDS = {
+    "emailId": "an email to send",
+    "waitDuration": "a wait duration",
+    "waitUnit": "a wait unit",
+    "waitEndDateAttributeExpression": "the date attribute to wait for",
+    "messageId": "an SMS message",
+    "criteria": "at least one decision path with criteria",
+    "refActivityCustomerKey": "the email whose engagement it checks",
+    "updateContactFields": "at least one field to update",
+    "dataExtensionId": "a data extension",
+    "field": "a data extension field",
+    "objects": "a Salesforce record to create or update",
+    "url": "the address of its custom activity service",
+    "aBnStartActivityKey": "the Path Optimizer it belongs to",
+}
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object ({...})",
+    "array": "a list ([...])",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a journey, located by a JSON path such as `$.activities[3].key`."""
+
+    severity: str  # "error" | "warning"
+    code: str
+    path: str
+    message: str
+    activity_key: str | None = None
+
+
+# A problem found inside one activity, its path relative to that activity.
+_Finding = tuple[str, str, str, str]
+
+
+def has_errors(problems: Iterable[Problem]) -> bool:
+    """True when any problem is an error (and so blocks a push)."""
+    return any(problem.severity == ERROR for problem in problems)
+
+
+def validate(doc: object) -> list[Problem]:
+    """Check a journey document and return its problems; never raises, whatever `doc` is."""
+    try:
+        return _validate(doc)
+    except Exception as error:  # the callers rely on "never raises"; still say what happened
+        message = f"This journey could not be checked ({type(error).__name__})."
+        return [Problem(ERROR, "validator-crash", "$", message)]
+
+
+def _validate(doc: object) -> list[Problem]:
+    if not isinstance(doc, dict):
+        message = f"A journey must be a JSON object ({{...}}), but this is {_describe(doc)}."
+        return [Problem(ERROR, "not-a-journey", "$", message)]
+    activities = doc.get("activities")
+    if isinstance(activities, list):
+        shell = {field: value for field, value in doc.items() if field != "activities"}
+    else:
+        shell = doc
+    shell_findings = _schema_findings(_JOURNEY_VALIDATOR, shell, "The journey")
+    problems = [
+        Problem(severity, code, "$" + path, message)
+        for severity, code, path, message in shell_findings
+    ]
+    for index, activity in enumerate(activities if isinstance(activities, list) else []):
+        problems.extend(_activity_problems(activity, index))
+    problems.extend(_trigger_problems(doc.get("triggers")))
+    if isinstance(activities, list) and activities:
+        problems.extend(_graph_problems(doc, activities))
+    return problems
+
+
+# --- shapes -------------------------------------------------------------------------------
+
+
+def _schema_findings(validator: Draft7Validator, instance: object, subject: str) -> list[_Finding]:
+    return [
+        (
+            ERROR,
+            _schema_code(error),
+            _path_text(error.absolute_path),
+            _schema_message(error, subject),
+        )
+        for error in validator.iter_errors(instance)
+    ]
+
+
+def _schema_code(error: ValidationError) -> str:
+    return "missing-field" if error.validator == "required" else "invalid-value"
+
+
+def _path_text(parts: Iterable[object]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif isinstance(part, str) and _IDENTIFIER.fullmatch(part):
+            text += f".{part}"
+        else:
+            text += f"[{json.dumps(str(part), ensure_ascii=False)}]"
+    return text
+
+
+def _field_name(parts: Sequence[object], subject: str) -> str:
+    if not parts:
+        return subject
+    last = parts[-1]
+    if isinstance(last, int):
+        owner = parts[-2] if len(parts) > 1 else "list"
+        return f"Item {last + 1} of '{owner}'"
+    return f"'{last}'"
+
+
+def _schema_message(error: ValidationError, subject: str) -> str:
+    field = _field_name(list(error.absolute_path), subject)
+    keyword = str(error.validator)
+    expected: Any = error.validator_value
+    if keyword == "required":
+        missing = error.message.split(" is a required property")[0].strip("'\"")
+        return f"{field} needs a '{missing}' field."
+    found = _describe(error.instance)
+    description = error.schema.get("description") if isinstance(error.schema, dict) else None
+    if isinstance(description, str) and keyword in ("anyOf", "pattern", "type"):
+        return f"{field} should be {description}, but it is {found}."
+    if keyword == "type":
+        names = [expected] if isinstance(expected, str) else list(expected)
+        words = " or ".join(_TYPE_WORDS.get(name, name) for name in names)
+        return f"{field} should be {words}, but it is {found}."
+    if keyword in ("enum", "const"):
+        values = expected if keyword == "enum" else [expected]
+        allowed = ", ".join(json.dumps(value) for value in values)
+        return f"{field} should be one of {allowed}, but it is {found}."
+    return _bound_message(field, keyword, expected, found) or f"{field}: {error.message}."
+
+
+def _bound_message(field: str, keyword: str, expected: Any, found: str) -> str | None:
+    templates = {
+        "minimum": f"{field} should be at least {expected}, but it is {found}.",
+        "maximum": f"{field} should be at most {expected}, but it is {found}.",
+        "minLength": f"{field} should not be empty.",
+        "maxLength": f"{field} should be at most {expected} characters long.",
+        "maxItems": f"{field} should be empty.",
+        "pattern": f"{field} has an unexpected format: {found}.",
+    }
+    return templates.get(keyword)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"the text {json.dumps(shown, ensure_ascii=False)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"a {type(value).__name__}"
+
+
+# --- one activity (cached) ----------------------------------------------------------------
+
+_cache: dict[str, tuple[_Finding, ...]] = {}
+_cache_lock = threading.Lock()
+
+
+def _activity_problems(activity: object, index: int) -> list[Problem]:
+    key = activity.get("key") if isinstance(activity, dict) else None
+    key = key if isinstance(key, str) else None
+    prefix = f"$.activities[{index}]"
+    return [
+        Problem(severity, code, prefix + path, message, key)
+        for severity, code, path, message in _cached_findings(activity)
+    ]
+
+
+def _cached_findings(activity: object) -> tuple[_Finding, ...]:
+    try:
+        cache_key = canonical_json(activity)
+    except (TypeError, ValueError, RecursionError):  # not JSON: check it, but do not remember
+        return _activity_findings(activity)
+    with _cache_lock:
+        found = _cache.pop(cache_key, None)
+    if found is None:
+        found = _activity_findings(activity)
+    with _cache_lock:
+        _cache[cache_key] = found  # (re)inserted last: the dict's order is the LRU order
+        if len(_cache) > _CACHE_SIZE:
+            del _cache[next(iter(_cache))]
+    return found
+
+
+def _activity_findings(activity: object) -> tuple[_Finding, ...]:
+    findings = _schema_findings(_ACTIVITY_VALIDATOR, activity, "The activity")
+    if not isinstance(activity, dict):
+        return tuple(findings)
+    outcomes = activity.get("outcomes")
+    outcomes = [o for o in outcomes if isinstance(o, dict)] if isinstance(outcomes, list) else []
+    findings.extend(_duplicate_outcome_keys(outcomes))
+    entry = type_of(activity)
+    if entry is not None:
+        findings.extend(_outcome_count(entry, activity, len(outcomes)))
+        findings.extend(_required_fields(entry, activity))
+        findings.extend(_split_rules(activity, outcomes))
+    if not findings and _marked_unconfigured(activity):
+        what = entry.label if entry else "This activity"
+        message = f"{what} is marked as not configured yet in Journey Builder."
+        findings.append((WARNING, "not-configured", ".metaData.isConfigured", message))
+    return tuple(findings)
+
+
+def _marked_unconfigured(activity: dict[str, Any]) -> bool:
+    meta = activity.get("metaData")
+    return isinstance(meta, dict) and meta.get("isConfigured") is False
+
+
+def _duplicate_outcome_keys(outcomes: list[dict[str, Any]]) -> list[_Finding]:
+    seen: set[object] = set()
+    findings = []
+    for index, outcome in enumerate(outcomes):
+        key = outcome.get("key")
+        if isinstance(key, str) and key in seen:
+            message = f"Two outcomes share the key {json.dumps(key)}; each path needs its own."
+            findings.append((ERROR, "duplicate-outcome-key", f".outcomes[{index}].key", message))
+        seen.add(key)
+    return findings
+
+
+def _outcome_count(entry: CatalogEntry, activity: dict[str, Any], count: int) -> list[_Finding]:
+    low, high = entry.min_outcomes, entry.max_outcomes
+    if low <= count <= high:
+        return []
+    if low == high:
+        wanted = f"exactly {low} outcome{'s' if low > 1 else ''}"
+    else:
+        wanted = f"between {low} and {high} paths"
+    message = f"{entry.label} {activity.get('key')} needs {wanted}, but it has {count}."
+    return [(ERROR, "outcome-count", ".outcomes", message)]
+
+
+def _required_fields(entry: CatalogEntry, activity: dict[str, Any]) -> list[_Finding]:
+    missing = [path for path in entry.required_fields if _is_empty(_dig(activity, path))]
+    if not missing:
+        return []
+    needs = _and_list([_NEEDS.get(path[-1], path[-1]) for path in missing])
+    path_text = _path_text(missing[0])
+    name = f"{entry.label} {activity.get('key')}"
+    if _marked_unconfigured(activity):
+        message = f"{name} is not configured yet: it needs {needs}."
+        return [(WARNING, "not-configured", path_text, message)]
+    return [(ERROR, "missing-field", path_text, f"{name} needs {needs} before it can be pushed.")]
+
+
+def _and_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _dig(node: object, path: Sequence[str]) -> object:
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def _split_rules(activity: dict[str, Any], outcomes: list[dict[str, Any]]) -> list[_Finding]:
+    if activity.get("type") in ("RANDOMSPLIT", "ABNTEST"):
+        return _percentage_total(outcomes)
+    if activity.get("type") == "MULTICRITERIADECISION":
+        return _decision_criteria(activity, outcomes)
+    return []
+
+
+def _percentage_total(outcomes: list[dict[str, Any]]) -> list[_Finding]:
+    shares = [_whole_number(_dig(outcome, ("arguments", "percentage"))) for outcome in outcomes]
+    if any(share is None for share in shares):
+        return []  # the schema already reports the share that is not a number
+    total = sum(share for share in shares if share is not None)
+    if total == 100:
+        return []
+    message = f"The path percentages add up to {total}, but they must add up to 100."
+    return [(ERROR, "split-percentages", ".outcomes", message)]
+
+
+def _whole_number(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _decision_criteria(activity: dict[str, Any], outcomes: list[dict[str, Any]]) -> list[_Finding]:
+    criteria = _dig(activity, ("configurationArguments", "criteria"))
+    if not isinstance(criteria, dict) or not criteria:
+        return []  # reported as a missing field
+    findings: list[_Finding] = []
+    keys = [outcome.get("key") for outcome in outcomes]
+    if REMAINDER_PATH not in keys:
+        message = "This decision split has no remainder path for contacts who match no path."
+        findings.append((WARNING, "decision-no-remainder", ".outcomes", message))
+    paths = {key for key in keys if key != REMAINDER_PATH}
+    if paths != set(criteria):
+        message = "The decision criteria do not match the split's paths one for one."
+        findings.append((WARNING, "decision-criteria-mismatch", ".configurationArguments", message))
+    for key, criterion in criteria.items():
+        if isinstance(criterion, str) and "<Condition" not in criterion:
+            message = f"Decision path {json.dumps(key)} has no condition yet."
+            path = ".configurationArguments.criteria" + _path_text([key])
+            findings.append((WARNING, "decision-path-without-condition", path, message))
+    return findings
+
+
+# --- triggers and graph --------------------------------------------------------------------
+
+
+def _trigger_problems(triggers: object) -> list[Problem]:
+    problems = []
+    for index, trigger in enumerate(triggers if isinstance(triggers, list) else []):
+        if not isinstance(trigger, dict):
+            continue
+        path = f"$.triggers[{index}]"
+        if isinstance(trigger.get("outcomes"), list) and trigger["outcomes"]:
+            message = "The entry source leads to the first activity by itself; it has no outcomes."
+            problems.append(Problem(ERROR, "trigger-outcomes", path + ".outcomes", message))
+        if _trigger_needs_configuration(trigger):
+            message = "The entry source is not configured yet: choose where contacts come from."
+            problems.append(Problem(WARNING, "trigger-not-configured", path, message))
+    return problems
+
+
+def _trigger_needs_configuration(trigger: dict[str, Any]) -> bool:
+    meta = trigger.get("metaData")
+    meta = meta if isinstance(meta, dict) else {}
+    if meta.get("configurationRequired") is True:
+        return True
+    # Transactional entry sources are bound through the transactional send, not an event key.
+    has_event = bool(meta.get("eventDefinitionKey") or trigger.get("eventDefinitionKey"))
+    return not has_event and trigger.get("type") != "transactional-api"
+
+
+def _graph_problems(doc: dict[str, Any], activities: list[Any]) -> list[Problem]:
+    index: dict[str, int] = {}
+    problems = []
+    for position, activity in enumerate(activities):
+        key = activity.get("key") if isinstance(activity, dict) else None
+        if isinstance(key, str) and key in index:
+            message = f"Two activities share the key {json.dumps(key)}; keys must be unique."
+            path = f"$.activities[{position}].key"
+            problems.append(Problem(ERROR, "duplicate-key", path, message, key))
+        elif isinstance(key, str):
+            index[key] = position
+    if not index:
+        return problems  # no activity has a usable key: the shapes are reported already
+    problems.extend(_root_problems(doc, index))
+    problems.extend(_link_problems(doc, activities, index))
+    problems.extend(_engagement_problems(activities, index))
+    return problems
+
+
+def _root_problems(doc: dict[str, Any], index: dict[str, int]) -> list[Problem]:
+    roots = topology.roots(doc)
+    if len(roots) == 1:
+        if index.get(roots[0]) == 0:
+            return []
+        message = f"The start activity {roots[0]} is not the first in the list, as SFMC keeps it."
+        path = f"$.activities[{index.get(roots[0])}]"
+        return [Problem(WARNING, "root-not-first", path, message, roots[0])]
+    if roots:
+        names = ", ".join(roots)
+        message = f"A journey has one start activity, but {len(roots)} have no way in: {names}."
+    else:
+        message = "Every activity has a way in, so there is no start activity: the paths loop."
+    return [Problem(ERROR, "root-count", "$.activities", message)]
+
+
+def _link_problems(
+    doc: dict[str, Any], activities: list[Any], index: dict[str, int]
+) -> list[Problem]:
+    problems = []
+    for key, outcome_key, target in topology.dangling_nexts(doc):
+        path = _outcome_path(activities, index[key], outcome_key) + ".next"
+        message = f"A path of {key} leads to {json.dumps(target)}, which is not in this journey."
+        problems.append(Problem(ERROR, "dangling-next", path, message, key))
+    for key in topology.unreachable(doc):
+        message = f"No path from the start leads to {key}."
+        problems.append(Problem(ERROR, "unreachable", f"$.activities[{index[key]}]", message, key))
+    for cycle in topology.cycles(doc):
+        loop = " → ".join([*cycle, cycle[0]])
+        message = f"These activities form a loop ({loop}); a journey must not loop."
+        path = f"$.activities[{index[cycle[0]]}]"
+        problems.append(Problem(ERROR, "cycle", path, message, cycle[0]))
+    return problems
+
+
+def _outcome_path(activities: list[Any], position: int, outcome_key: str) -> str:
+    outcomes = activities[position].get("outcomes")
+    for number, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
+        key = outcome.get("key") if isinstance(outcome, dict) else None
+        if key == outcome_key or (not isinstance(key, str) and str(number) == outcome_key):
+            return f"$.activities[{position}].outcomes[{number}]"
+    return f"$.activities[{position}].outcomes"
+
+
+def _engagement_problems(activities: list[Any], index: dict[str, int]) -> list[Problem]:
+    problems = []
+    for position, activity in enumerate(activities):
+        if not isinstance(activity, dict) or activity.get("type") != "ENGAGEMENTDECISION":
+            continue
+        reference = _dig(activity, ("configurationArguments", "refActivityCustomerKey"))
+        if not isinstance(reference, str) or not reference:
+            continue
+        target = index.get(reference)
+        if target is not None and _dig(activities[target], ("type",)) == "EMAILV2":
+            continue
+        what = "is not in this journey" if target is None else "is not an email"
+        message = f"This engagement split checks {reference}, which {what}."
+        path = f"$.activities[{position}].configurationArguments.refActivityCustomerKey"
+        key = activity.get("key")
+        key = key if isinstance(key, str) else None
+        problems.append(Problem(ERROR, "engagement-reference", path, message, key))
+    return problems

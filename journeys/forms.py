@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from journeys.models import Connection
+
+
+class ConnectionChoiceForm(forms.Form):
+    connection = forms.ModelChoiceField(queryset=Connection.objects.none(), empty_label=None)
+
+    def __init__(self, *args: Any, connections: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].queryset = connections  # type: ignore[attr-defined]
+
+
+class NewJourneyForm(ConnectionChoiceForm):
+    name = forms.CharField(max_length=200)
+
+
+class UploadJourneyForm(ConnectionChoiceForm):
+    file = forms.FileField(help_text="A journey as JSON, as SFMC or mcdev exports it.")
+
+
+class RemoteSearchForm(forms.Form):
+    STATUSES = ["", "Draft", "Published", "ScheduledToPublish", "Stopped", "Unpublished", "Paused"]
+
+    q = forms.CharField(required=False, max_length=200, label="Name or description")
+    status = forms.ChoiceField(required=False, choices=[(s, s or "Any status") for s in STATUSES])
+    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)

@@ -1,0 +1,39 @@
+"""Who may do what: one function per question, called by views AND services (never templates only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from journeys.models import Connection, Draft, Journey
+
+
+def can_use_connection(user: Any, connection: Connection) -> bool:
+    return Connection.objects.usable_by(user).filter(pk=connection.pk).exists()
+
+
+def can_view_draft(user: Any, draft: Draft) -> bool:
+    return user.has_perm("journeys.view_draft") and can_use_connection(
+        user, draft.journey.connection
+    )
+
+
+def can_create_draft(user: Any, connection: Connection) -> bool:
+    return user.has_perm("journeys.add_draft") and can_use_connection(user, connection)
+
+
+def can_edit_draft(user: Any, draft: Draft) -> bool:
+    return user.has_perm("journeys.change_draft") and can_use_connection(
+        user, draft.journey.connection
+    )
+
+
+def can_view_journey(user: Any, journey: Journey) -> bool:
+    return user.has_perm("journeys.view_journey") and can_use_connection(user, journey.connection)
+
+
+def require(allowed: bool, message: str = "You do not have permission to do that.") -> None:
+    """Raise PermissionDenied (HTTP 403) unless `allowed`."""
+    if not allowed:
+        raise PermissionDenied(message)

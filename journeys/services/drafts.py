@@ -1,0 +1,142 @@
+"""Creating drafts and saving their revisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from journeys.domain.document import DocumentError, content_hash, minimal_journey
+from journeys.domain.document import parse_journey_json
+from journeys.domain.validate import Problem, validate
+from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
+from journeys.permissions import can_create_draft, can_edit_draft, require
+from journeys.services.audit import record_event
+
+
+class StaleRevision(Exception):
+    """The edit was made on a revision that is no longer the draft's latest."""
+
+    def __init__(self, draft: Draft, expected: int) -> None:
+        super().__init__(
+            f"This draft changed since you loaded it (you had revision {expected}, "
+            f"it is now at revision {draft.revision_number})."
+        )
+        self.draft = draft
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    draft: Draft
+    problems: list[Problem]
+
+
+def start_draft(
+    user: Any,
+    journey: Journey,
+    document: dict[str, Any],
+    *,
+    base_snapshot: RemoteSnapshot | None,
+    summary: str,
+    action: str,
+) -> Draft:
+    """Create a draft and its first revision; callers have checked permission."""
+    digest = content_hash(document)
+    draft = Draft.objects.create(
+        journey=journey,
+        base_snapshot=base_snapshot,
+        author=user,
+        document=document,
+        content_hash=digest,
+        revision_number=1,
+    )
+    Revision.objects.create(
+        draft=draft, number=1, document=document, content_hash=digest, author=user, summary=summary
+    )
+    record_event(action, actor=user, draft=draft, details={"summary": summary})
+    return draft
+
+
+@transaction.atomic
+def create_new_journey(user: Any, connection: Connection, name: str) -> Draft:
+    """Start a journey that does not exist in SFMC yet: an empty canvas with an entry source."""
+    require(can_create_draft(user, connection))
+    document = minimal_journey(name.strip() or "Untitled journey")
+    journey = Journey.objects.create(
+        connection=connection, key=document["key"], name=document["name"]
+    )
+    return start_draft(
+        user, journey, document, base_snapshot=None, summary="New journey", action="draft.created"
+    )
+
+
+@transaction.atomic
+def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> UploadResult:
+    """Make a draft of an uploaded journey JSON file.
+
+    Malformed or oversized files raise DocumentError and store nothing. A document with
+    validation problems is kept (the editor shows them; the push refuses errors). An upload whose
+    key is a journey we know becomes a new draft based on that journey's latest snapshot.
+    """
+    require(can_create_draft(user, connection))
+    limit = settings.JOURNEY_UPLOAD_MAX_BYTES
+    if len(raw) > limit:
+        raise DocumentError(
+            f"The file is {len(raw) // 1024} KiB; the largest journey accepted is "
+            f"{limit // 1024} KiB."
+        )
+    document = parse_journey_json(raw)
+    problems = validate(document)
+    if not isinstance(document.get("activities", []), list) or not document.get("key"):
+        raise DocumentError("This JSON is not a journey: it needs a 'key' and an 'activities' list.")
+    journey, created = Journey.objects.get_or_create(
+        connection=connection,
+        key=str(document["key"]),
+        defaults={"name": str(document.get("name") or document["key"])},
+    )
+    base = None if created else journey.snapshots.order_by("-fetched_at").first()
+    draft = start_draft(
+        user,
+        journey,
+        document,
+        base_snapshot=base,
+        summary="Uploaded from a JSON file",
+        action="draft.uploaded",
+    )
+    return UploadResult(draft=draft, problems=problems)
+
+
+@transaction.atomic
+def save_revision(
+    user: Any, draft: Draft, document: dict[str, Any], *, expected_revision: int, summary: str
+) -> Draft:
+    """Save `document` as the draft's next revision, if `expected_revision` is still current.
+
+    The conditional UPDATE is the optimistic lock: two saves quoting the same revision cannot
+    both succeed, and the loser gets StaleRevision, never a silent overwrite.
+    """
+    require(can_edit_draft(user, draft))
+    digest = content_hash(document)
+    updated = Draft.objects.filter(pk=draft.pk, revision_number=expected_revision).update(
+        document=document,
+        content_hash=digest,
+        revision_number=F("revision_number") + 1,
+        state=Draft.State.EDITING,
+    )
+    draft.refresh_from_db()
+    if not updated:
+        raise StaleRevision(draft, expected_revision)
+    Revision.objects.create(
+        draft=draft,
+        number=draft.revision_number,
+        document=document,
+        content_hash=digest,
+        author=user,
+        summary=summary[:500],
+    )
+    record_event("draft.edited", actor=user, draft=draft, details={"summary": summary[:500]})
+    return draft
