@@ -246,11 +246,16 @@ def _grow_activities(rng: random.Random, n_activities: int) -> list[dict[str, An
     while len(activities) < n_activities:
         remaining = n_activities - len(activities)
         prefix = _pick_prefix(rng, splits_allowed=len(open_slots) < remaining)
+        slot = open_slots.pop(rng.randrange(len(open_slots))) if activities else None
+        owner = activities[slot[0]] if slot else None
+        if prefix == "ENGAGEMENTSPLITV2" and (owner is None or owner["type"] != "EMAILV2"):
+            prefix = "WAITBYDURATION"  # an engagement split follows the email it checks
         counters[prefix] += 1
         activity = new_activity(rng, prefix, counters[prefix])
-        if activities:
-            owner, outcome = open_slots.pop(rng.randrange(len(open_slots)))
-            outcome["next"] = activity["key"]
+        if slot and owner:
+            slot[1]["next"] = activity["key"]
+            if prefix == "ENGAGEMENTSPLITV2":
+                activity["configurationArguments"]["refActivityCustomerKey"] = owner["key"]
         activities.append(activity)
         open_slots.extend((len(activities) - 1, o) for o in activity["outcomes"])
         _join_some(rng, activities, open_slots)
@@ -402,7 +407,12 @@ def _insert(rng: random.Random, doc: dict[str, Any]) -> None:
 
 
 def _delete(rng: random.Random, doc: dict[str, Any]) -> None:
-    candidates = [a for a in doc["activities"][1:] if len(a["outcomes"]) == 1]
+    checked = {
+        a.get("configurationArguments", {}).get("refActivityCustomerKey") for a in doc["activities"]
+    }
+    candidates = [
+        a for a in doc["activities"][1:] if len(a["outcomes"]) == 1 and a["key"] not in checked
+    ]
     if not candidates:
         return
     victim = rng.choice(candidates)

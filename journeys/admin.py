@@ -4,11 +4,14 @@ import json
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from journeys import models
+from journeys.services.remote import check_connection_urls, verify_connection
+from journeys.sfmc.errors import HostNotAllowed, SFMCError
 
 
 def pretty_json(value: Any) -> str:
@@ -43,6 +46,12 @@ class ConnectionForm(forms.ModelForm[models.Connection]):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        for field in ("auth_base_url", "rest_base_url"):
+            if cleaned.get(field):
+                try:
+                    check_connection_urls(cleaned[field])
+                except HostNotAllowed as exc:
+                    self.add_error(field, str(exc))
         if not cleaned.get("client_secret") and not self.instance.has_secret:
             self.add_error("client_secret", "A client secret is required for a new connection.")
         return cleaned
@@ -63,6 +72,19 @@ class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
     list_display = ["name", "rest_base_url", "client_id", "account_id", "secret_updated_at"]
     search_fields = ["name", "client_id", "account_id", "rest_base_url"]
     readonly_fields = ["secret_status", "created_at", "updated_at"]
+    actions = ["test_connections"]
+
+    @admin.action(description="Test connection")
+    def test_connections(
+        self, request: HttpRequest, queryset: QuerySet[models.Connection]
+    ) -> None:
+        for connection in queryset:
+            try:
+                result = verify_connection(request.user, connection)
+            except SFMCError as exc:
+                self.message_user(request, f"{connection}: {exc}", messages.ERROR)
+            else:
+                self.message_user(request, f"{connection}: {result}", messages.SUCCESS)
 
     @admin.display(description="client secret")
     def secret_status(self, obj: models.Connection) -> str:

@@ -29,3 +29,8 @@ class RemoteSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Name or description")
     status = forms.ChoiceField(required=False, choices=[(s, s or "Any status") for s in STATUSES])
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
+class ImportForm(forms.Form):
+    remote_id = forms.CharField(max_length=200)
+    version = forms.IntegerField(required=False, min_value=1)

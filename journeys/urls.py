@@ -13,6 +13,13 @@ app_urls = (
         path("drafts/upload/", views.draft_upload, name="draft-upload"),
         path("drafts/<int:pk>/", views.draft_detail, name="draft"),
         path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
+        path("connections/<int:pk>/remote/", views.remote_list, name="remote-list"),
+        path(
+            "connections/<int:pk>/remote/<str:remote_id>/",
+            views.remote_versions,
+            name="remote-versions",
+        ),
+        path("connections/<int:pk>/import/", views.remote_import, name="remote-import"),
         path(
             "snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"
         ),

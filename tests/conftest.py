@@ -31,3 +31,29 @@ def approver(db):
 @pytest.fixture
 def admin_user(db):
     return UserFactory(username="ada", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def simulator(tmp_path):
+    """The SFMC simulator over real HTTP on an ephemeral 127.0.0.1 port, with its own storage."""
+    from tests.sfmc_server import running_simulator
+
+    yield from running_simulator(tmp_path / "simulator.sqlite3")
+
+
+@pytest.fixture
+def sim_connection(db, simulator, settings):
+    """A Connection to the running simulator, which the settings allow as the one http host."""
+    from journeys.services.remote import ensure_simulator_connection
+
+    settings.SFMC_SIMULATOR_ENABLED = True
+    settings.SFMC_SIMULATOR_URL = simulator.base_url
+    return ensure_simulator_connection()
+
+
+@pytest.fixture
+def demo_journeys(simulator):
+    from journeys.sfmc.simulator import demo
+
+    demo.seed(simulator.app.interactions)
+    return simulator

@@ -43,7 +43,8 @@ EdgeKind = Literal["entry", "next", "join", "loop", "end"]
 Point = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
+# Plain (not frozen) dataclasses: a layout builds hundreds of them and frozen ones cost 5x.
+@dataclass(slots=True)
 class NodeBox:
     """A box on the canvas; `key` is the item's key, or `end:<activity>:<outcome>` for ends."""
 
@@ -55,7 +56,7 @@ class NodeBox:
     height: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Edge:
     """One outcome (or the trigger's entry) drawn as an orthogonal polyline.
 
@@ -87,7 +88,7 @@ class Layout:
     height: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Slot:
     outcome_key: str
     target: str  # an activity key; "" for an end
@@ -108,8 +109,7 @@ class _Plan:
 
 def layout(doc: Any) -> Layout:
     """Lay out a journey document (any JSON value; malformed parts are left out)."""
-    links = topology.outcome_links(doc)
-    plan = _plan(doc, links)
+    plan = _plan(doc)
     triggers = [key for key, _ in _keyed_items(doc, "triggers")]
     side = _side_boxes(doc)
     flow_top = MARGIN + (NODE_HEIGHT + 24 if side else 0)
@@ -196,11 +196,12 @@ def _outcome_labels(doc: Any) -> dict[tuple[str, str], str]:
     return labels
 
 
-def _plan(doc: Any, links: topology.OutcomeLinks) -> _Plan:
+def _plan(doc: Any) -> _Plan:
+    graph = topology.JourneyGraph(doc)
+    links = graph.links
     labels = _outcome_labels(doc)
-    forest = _forest_roots(doc, links)
-    preorder, back_edges, topological = _depth_first(links, forest)
-    columns = _columns(links, forest, back_edges, topological)
+    starts, preorder, back_edges, topological = _depth_first(links, graph.roots())
+    columns = _columns(links, back_edges, topological)
     tree_edges = _tree_edges(links, preorder, back_edges, columns)
     slots: dict[str, list[_Slot]] = {}
     for key in preorder:
@@ -208,36 +209,30 @@ def _plan(doc: Any, links: topology.OutcomeLinks) -> _Plan:
             _slot(key, outcome_key, target, links, tree_edges, back_edges, labels)
             for outcome_key, target in links[key]
         ]
+    # a walk may start at an activity that a later walk reaches from its column's left
+    forest = [key for key in starts if key not in tree_edges]
     plan = _Plan(links, labels, columns, slots, forest, {})
     _measure(plan, preorder)
     return plan
 
 
-def _forest_roots(doc: Any, links: topology.OutcomeLinks) -> list[str]:
-    """The roots in document order, then one entry point per island that only loops."""
-    forest = topology.roots(doc)
-    reached: set[str] = set()
-    for key in forest:
-        reached |= topology.reachable_from(doc, key)
-    for key in links:
-        if key not in reached:
-            forest.append(key)
-            reached |= topology.reachable_from(doc, key)
-    return forest
-
-
 def _depth_first(
-    links: topology.OutcomeLinks, forest: list[str]
-) -> tuple[list[str], set[tuple[str, str]], list[str]]:
-    """Preorder, the (source, outcome) edges that go back up the current path, and a
-    topological order of the graph without those edges (reverse postorder)."""
+    links: topology.OutcomeLinks, roots: list[str]
+) -> tuple[list[str], list[str], set[tuple[str, str]], list[str]]:
+    """Walk from the roots, then from each activity not reached yet (islands that only loop).
+
+    Returns where the walks started, the preorder, the (source, outcome) edges that go back up
+    the current path, and a topological order of the graph without those (reverse postorder).
+    """
+    forest: list[str] = []
     preorder: list[str] = []
     postorder: list[str] = []
     back: set[tuple[str, str]] = set()
     state: dict[str, bool] = {}  # False while on the current path, True when finished
-    for root in forest:
+    for root in [*roots, *links]:
         if root in state:
             continue
+        forest.append(root)
         state[root] = False
         preorder.append(root)
         work = [(root, iter(links[root]))]
@@ -258,12 +253,11 @@ def _depth_first(
                 work.append((target, iter(links[target])))
             elif not state[target]:
                 back.add((key, outcome_key))
-    return preorder, back, postorder[::-1]
+    return forest, preorder, back, postorder[::-1]
 
 
 def _columns(
     links: topology.OutcomeLinks,
-    forest: list[str],
     back_edges: set[tuple[str, str]],
     topological: list[str],
 ) -> dict[str, int]:
@@ -400,26 +394,13 @@ def _end_boxes(
     ]
 
 
-def _path(points: list[Point]) -> tuple[Point, ...]:
-    """Drop repeated points and points in the middle of a straight run."""
-    kept: list[Point] = []
-    for point in points:
-        if kept and point == kept[-1]:
-            continue
-        if len(kept) >= 2 and _collinear(kept[-2], kept[-1], point):
-            kept[-1] = point
-        else:
-            kept.append(point)
-    return tuple(kept)
-
-
-def _collinear(a: Point, b: Point, c: Point) -> bool:
-    return (a[0] == b[0] == c[0]) or (a[1] == b[1] == c[1])
-
-
-def _svg(points: tuple[Point, ...]) -> str:
-    head, *rest = points
-    return f"M{head[0]} {head[1]}" + "".join(f" L{x} {y}" for x, y in rest)
+def _leave(right: int, source_y: int, slot_y: int) -> tuple[list[Point], int]:
+    """How every edge starts: out of the source's right side, turning in its gutter towards
+    its slot. Also returns where the edge's own horizontal run begins."""
+    if slot_y == source_y:
+        return [(right, source_y)], right
+    gutter = right + _GUTTER
+    return [(right, source_y), (gutter, source_y), (gutter, slot_y)], gutter
 
 
 def _edge(
@@ -433,10 +414,10 @@ def _edge(
 ) -> Edge:
     """`run` is the edge's own horizontal stretch (x from, x to, y): label and drop slot."""
     x_from, x_to, y = run
-    path = _path(points)
+    d = "M" + " L".join([f"{x} {y}" for x, y in points])
     label_at = (x_from + _LABEL_OFFSET[0], y + _LABEL_OFFSET[1])
     slot = ((x_from + x_to) // 2, y)
-    return Edge(source, target, outcome_key, kind, label, path, _svg(path), label_at, slot)
+    return Edge(source, target, outcome_key, kind, label, tuple(points), d, label_at, slot)
 
 
 def _entry_edge(
@@ -451,11 +432,9 @@ def _entry_edge(
     start = plan.forest[0]
     trigger_y = flow_top + max(_NODE_BAND, _flow_height(plan)) // 2
     start_y = centers[(start, None)]
-    gutter = _x(0) + NODE_WIDTH + _GUTTER
     target_x = _x(plan.columns[start] + offset)
-    points = [(_x(0) + NODE_WIDTH, trigger_y), (gutter, trigger_y), (gutter, start_y)]
+    points, run_from = _leave(_x(0) + NODE_WIDTH, trigger_y, start_y)
     points.append((target_x, start_y))
-    run_from = gutter if start_y != trigger_y else _x(0) + NODE_WIDTH
     return [_edge(triggers[0], start, None, "entry", "", points, (run_from, target_x, start_y))]
 
 
@@ -472,35 +451,35 @@ class _Router:
 
     def _route(self, key: str, slot: _Slot) -> Edge:
         column = self.plan.columns[key] + self.offset
-        source_y = self.centers[(key, None)]
         slot_y = self.centers[(key, slot.outcome_key)]
         right = _x(column) + NODE_WIDTH
-        gutter = right + _GUTTER
-        points = [(right, source_y), (gutter, source_y), (gutter, slot_y)]
-        run_from = gutter if slot_y != source_y else right
+        points, run_from = _leave(right, self.centers[(key, None)], slot_y)
         target = slot.target
-        if slot.kind in ("end", "next"):
-            if slot.kind == "end":
-                target, target_x = _end_key(key, slot.outcome_key), _x(column + 1)
-            else:
-                target_x = _x(self.plan.columns[target] + self.offset)
-            points.append((target_x, slot_y))
+        if slot.kind == "end":
+            target, run_to = _end_key(key, slot.outcome_key), _x(column + 1)
+            points.append((run_to, slot_y))
+        elif slot.kind == "next":
+            run_to = _x(self.plan.columns[target] + self.offset)
+            points.append((run_to, slot_y))
         else:
-            points += self._detour(slot, slot_y)
-        run = (run_from, points[3][0], slot_y)
+            run_to = self._detour(slot, slot_y, points)
+        run = (run_from, run_to, slot_y)
         return _edge(key, target, slot.outcome_key, slot.kind, slot.label, points, run)
 
-    def _detour(self, slot: _Slot, lane_y: int) -> list[Point]:
-        """From the lane to the target: straight on for a join, round the top for a loop."""
+    def _detour(self, slot: _Slot, lane_y: int, points: list[Point]) -> int:
+        """Go from the lane to the target, straight on for a join and round the top for a loop;
+        return where the run along the lane ends."""
         target_x = _x(self.plan.columns[slot.target] + self.offset)
         entry_x = target_x - _ENTRY
         target_y = self.centers[(slot.target, None)]
-        if slot.kind == "join":
-            return [(entry_x, lane_y), (entry_x, target_y), (target_x, target_y)]
-        return [
-            (self.far_x, lane_y),
-            (self.far_x, self.channel_y),
-            (entry_x, self.channel_y),
-            (entry_x, target_y),
-            (target_x, target_y),
-        ]
+        if slot.kind == "loop":
+            points += [(self.far_x, lane_y), (self.far_x, self.channel_y)]
+            points += [(entry_x, self.channel_y), (entry_x, target_y)]
+            run_to = self.far_x
+        elif target_y != lane_y:
+            points += [(entry_x, lane_y), (entry_x, target_y)]
+            run_to = entry_x
+        else:
+            run_to = entry_x
+        points.append((target_x, target_y))
+        return run_to

@@ -8,6 +8,9 @@ activities share a key, the first one in document order is the one the graph use
 
 The start of a journey is its first root in document order (SFMC puts it at `activities[0]`);
 when every activity has a predecessor (a cycle through all of them) it is `activities[0]`.
+
+`JourneyGraph(doc)` reads a document once for callers with several questions; the module-level
+functions are one-question shortcuts over it.
 """
 
 from __future__ import annotations
@@ -100,6 +103,26 @@ class JourneyGraph:
                     stack.append(target)
         return seen
 
+    def dangling_nexts(self) -> list[tuple[str, str, str]]:
+        """See the module-level `dangling_nexts`."""
+        return [
+            (key, outcome_key, target)
+            for key, pairs in self.links.items()
+            for outcome_key, target in pairs
+            if target is not None and target not in self.links
+        ]
+
+    def cycles(self) -> list[list[str]]:
+        """See the module-level `cycles`."""
+        adjacency = self.successors
+        position = {key: index for index, key in enumerate(adjacency)}
+        found = []
+        for component in _strongly_connected(adjacency):
+            first = min(component, key=position.__getitem__)
+            if len(component) > 1 or first in adjacency[first]:
+                found.append(_cycle_through(adjacency, component, first))
+        return sorted(found, key=lambda cycle: position[cycle[0]])
+
     def unreachable(self) -> list[str]:
         """See the module-level `unreachable`."""
         start = self.start_key()
@@ -138,13 +161,7 @@ def dangling_nexts(doc: Any) -> list[tuple[str, str, str]]:
 
     An outcome without a string key is identified by its index in `outcomes`, as a string.
     """
-    links = outcome_links(doc)
-    return [
-        (key, outcome_key, target)
-        for key, pairs in links.items()
-        for outcome_key, target in pairs
-        if target is not None and target not in links
-    ]
+    return JourneyGraph(doc).dangling_nexts()
 
 
 def reachable_from(doc: Any, key: str) -> set[str]:
@@ -171,14 +188,7 @@ def cycles(doc: Any) -> list[list[str]]:
     order, so `["A", "B"]` means A → B → A. Cycles are ordered by their first member's
     position in the document; a self-loop is a one-key cycle.
     """
-    adjacency = successors(doc)
-    position = {key: index for index, key in enumerate(adjacency)}
-    found = []
-    for component in _strongly_connected(adjacency):
-        first = min(component, key=position.__getitem__)
-        if len(component) > 1 or first in adjacency[first]:
-            found.append(_cycle_through(adjacency, component, first))
-    return sorted(found, key=lambda cycle: position[cycle[0]])
+    return JourneyGraph(doc).cycles()
 
 
 def _strongly_connected(adjacency: dict[str, list[str]]) -> list[set[str]]:

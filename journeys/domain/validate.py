@@ -4,11 +4,12 @@
 are shown but do not. Warnings are kept for what real documents show to be unusual but legal:
 an activity Journey Builder itself marks as not configured (`metaData.isConfigured: false`,
 saved in drafts, refused only at publish), decision criteria that do not match the outcomes
-(5 of 110 real decisions), a start activity that is not first, an entry source to configure.
+(5 of 110 real decisions) or a decision without remainder path, a decision path with no
+condition yet, a start activity that is not first, an entry source still to configure.
 
 Speed: the schema and per-activity rules are checked one activity at a time and remembered by
-the activity's canonical JSON, so after an edit only the changed activities are checked again
-(see bench/bench_validate.py). The graph rules are cheap and run on every call.
+the activity's exact text (its repr), so after an edit only the changed activities are checked
+again (see bench/bench_validate.py). The graph rules are cheap and run on every call.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from jsonschema import Draft7Validator, ValidationError
 
 from journeys.domain import topology
 from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
-from journeys.domain.document import canonical_json
 
 ERROR = "error"
 WARNING = "warning"
@@ -50,11 +50,26 @@ SCHEMA: dict[str, Any] = json.loads(
 )
 Draft7Validator.check_schema(SCHEMA)
 _JOURNEY_VALIDATOR = Draft7Validator(SCHEMA)
-_ACTIVITY_VALIDATOR = Draft7Validator(
-    {"definitions": SCHEMA["definitions"], "$ref": "#/definitions/activity"}
-)
+
+
+def _definition_validator(*parts: dict[str, Any]) -> Draft7Validator:
+    return Draft7Validator({"definitions": SCHEMA["definitions"], "allOf": list(parts)})
+
+
+def _activity_validators() -> dict[str, Draft7Validator]:
+    """One validator per activity type, from the schema's own if/then dispatch rules."""
+    shape, *rules = SCHEMA["definitions"]["activity"]["allOf"]
+    return {
+        rule["if"]["$ref"].rsplit("/", 1)[-1]: _definition_validator(shape, rule["then"])
+        for rule in rules
+    }
+
+
+_GENERIC_ACTIVITY_VALIDATOR = _definition_validator({"$ref": "#/definitions/activityShape"})
+_ACTIVITY_VALIDATORS = _activity_validators()
 _CACHE_SIZE = 5000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONDITION = re.compile(r"<Condition[\s/>]")  # a filter condition, not its <ConditionSet>
 # How a missing required field is described, by its last path segment.
 _NEEDS = {
     "emailId": "an email to send",
@@ -243,8 +258,10 @@ def _activity_problems(activity: object, index: int) -> list[Problem]:
 
 def _cached_findings(activity: object) -> tuple[_Finding, ...]:
     try:
-        cache_key = canonical_json(activity)
-    except (TypeError, ValueError, RecursionError):  # not JSON: check it, but do not remember
+        # repr is the cheapest exact serialisation (1.7x faster than canonical JSON here);
+        # the same activity with its fields in another order is merely a cache miss.
+        cache_key = repr(activity)
+    except Exception:  # a value with a broken repr: check it, but do not remember
         return _activity_findings(activity)
     with _cache_lock:
         found = _cache.pop(cache_key, None)
@@ -258,7 +275,11 @@ def _cached_findings(activity: object) -> tuple[_Finding, ...]:
 
 
 def _activity_findings(activity: object) -> tuple[_Finding, ...]:
-    findings = _schema_findings(_ACTIVITY_VALIDATOR, activity, "The activity")
+    sfmc_type = activity.get("type") if isinstance(activity, dict) else None
+    validator = _GENERIC_ACTIVITY_VALIDATOR
+    if isinstance(sfmc_type, str):
+        validator = _ACTIVITY_VALIDATORS.get(sfmc_type, validator)
+    findings = _schema_findings(validator, activity, "The activity")
     if not isinstance(activity, dict):
         return tuple(findings)
     outcomes = activity.get("outcomes")
@@ -282,11 +303,13 @@ def _marked_unconfigured(activity: dict[str, Any]) -> bool:
 
 
 def _duplicate_outcome_keys(outcomes: list[dict[str, Any]]) -> list[_Finding]:
-    seen: set[object] = set()
+    seen: set[str] = set()
     findings = []
     for index, outcome in enumerate(outcomes):
         key = outcome.get("key")
-        if isinstance(key, str) and key in seen:
+        if not isinstance(key, str):
+            continue
+        if key in seen:
             message = f"Two outcomes share the key {json.dumps(key)}; each path needs its own."
             findings.append((ERROR, "duplicate-outcome-key", f".outcomes[{index}].key", message))
         seen.add(key)
@@ -375,7 +398,7 @@ def _decision_criteria(activity: dict[str, Any], outcomes: list[dict[str, Any]])
         message = "The decision criteria do not match the split's paths one for one."
         findings.append((WARNING, "decision-criteria-mismatch", ".configurationArguments", message))
     for key, criterion in criteria.items():
-        if isinstance(criterion, str) and "<Condition" not in criterion:
+        if isinstance(criterion, str) and not _CONDITION.search(criterion):
             message = f"Decision path {json.dumps(key)} has no condition yet."
             path = ".configurationArguments.criteria" + _path_text([key])
             findings.append((WARNING, "decision-path-without-condition", path, message))

@@ -81,7 +81,9 @@ class SimulatorApp:
         self.request_log.clear()
         self.set_config(self.base_config)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         path = _raw_path(environ)
         if path == CONTROLS_PREFIX or path.startswith(CONTROLS_PREFIX + "/"):
@@ -185,7 +187,7 @@ class SimulatorApp:
                 "expires_in": config.token_lifetime,
                 "scope": body.get("scope") or DEFAULT_SCOPE,
                 "soap_instance_url": request.host_url,
-                "rest_instance_url": request.host_url,
+                "rest_instance_url": config.rest_instance_url or request.host_url,
             }
         )
 
@@ -193,7 +195,10 @@ class SimulatorApp:
         args = request.args
         config = self.config
         page = _int_arg(args.get("$page"), "$page", 1)
-        size = min(_int_arg(args.get("$pageSize"), "$pageSize", config.default_page_size), config.max_page_size)
+        size = min(
+            _int_arg(args.get("$pageSize"), "$pageSize", config.default_page_size),
+            config.max_page_size,
+        )
         order_field, descending = _order_by(args.get("$orderBy", "ModifiedDate DESC"))
         journey_id = args.get("id") or None
         query = ListQuery(
@@ -208,11 +213,13 @@ class SimulatorApp:
             version=_optional_int(args.get("versionNumber"), "versionNumber"),
             most_recent_only=_bool_arg(args.get("mostRecentVersionOnly"), journey_id is None),
         )
-        count, items = self.interactions.list(query)
+        count, items = self.interactions.list_versions(query)
         envelope: dict[str, Any] = {"count": count, "page": page, "pageSize": size, "links": {}}
         if items:
             with_steps = _wants_steps(args.get("extras"))
-            envelope["items"] = [self.interactions.document(i, with_steps=with_steps) for i in items]
+            envelope["items"] = [
+                self.interactions.document(i, with_steps=with_steps) for i in items
+            ]
         return json_response(envelope)
 
     def _get(self, request: Request, segment: str, entry: LogEntry) -> Response:
@@ -296,7 +303,7 @@ def _int_arg(value: str | None, name: str, default: int) -> int:
 
 
 def _optional_int(value: str | None, name: str) -> int | None:
-    if value in (None, ""):
+    if not value:
         return None
     try:
         return int(value)
@@ -305,7 +312,7 @@ def _optional_int(value: str | None, name: str) -> int | None:
 
 
 def _bool_arg(value: str | None, default: bool) -> bool:
-    if value in (None, ""):
+    if not value:
         return default
     if value.lower() not in ("true", "false"):
         raise malformed("mostRecentVersionOnly must be true or false.")

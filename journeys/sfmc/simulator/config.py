@@ -2,17 +2,19 @@
 
 Defaults and why:
 
-* ``default_page_size`` 50 / ``max_page_size`` 500: the newer docs say "default and maximum 50", but
-  mcdev requests ``$pageSize=500`` and real responses echo 500, so 50 is the default and 500 the cap;
-  a larger request is clamped and the envelope reports the clamped size.
-* ``conflict_status`` 400 / ``conflict_errorcode`` 30000: the modifiedDate rejection (API notes §2.3).
-* ``not_draft_status`` / ``not_draft_errorcode`` 409: a PUT to a non-Draft version gets the docs' 409
-  "would cause ... a running interaction to be changed" answer (§1.4 table).
-* ``post_existing_draft`` "error": a POST whose key's latest version is a Draft is refused (400, 30000);
-  "new-version" creates version N+1 anyway.
+* ``default_page_size`` 50 / ``max_page_size`` 500: the newer docs say "default and maximum
+  50", but mcdev requests ``$pageSize=500`` and real responses echo 500, so 50 is the default and
+  500 the cap; a larger request is clamped and the envelope reports the clamped size.
+* ``conflict_status`` 400 / ``conflict_errorcode`` 30000: the modifiedDate rejection (§2.3).
+* ``not_draft_status`` / ``not_draft_errorcode`` 409: a PUT to a non-Draft version gets the
+  docs' 409 "would cause ... a running interaction to be changed" answer (§1.4 table).
+* ``post_existing_draft`` "error": a POST whose key's latest version is a Draft is refused
+  (400, errorcode 30000); "new-version" creates version N+1 anyway.
 * ``put_bogus_created_date``: the PUT response carries createdDate "0001-01-01T00:00:00" like the
   real one (mcdev issue #2337).
 * ``publish_delay`` seconds a publishAsync request stays PublishInProcess.
+* ``rest_instance_url`` "" makes the token point REST calls at the simulator itself; set it to
+  serve another URL (e.g. to check that a client refuses a host off its allow-list).
 * ``rate_limit_capacity`` 0 turns the token bucket off; otherwise a burst of that many requests,
   refilled at ``rate_limit_per_second``.
 
@@ -45,9 +47,10 @@ class SimConfig:
     publish_delay: float = 1.0
     rate_limit_capacity: int = 0
     rate_limit_per_second: float = 1.0
+    rest_instance_url: str = ""
 
     def updated(self, changes: Mapping[str, Any]) -> SimConfig:
-        """A copy with ``changes`` applied; strings (from HTML forms) are coerced. Raises ValueError."""
+        """A copy with ``changes`` applied; form strings are coerced. Raises ValueError."""
         current = dataclasses.asdict(self)
         coerced = {}
         for name, raw in changes.items():

@@ -7,7 +7,9 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-DOCUMENTATION = "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
+DOCUMENTATION = (
+    "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
+)
 NOT_FOUND = "Interaction matching criteria not found."
 MALFORMED = "Please validate that your request is properly formed."
 VALIDATION_FAILED = "Validation Errors Occurred!"
@@ -37,7 +39,9 @@ class ApiError(Exception):
         return json_response(self.body, self.status)
 
 
-def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    payload: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     """A compact JSON response."""
     return Response(
         json.dumps(payload, separators=(",", ":")),

@@ -16,6 +16,7 @@ the requests; ``count`` is how many of them the fault hits. Faults never touch `
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import math
 import socket
@@ -118,10 +119,8 @@ def drop_connection(environ: Mapping[str, Any]) -> NoReturn:
     """
     connection = environ.get("werkzeug.socket")
     if isinstance(connection, socket.socket):
-        try:
+        with contextlib.suppress(OSError):
             connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
     raise ConnectionAbortedError("connection dropped by an injected fault")
 
 

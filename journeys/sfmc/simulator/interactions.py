@@ -20,12 +20,12 @@ Behaviours the API notes leave UNVERIFIED, and what the simulator does (see also
 from __future__ import annotations
 
 import copy
-import importlib
-import logging
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from journeys.domain.validate import ERROR, validate
 
 from . import remote_edit
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
@@ -40,8 +40,6 @@ from .envelopes import (
     validation_failed,
 )
 from .store import JourneyVersion, ListQuery, PublishRequest, Store
-
-logger = logging.getLogger(__name__)
 
 SERVER_FIELDS = frozenset(
     {
@@ -66,7 +64,9 @@ ZERO_STATS = {
     "metExitCriteria": 0,
     "goalPerformance": 0,
 }
-CONFLICT_MESSAGE = "Another user recently modified this journey. Refresh to edit the latest version."
+CONFLICT_MESSAGE = (
+    "Another user recently modified this journey. Refresh to edit the latest version."
+)
 NOT_DRAFT_MESSAGE = (
     "Conflict, this change would cause a current operation on the specified interaction or a "
     "running interaction to be changed, which is not permitted"
@@ -110,7 +110,7 @@ class Interactions:
             raise not_found()
         return matches[-1]
 
-    def list(self, query: ListQuery) -> tuple[int, list[JourneyVersion]]:
+    def list_versions(self, query: ListQuery) -> tuple[int, list[JourneyVersion]]:
         return self.store.list_versions(query)
 
     def document(self, item: JourneyVersion, *, with_steps: bool) -> dict[str, Any]:
@@ -346,16 +346,11 @@ def check_body(body: Any, required: tuple[str, ...]) -> None:
 
 
 def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The domain validator's errors as validationErrors[] items (none until it exists)."""
-    try:
-        validator = importlib.import_module("journeys.domain.validate")
-    except ImportError:
-        logger.debug("journeys.domain.validate is not available; journey rules are not checked")
-        return []
+    """The domain validator's errors (the product's own rules) as validationErrors[] items."""
     document = {name: value for name, value in body.items() if name not in SERVER_FIELDS}
     items = []
-    for problem in validator.validate(document):
-        if problem.severity != "error":
+    for problem in validate(document):
+        if problem.severity != ERROR:
             continue
         item: dict[str, Any] = {"message": problem.message, "errorcode": JOURNEY_PROBLEM}
         if problem.activity_key:
@@ -367,19 +362,32 @@ def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
 def stored_body(body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
     """The body without server-owned fields, every trigger and activity carrying an id.
 
-    A step without an id keeps the id its key had in ``previous`` (mcdev PUTs without ids).
+    What the server assigned to a step (its id, a wait's waitDefinitionId) survives a PUT that
+    leaves it out, matched by the step's key: mcdev strips both before it PUTs.
     """
-    stored = {name: copy.deepcopy(value) for name, value in body.items() if name not in SERVER_FIELDS}
-    known_ids = {
-        (list_name, step.get("key")): step.get("id")
+    stored = {
+        name: copy.deepcopy(value) for name, value in body.items() if name not in SERVER_FIELDS
+    }
+    before_by_key = {
+        (list_name, step.get("key")): step
         for list_name in STEP_LISTS
         for step in _steps(previous or {}, list_name)
     }
     for list_name in STEP_LISTS:
         for step in _steps(stored, list_name):
+            before = before_by_key.get((list_name, step.get("key")), {})
             if not step.get("id"):
-                step["id"] = known_ids.get((list_name, step.get("key"))) or str(uuid.uuid4())
+                step["id"] = before.get("id") or str(uuid.uuid4())
+            _keep_wait_definition(step, before)
     return stored
+
+
+def _keep_wait_definition(step: dict[str, Any], before: dict[str, Any]) -> None:
+    arguments, old_arguments = step.get("arguments"), before.get("arguments")
+    if not isinstance(arguments, dict) or not isinstance(old_arguments, dict):
+        return
+    if "waitDefinitionId" not in arguments and "waitDefinitionId" in old_arguments:
+        arguments["waitDefinitionId"] = old_arguments["waitDefinitionId"]
 
 
 def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
@@ -402,7 +410,9 @@ def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
         )
     if not _steps(item.body, "activities"):
         errors.append(
-            _publish_error("The journey has no activities.", MISSING_EVENT_KEY, {}, item.definition_id)
+            _publish_error(
+                "The journey has no activities.", MISSING_EVENT_KEY, {}, item.definition_id
+            )
         )
     return errors
 

@@ -61,7 +61,7 @@ def _change_wait(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]
     config = wait.setdefault("configurationArguments", {})
     current = config.get("waitDuration")
     duration = params.get("duration")
-    if duration in (None, ""):
+    if duration is None or duration == "":
         duration = current + 1 if isinstance(current, int) else 1
     config["waitDuration"] = int(duration)
     config.setdefault("waitUnit", "DAYS")

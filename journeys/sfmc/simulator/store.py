@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS faults (
 );
 """
 
-# $orderBy field names (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
+# $orderBy field (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
 ORDER_FIELDS = {
     "modifieddate": "modified_ms",
     "name": "name COLLATE NOCASE",
@@ -289,7 +289,9 @@ class Store:
 
     # faults
 
-    def add_fault(self, kind: str, method: str, path: str, count: int, params: dict[str, Any]) -> Fault:
+    def add_fault(
+        self, kind: str, method: str, path: str, count: int, params: dict[str, Any]
+    ) -> Fault:
         with self.lock:
             cursor = self._db.execute(
                 "INSERT INTO faults (kind, method, path, remaining, params) VALUES (?, ?, ?, ?, ?)",
@@ -306,7 +308,9 @@ class Store:
     def consume_fault(self, fault_id: int) -> None:
         """Use up one occurrence of a fault; the last one removes it."""
         with self.lock:
-            self._db.execute("UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,))
+            self._db.execute(
+                "UPDATE faults SET remaining = remaining - 1 WHERE id = ?", (fault_id,)
+            )
             self._db.execute("DELETE FROM faults WHERE remaining <= 0")
 
     def clear_faults(self) -> None:

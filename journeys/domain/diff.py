@@ -1,0 +1,319 @@
+"""Structured, plain-language difference between two journey documents.
+
+Keyed lists are compared by `key`: `activities`, `triggers`, `goals` and `exits` at the top
+level, `outcomes` inside each of those items; so the order of activities never counts as a
+change. A keyed list whose items are not all dicts with distinct string keys, and every other
+list, is compared as one value. Layout is derived, never stored, so it never appears here.
+
+`SERVER_OWNED_FIELDS` is the one list of fields SFMC owns; diff ignores them (at the top level
+and on keyed items) and merge always takes them from the remote side.
+
+Values compare with Python equality, the JSON-number reading of it: `1` and `1.0` are the same
+value, and (as in Python) so are `true` and `1`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from journeys.domain import catalog
+from journeys.domain.layout import outcome_label
+
+SERVER_OWNED_FIELDS: Final = frozenset(
+    {
+        "modifiedDate",
+        "id",
+        "createdDate",
+        "lastPublishedDate",
+        "status",
+        "definitionId",
+        "stats",
+        "healthStats",
+        "version",
+    }
+)
+KEYED_LISTS: Final = ("triggers", "activities", "goals", "exits")
+_ITEM_WORDS = {"triggers": "Entry source", "goals": "Goal", "exits": "Exit criteria"}
+
+PathPart = str | int
+Path = tuple[PathPart, ...]
+
+
+class _Missing:
+    """Marks a field or item that is absent (as opposed to present with the value null)."""
+
+    _instance: _Missing | None = None
+
+    def __new__(cls) -> _Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __reduce__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final = _Missing()
+
+
+def keyed_index(items: Any) -> dict[str, dict[str, Any]] | None:
+    """Index a list of dicts by their `key`; None when it is not such a list (or keys repeat)."""
+    if not isinstance(items, list):
+        return None
+    index: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key = item.get("key") if isinstance(item, dict) else None
+        if not isinstance(key, str) or key in index:
+            return None
+        index[key] = item
+    return index
+
+
+def union_keys(*sides: Any) -> list[str]:
+    """Keys of the dicts (or keyed indexes) given, first side's order, then new ones in turn."""
+    return list(dict.fromkeys(key for side in sides if isinstance(side, dict) for key in side))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One difference. `old`/`new` are MISSING where the field or item does not exist."""
+
+    kind: str
+    path: Path
+    old: Any
+    new: Any
+    activity_key: str | None
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyDiff:
+    """All changes in document order, plus the activity keys per kind of change."""
+
+    changes: tuple[Change, ...]
+    activities_added: tuple[str, ...]
+    activities_removed: tuple[str, ...]
+    activities_changed: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def summaries(self) -> list[str]:
+        """The summary lines, each once (a wait's duration and unit share one line)."""
+        return list(dict.fromkeys(change.summary for change in self.changes))
+
+
+def diff(old: Any, new: Any) -> JourneyDiff:
+    """Compare two journey documents (old → new)."""
+    old_doc = old if isinstance(old, dict) else {}
+    new_doc = new if isinstance(new, dict) else {}
+    changes: list[Change] = []
+    for field in union_keys(new_doc, old_doc):
+        if field in SERVER_OWNED_FIELDS:
+            continue
+        before, after = old_doc.get(field, MISSING), new_doc.get(field, MISSING)
+        if before == after:
+            continue
+        indexes = (keyed_index(before), keyed_index(after)) if field in KEYED_LISTS else None
+        if indexes and indexes[0] is not None and indexes[1] is not None:
+            changes += _keyed_items(field, indexes[0], indexes[1])
+        else:
+            changes += [_setting(path, a, b) for path, a, b in _leaves((field,), before, after)]
+    by_kind = {
+        kind: tuple(c.activity_key for c in changes if c.kind == kind and c.activity_key)
+        for kind in ("activity-added", "activity-removed")
+    }
+    changed = (c.activity_key for c in changes if c.kind not in by_kind and c.activity_key)
+    return JourneyDiff(
+        tuple(changes),
+        by_kind["activity-added"],
+        by_kind["activity-removed"],
+        tuple(dict.fromkeys(changed)),
+    )
+
+
+def _leaves(path: Path, old: Any, new: Any) -> Iterator[tuple[Path, Any, Any]]:
+    """The differing leaves under `path`: dicts are descended into, anything else is a leaf."""
+    if old == new:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for field in union_keys(new, old):
+            yield from _leaves((*path, field), old.get(field, MISSING), new.get(field, MISSING))
+    else:
+        yield path, old, new
+
+
+def _keyed_items(
+    field: str, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> list[Change]:
+    changes: list[Change] = []
+    for key in union_keys(after, before):
+        item_old, item_new = before.get(key, MISSING), after.get(key, MISSING)
+        if item_old == item_new:
+            continue
+        if isinstance(item_old, dict) and isinstance(item_new, dict):
+            changes += _item_changes(field, key, item_old, item_new)
+        else:
+            changes.append(_item_presence(field, key, item_old, item_new))
+    return changes
+
+
+def _describe_item(field: str, item: dict[str, Any]) -> str:
+    if field == "activities":
+        entry = catalog.type_of(item)
+        word = entry.label if entry else str(item.get("type", "Activity"))
+    else:
+        word = _ITEM_WORDS[field]
+    name = item.get("name")
+    return f"{word} '{name}' ({item['key']})" if name else f"{word} {item['key']}"
+
+
+def _item_presence(field: str, key: str, old: Any, new: Any) -> Change:
+    added = old is MISSING
+    words = _describe_item(field, new if added else old)
+    noun = "activity" if field == "activities" else field.rstrip("s")
+    kind = f"{noun}-{'added' if added else 'removed'}"
+    activity = key if field == "activities" else None
+    return Change(kind, (field, key), old, new, activity, f"{words} {kind.split('-')[1]}")
+
+
+def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    activity = key if field == "activities" else None
+    prefix = "" if field == "activities" else f"{_ITEM_WORDS[field]} {key}: "
+    changes: list[Change] = []
+    for name in union_keys(new, old):
+        if name in SERVER_OWNED_FIELDS:
+            continue
+        path: Path = (field, key, name)
+        before, after = old.get(name, MISSING), new.get(name, MISSING)
+        outcomes = (keyed_index(before), keyed_index(after)) if name == "outcomes" else None
+        if outcomes and outcomes[0] is not None and outcomes[1] is not None:
+            changes += _outcome_changes(path, outcomes[0], outcomes[1], (old, new))
+            continue
+        for leaf, a, b in _leaves(path, before, after):
+            summary = prefix + _field_summary(leaf[2:], a, b, old, new)
+            changes.append(Change("field-changed", leaf, a, b, activity, summary))
+    return changes
+
+
+def _outcome_changes(
+    path: Path,
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    items: tuple[dict[str, Any], dict[str, Any]],
+) -> list[Change]:
+    key = str(path[1])
+    activity = key if path[0] == "activities" else None
+    changes = []
+    for outcome_key in union_keys(after, before):
+        a, b = before.get(outcome_key, MISSING), after.get(outcome_key, MISSING)
+        if a == b:
+            continue
+        branch = f"Branch '{outcome_label(b if a is MISSING else a) or outcome_key}'"
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            kind = "branch-added" if a is MISSING else "branch-removed"
+            summary = f"{branch} {kind.split('-')[1]}"
+            changes.append(Change(kind, (*path, outcome_key), a, b, activity, summary))
+            continue
+        for leaf, x, y in _leaves((*path, outcome_key), a, b):
+            if leaf[4:] == ("next",):
+                summary = _relink_summary(key, a, x, y, len(before))
+                changes.append(Change("outcome-relinked", leaf, x, y, activity, summary))
+            else:
+                summary = f"{branch}: {_field_summary(leaf[4:], x, y, *items)}"
+                changes.append(Change("field-changed", leaf, x, y, activity, summary))
+    if [k for k in before if k in after] != [k for k in after if k in before]:
+        order = (list(before), list(after))
+        changes.append(Change("branches-reordered", path, *order, activity, "Branches reordered"))
+    return changes
+
+
+def _relink_summary(key: str, outcome: dict[str, Any], old: Any, new: Any, count: int) -> str:
+    def target(value: Any) -> str:
+        return value if isinstance(value, str) and value else "the end of the path"
+
+    name = outcome_label(outcome) or outcome["key"]
+    subject = key if count == 1 else f"Outcome '{name}' of {key}"
+    if not (isinstance(new, str) and new):
+        return f"{subject} now ends the path (was {target(old)})"
+    return f"{subject} now goes to {new} (was {target(old)})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value).replace("True", "true")
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _generic_summary(path: Path, old: Any, new: Any) -> str:
+    where = " › ".join(str(part) for part in path)
+    if old is MISSING:
+        return f"{where} added" + (f": {_short(new)}" if _is_scalar(new) else "")
+    if new is MISSING:
+        return f"{where} removed"
+    if _is_scalar(old) and _is_scalar(new) and len(_short(old) + _short(new)) < 60:
+        return f"{where}: {_short(old)} → {_short(new)}"
+    return f"{where} changed"
+
+
+def _wait_text(activity: dict[str, Any]) -> str:
+    config = activity.get("configurationArguments")
+    config = config if isinstance(config, dict) else {}
+    amount, unit = config.get("waitDuration"), str(config.get("waitUnit", "")).lower()
+    return f"{amount} {unit[:-1] if amount == 1 and unit.endswith('s') else unit}".strip()
+
+
+_ACTIVITY_SUMMARIES: dict[Path, Callable[[Any, Any, dict[str, Any], dict[str, Any]], str]] = {
+    ("name",): lambda a, b, o, n: f"Renamed {_short(a)} → {_short(b)}",
+    ("description",): lambda a, b, o, n: "Description changed",
+    ("type",): lambda a, b, o, n: f"Type changed {a} → {b}",
+    ("configurationArguments", "waitDuration"): lambda a, b, o, n: (
+        f"Wait {_wait_text(o)} → {_wait_text(n)}"
+    ),
+    ("configurationArguments", "waitUnit"): lambda a, b, o, n: (
+        f"Wait {_wait_text(o)} → {_wait_text(n)}"
+    ),
+    ("configurationArguments", "triggeredSend", "emailSubject"): lambda a, b, o, n: (
+        "Email subject changed"
+    ),
+    ("configurationArguments", "triggeredSend", "emailId"): lambda a, b, o, n: "Email changed",
+}
+
+
+def _field_summary(path: Path, old: Any, new: Any, item_old: Any, item_new: Any) -> str:
+    special = _ACTIVITY_SUMMARIES.get(path)
+    if special is not None:
+        return special(old, new, item_old, item_new)
+    return _generic_summary(path, old, new)
+
+
+_SETTING_WORDS = {
+    "description": "Description",
+    "entryMode": "Entry mode",
+    "definitionType": "Journey type",
+    "workflowApiVersion": "Workflow API version",
+    "channel": "Channel",
+    "executionMode": "Execution mode",
+    "categoryId": "Folder",
+    "defaults": "Defaults",
+    "metaData": "Journey metadata",
+}
+
+
+def _setting(path: Path, old: Any, new: Any) -> Change:
+    if path == ("name",) and isinstance(old, str) and isinstance(new, str):
+        summary = f"Renamed journey '{old}' → '{new}'"
+    elif path == ("description",):
+        summary = "Journey description changed"
+    else:
+        words = _SETTING_WORDS.get(str(path[0]), str(path[0]))
+        summary = _generic_summary((words, *path[1:]), old, new)
+    return Change("setting-changed", path, old, new, None, summary)

@@ -1,0 +1,463 @@
+"""Keyed three-way merge of journey documents: base, ours (the approved draft), theirs (SFMC now).
+
+Rules, per path (reliability notes §1.3 and §1.4):
+
+* A value both sides agree on is kept; a value only one side changed takes that side; dicts
+  are merged field by field; anything else both sides changed differently is a conflict.
+  Absent and null differ (MISSING is the absent marker). Values compare with Python equality,
+  so `1` and `1.0` agree (the merged value is then ours' spelling).
+* `activities`, `triggers`, `goals` and `exits` are merged item by item by `key`, outcomes by
+  `key` within their item; a list whose items lack distinct string keys, and every other list
+  (suppression lists, inArguments...), is one value. Output order: ours, then theirs-only items.
+  Only outcomes keep a reordering: if only theirs reordered the branches, theirs' order wins.
+* Fields in `diff.SERVER_OWNED_FIELDS` (top level and on keyed items) always come from theirs,
+  so the next PUT carries SFMC's current `modifiedDate` and `version`.
+* An item deleted on one side and changed on the other, added on both with different content,
+  or an activity whose `type` one side changed while the other edited it, conflicts as a whole.
+* The provisional document holds ours' value wherever there is a conflict. It is then checked as
+  a graph and what is broken is reported too: `dangling-next`, `cycle`, `orphan` (nothing leads
+  to the activity any more) and `multiple-roots` (the two sides start the journey differently).
+  A graph conflict at or under the path of another conflict is left out; validate after resolving.
+* The activity the journey starts at is moved to `activities[0]` when there is exactly one.
+
+The merged document shares unchanged parts with the inputs; never mutate any of them in place
+(`resolve` copies what it changes). Conflict ids are `<kind>:<path>` and stay the same while the
+path and kind do, so choices posted in one merge round can be offered again in the next
+(see `reapply`); `resolve` ignores ids it does not know.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.domain import topology
+from journeys.domain.diff import (
+    KEYED_LISTS,
+    MISSING,
+    SERVER_OWNED_FIELDS,
+    Path,
+    keyed_index,
+    union_keys,
+)
+
+_SIDE_WORDS = {"ours": "your draft", "theirs": "SFMC"}
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Something the user must decide. `base`/`ours`/`theirs` are MISSING where absent."""
+
+    id: str
+    kind: str
+    path: Path
+    base: Any
+    ours: Any
+    theirs: Any
+    activity_key: str | None
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for the merge screen; each side is {"present": bool, "value": ...}."""
+        sides = {"base": self.base, "ours": self.ours, "theirs": self.theirs}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "path": list(self.path),
+            "activity_key": self.activity_key,
+            "description": self.description,
+            **{name: _presence(value) for name, value in sides.items()},
+        }
+
+
+def _presence(value: Any) -> dict[str, Any]:
+    present = value is not MISSING
+    return {"present": present, "value": value if present else None}
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    """The provisional merged document and the conflicts left to decide."""
+
+    document: dict[str, Any]
+    conflicts: list[Conflict]
+
+
+class Take(enum.StrEnum):
+    """Resolve a conflict with one side's value."""
+
+    OURS = "ours"
+    THEIRS = "theirs"
+    BASE = "base"
+
+
+@dataclass(frozen=True, slots=True)
+class Custom:
+    """Resolve a conflict with a value the user typed; MISSING removes the field or item."""
+
+    value: Any
+
+
+Choice = Take | Custom
+
+
+def conflict_id(kind: str, path: Path) -> str:
+    """The stable id of a conflict: its kind and its path, JSON-pointer escaped."""
+    parts = (str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return f"{kind}:/" + "/".join(parts)
+
+
+def merge(base: Any, ours: Any, theirs: Any) -> MergeResult:
+    """Merge two descendants of `base`; see the module docstring for the rules."""
+    sides = tuple(side if isinstance(side, dict) else {} for side in (base, ours, theirs))
+    merger = _Merger()
+    document = merger.document(*sides)
+    _start_first(document)
+    conflicts = merger.conflicts + _graph_conflicts(document, sides, merger.conflicts)
+    return MergeResult(document, conflicts)
+
+
+def resolve(result: MergeResult, choices: dict[str, Choice]) -> dict[str, Any]:
+    """Apply the choices to the provisional document and return the final one (validate it).
+
+    Conflicts without a choice keep ours' value; choices for unknown ids are ignored.
+    """
+    document: Any = result.document
+    for conflict in result.conflicts:
+        choice = choices.get(conflict.id)
+        if choice is None:
+            continue
+        value = choice.value if isinstance(choice, Custom) else getattr(conflict, choice.value)
+        document = _replaced(document, conflict.path, value)
+    _start_first(document)
+    return dict(document)
+
+
+def reapply(result: MergeResult, previous_choices: dict[str, Choice]) -> dict[str, Choice]:
+    """The choices of an earlier round that apply to this one, to pre-select on the screen.
+
+    After a push is rejected again, the next round merges base := the remote the last round
+    used, ours := the resolved document, theirs := SFMC now. Resolutions already in ours
+    do not conflict again; a field SFMC changed once more conflicts under the same id.
+    """
+    current = {conflict.id for conflict in result.conflicts}
+    return {key: choice for key, choice in previous_choices.items() if key in current}
+
+
+class _Merger:
+    def __init__(self) -> None:
+        self.conflicts: list[Conflict] = []
+
+    def document(self, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> Any:
+        merged: dict[str, Any] = {}
+        for field in union_keys(ours, theirs, base):
+            path = (field,)
+            b, o, t = base.get(field, MISSING), ours.get(field, MISSING), theirs.get(field, MISSING)
+            if field in SERVER_OWNED_FIELDS:
+                value = t
+            elif field in KEYED_LISTS:
+                value = self.keyed_list(path, b, o, t, self.item)
+            else:
+                value = self.value(path, b, o, t, None)
+            if value is not MISSING:
+                merged[field] = value
+        return merged
+
+    def value(self, path: Path, b: Any, o: Any, t: Any, activity: str | None) -> Any:
+        if o == t:
+            return o
+        if o == b:
+            return t
+        if t == b:
+            return o
+        if isinstance(b, dict) and isinstance(o, dict) and isinstance(t, dict):
+            return self.fields(path, b, o, t, activity, item=False)
+        if b is MISSING and isinstance(o, dict) and isinstance(t, dict):
+            return self.fields(path, {}, o, t, activity, item=False)
+        return self.conflict(_value_kind(path, b, o, t), path, b, o, t, activity)
+
+    def fields(
+        self,
+        path: Path,
+        b: Any,
+        o: dict[str, Any],
+        t: dict[str, Any],
+        activity: str | None,
+        *,
+        item: bool,
+    ) -> dict[str, Any]:
+        base = b if isinstance(b, dict) else {}
+        merged: dict[str, Any] = {}
+        for field in union_keys(o, t, base):
+            here = (*path, field)
+            fb, fo, ft = base.get(field, MISSING), o.get(field, MISSING), t.get(field, MISSING)
+            if item and field in SERVER_OWNED_FIELDS:
+                value = ft
+            elif item and field == "outcomes":
+                value = self.keyed_list(here, fb, fo, ft, self.outcome, activity)
+            else:
+                value = self.value(here, fb, fo, ft, activity)
+            if value is not MISSING:
+                merged[field] = value
+        return merged
+
+    def keyed_list(
+        self, path: Path, b: Any, o: Any, t: Any, merge_item: Any, activity: str | None = None
+    ) -> Any:
+        if o is MISSING or t is MISSING or o in (t, b) or t == b:
+            return self.value(path, b, o, t, activity)
+        indexes = [keyed_index([] if side is MISSING else side) for side in (b, o, t)]
+        if any(index is None for index in indexes):
+            return self.value(path, b, o, t, activity)
+        base, ours, theirs = indexes
+        merged = []
+        for key in _item_order(path, base, ours, theirs):  # type: ignore[arg-type]
+            ib, io, it = (index.get(key, MISSING) for index in indexes)  # type: ignore[union-attr]
+            value = merge_item((*path, key), key, ib, io, it)
+            if value is not MISSING:
+                merged.append(value)
+        return merged
+
+    def item(self, path: Path, key: str, b: Any, o: Any, t: Any) -> Any:
+        activity = key if path[0] == "activities" else None
+        if o == t:
+            return o
+        if o == b:
+            return t
+        if t == b:
+            return o
+        if o is MISSING or t is MISSING or b is MISSING:
+            kind = "both-added" if b is MISSING else "delete-vs-modify"
+            return self.conflict(kind, path, b, o, t, activity)
+        if activity and not (o.get("type") == t.get("type") == b.get("type")):
+            return self.conflict("type-changed", path, b, o, t, activity)
+        return self.fields(path, b, o, t, activity, item=True)
+
+    def outcome(self, path: Path, key: str, b: Any, o: Any, t: Any) -> Any:
+        return self.value(path, b, o, t, str(path[1]) if path[0] == "activities" else None)
+
+    def conflict(self, kind: str, path: Path, b: Any, o: Any, t: Any, activity: str | None) -> Any:
+        description = _describe(kind, path, b, o, t)
+        self.conflicts.append(
+            Conflict(conflict_id(kind, path), kind, path, b, o, t, activity, description)
+        )
+        return o
+
+
+def _item_order(
+    path: Path, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]
+) -> list[str]:
+    first, second = ours, theirs
+    if path[-1] == "outcomes" and _same_order(base, ours) and not _same_order(base, theirs):
+        first, second = theirs, ours
+    return union_keys(first, second, base)
+
+
+def _same_order(base: dict[str, Any], side: dict[str, Any]) -> bool:
+    return [k for k in base if k in side] == [k for k in side if k in base]
+
+
+def _shape(value: Any) -> str:
+    if value is MISSING:
+        return "missing"
+    return "object" if isinstance(value, dict) else "list" if isinstance(value, list) else "value"
+
+
+def _value_kind(path: Path, b: Any, o: Any, t: Any) -> str:
+    if _is_next(path) and o is not MISSING and t is not MISSING:
+        return "both-relinked"
+    if b is MISSING:
+        return "both-added"
+    if o is MISSING or t is MISSING:
+        return "delete-vs-modify"
+    if _shape(o) != _shape(t) and "object" in (_shape(o), _shape(t)):
+        return "shape-changed"
+    return "both-modified"
+
+
+def _is_next(path: Path) -> bool:
+    return (
+        len(path) == 5 and path[0] == "activities" and path[2] == "outcomes" and path[4] == "next"
+    )
+
+
+def _text(value: Any) -> str:
+    if value is MISSING:
+        return "nothing"
+    text = repr(value) if isinstance(value, str) else "null" if value is None else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _where(path: Path) -> str:
+    if path[0] not in KEYED_LISTS or len(path) < 2:
+        return " › ".join(str(part) for part in path)
+    if len(path) > 2:
+        return " › ".join(str(part) for part in path[1:])
+    return f"{str(path[0]).rstrip('s').replace('activitie', 'activity')} {path[1]}"
+
+
+def _describe(kind: str, path: Path, b: Any, o: Any, t: Any) -> str:
+    where = _where(path)
+    if kind == "both-added":
+        return f"Both sides added {where}, differently."
+    if kind == "delete-vs-modify":
+        deleter, changer = ("ours", "theirs") if o is MISSING else ("theirs", "ours")
+        deleted = _SIDE_WORDS[deleter].capitalize()
+        return f"{deleted} deleted {where}; {_SIDE_WORDS[changer]} changed it."
+    if kind == "type-changed":
+        types = (side.get("type") for side in (o, t, b))
+        return "{} is a {} in your draft and a {} in SFMC (was {}), and both changed it.".format(
+            path[1], *types
+        )
+    if kind == "shape-changed":
+        return f"{where} is {_shape(o)} in your draft but {_shape(t)} in SFMC (was {_shape(b)})."
+    if kind == "both-relinked":
+        return (
+            f"Outcome {path[3]} of {path[1]} goes to {_text(o)} in your draft and to {_text(t)} "
+            f"in SFMC (was {_text(b)})."
+        )
+    return (
+        f"Both sides changed {where}: your draft has {_text(o)}, SFMC has {_text(t)} "
+        f"(was {_text(b)})."
+    )
+
+
+def _get(node: Any, path: Path) -> Any:
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part, MISSING)
+        elif isinstance(node, list):
+            node = next(
+                (item for item in node if isinstance(item, dict) and item.get("key") == part),
+                MISSING,
+            )
+        else:
+            return MISSING
+    return node
+
+
+def _replaced(node: Any, path: Path, value: Any) -> Any:
+    """A copy of `node` with `value` at `path` (MISSING deletes), copying only along the path.
+
+    Nothing happens when a container on the way is gone (another choice removed it)."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        if rest and head not in node:
+            return node
+        copied = dict(node)
+        if rest:
+            copied[head] = _replaced(node[head], rest, value)
+        elif value is MISSING:
+            copied.pop(head, None)
+        else:
+            copied[head] = value
+        return copied
+    if not isinstance(node, list):
+        return node
+    index = next(
+        (i for i, item in enumerate(node) if isinstance(item, dict) and item.get("key") == head),
+        None,
+    )
+    copied_list = list(node)
+    if index is None:
+        if not rest and value is not MISSING:
+            copied_list.append(value)
+    elif rest:
+        copied_list[index] = _replaced(node[index], rest, value)
+    elif value is MISSING:
+        del copied_list[index]
+    else:
+        copied_list[index] = value
+    return copied_list
+
+
+def _start_first(document: dict[str, Any]) -> None:
+    """SFMC starts a journey at `activities[0]`: move the single root there (new list)."""
+    activities = document.get("activities")
+    roots = topology.roots(document)
+    if not isinstance(activities, list) or len(roots) != 1:
+        return
+    first = next(a for a in activities if isinstance(a, dict) and a.get("key") == roots[0])
+    if activities[0] is not first:
+        document["activities"] = [first, *(a for a in activities if a is not first)]
+
+
+def _graph_conflicts(
+    document: dict[str, Any], sides: tuple[dict[str, Any], ...], existing: list[Conflict]
+) -> list[Conflict]:
+    graph = topology.JourneyGraph(document)
+    found = [
+        *_dangling(graph, document, sides),
+        *_cycles(graph, document, sides),
+        *_orphans(graph, sides),
+    ]
+    taken = [conflict.path for conflict in existing]
+    return [c for c in found if not any(c.path[: len(path)] == path for path in taken)]
+
+
+def _graph_conflict(
+    kind: str, path: Path, sides: tuple[dict[str, Any], ...], description: str
+) -> Conflict:
+    b, o, t = (_get(side, path) for side in sides)
+    return Conflict(conflict_id(kind, path), kind, path, b, o, t, str(path[1]), description)
+
+
+def _outcome_path(document: dict[str, Any], key: str, outcome_key: str) -> Path:
+    activity = _get(document, ("activities", key))
+    if keyed_index(activity.get("outcomes")) is None:
+        return ("activities", key, "outcomes")  # unkeyed outcomes are one value
+    return ("activities", key, "outcomes", outcome_key, "next")
+
+
+def _dangling(
+    graph: topology.JourneyGraph, document: dict[str, Any], sides: tuple[dict[str, Any], ...]
+) -> list[Conflict]:
+    return [
+        _graph_conflict(
+            "dangling-next",
+            _outcome_path(document, key, outcome_key),
+            sides,
+            f"Outcome {outcome_key} of {key} leads to {target}, which is no longer in the journey.",
+        )
+        for key, outcome_key, target in graph.dangling_nexts()
+    ]
+
+
+def _cycles(
+    graph: topology.JourneyGraph, document: dict[str, Any], sides: tuple[dict[str, Any], ...]
+) -> list[Conflict]:
+    conflicts = []
+    for cycle in graph.cycles():
+        steps = list(zip(cycle, [*cycle[1:], cycle[0]], strict=True))
+        links = [
+            _outcome_path(document, source, outcome_key)
+            for source, target in steps
+            for outcome_key, next_key in graph.links[source]
+            if next_key == target
+        ]
+        relinked = [path for path in links if _get(sides[0], path) != _get(document, path)]
+        loop = " → ".join([*cycle, cycle[0]])
+        description = f"Together the two sides' links make a loop: {loop}."
+        conflicts.append(_graph_conflict("cycle", (relinked or links)[0], sides, description))
+    return conflicts
+
+
+def _orphans(graph: topology.JourneyGraph, sides: tuple[dict[str, Any], ...]) -> list[Conflict]:
+    unreachable = graph.unreachable()
+    if not unreachable:
+        return []
+    predecessors = graph.predecessors()
+    side_starts = {topology.start_key(sides[1]), topology.start_key(sides[2])}
+    conflicts = []
+    for key in unreachable:
+        if predecessors[key]:
+            continue  # it hangs off another unreachable activity, reported on its own
+        path = ("activities", key)
+        if key in side_starts:
+            text = f"{key} starts the journey on one side, so the merged journey has two starts."
+            conflicts.append(_graph_conflict("multiple-roots", path, sides, text))
+        else:
+            text = f"Nothing leads to {key} any more: it would be cut off from the journey."
+            conflicts.append(_graph_conflict("orphan", path, sides, text))
+    return conflicts

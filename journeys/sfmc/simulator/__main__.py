@@ -1,0 +1,55 @@
+"""Serve the simulator: ``python -m journeys.sfmc.simulator --port 8765 --data FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from . import create_app, demo
+from .config import SimConfig
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m journeys.sfmc.simulator")
+    parser.add_argument("--host", default="127.0.0.1", help="loopback only (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--data", type=Path, default=Path("var/simulator.sqlite3"))
+    parser.add_argument("--seed-demo", action="store_true", help="create missing demo journeys")
+    parser.add_argument("--client-id", default=SimConfig.client_id)
+    parser.add_argument("--client-secret", default=SimConfig.client_secret)
+    parser.add_argument("--publish-delay", type=float, default=SimConfig.publish_delay)
+    args = parser.parse_args(argv)
+    if args.host not in LOOPBACK:
+        parser.error("the simulator has unauthenticated controls; it only listens on loopback")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args.data.parent.mkdir(parents=True, exist_ok=True)
+    config = SimConfig(
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        publish_delay=args.publish_delay,
+    )
+    app = create_app(args.data, config)
+    if args.seed_demo:
+        created = demo.seed(app.interactions)
+        print(f"Demo journeys created: {', '.join(created) or 'none (already there)'}")
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(f"SFMC simulator on http://{args.host}:{server.port}/ (controls: /_sim/)", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        app.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Start the SFMC simulator on an ephemeral 127.0.0.1 port in a background thread.
+
+Use it as a fixture: ``yield from running_simulator(tmp_path / "sim.sqlite3")``, or call
+``start_simulator`` directly when a test needs to stop and restart on the same data file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from journeys.sfmc.simulator import SimConfig, SimulatorApp, create_app
+
+CLIENT_ID = SimConfig.client_id
+CLIENT_SECRET = SimConfig.client_secret
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator serving on ``base_url`` until ``stop()``."""
+
+    app: SimulatorApp
+    server: BaseWSGIServer
+    thread: threading.Thread
+    data_path: Path
+    http: requests.Session = field(default_factory=requests.Session)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    @property
+    def host_port(self) -> str:
+        return f"127.0.0.1:{self.server.port}"
+
+    def control(self, method: str, path: str, payload: Any = None) -> Any:
+        """Call ``/_sim/<path>`` with a JSON body and return the decoded JSON answer."""
+        response = self.http.request(
+            method, f"{self.base_url}/_sim/{path}", json=payload if payload is not None else {}
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def add_fault(self, kind: str, **spec: Any) -> Any:
+        return self.control("POST", "faults", {"kind": kind, **spec})
+
+    def configure(self, **settings: Any) -> Any:
+        return self.control("POST", "config", settings)
+
+    def request_log(self, **filters: Any) -> list[dict[str, Any]]:
+        response = self.http.get(f"{self.base_url}/_sim/requests", params=filters)
+        response.raise_for_status()
+        entries: list[dict[str, Any]] = response.json()
+        return entries
+
+    def token(self) -> str:
+        """A fresh access token for raw HTTP calls."""
+        response = self.http.post(
+            f"{self.base_url}/v2/token",
+            json={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+            },
+        )
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+        self.http.close()
+        self.app.store.close()
+
+
+class ApiSession(requests.Session):
+    """Raw HTTP to the simulator's API: paths relative to its base URL, a bearer token, timeouts."""
+
+    def __init__(self, simulator: RunningSimulator) -> None:
+        super().__init__()
+        self.base_url = simulator.base_url
+        self.headers["Authorization"] = f"Bearer {simulator.token()}"
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        kwargs.setdefault("timeout", 10)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+
+def start_simulator(data_path: Path, config: SimConfig | None = None) -> RunningSimulator:
+    """Serve a simulator on 127.0.0.1 with an ephemeral port; state lives in ``data_path``."""
+    app = create_app(data_path, config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    return RunningSimulator(app=app, server=server, thread=thread, data_path=data_path)
+
+
+def running_simulator(
+    data_path: Path, config: SimConfig | None = None
+) -> Iterator[RunningSimulator]:
+    """Generator body for a pytest fixture: start, yield, stop."""
+    simulator = start_simulator(data_path, config)
+    try:
+        yield simulator
+    finally:
+        simulator.stop()

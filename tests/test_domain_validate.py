@@ -1,0 +1,348 @@
+from __future__ import annotations
+
+import copy
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from journeys.domain import validate as validate_module
+from journeys.domain.catalog import new_activity
+from journeys.domain.document import load_journeys, minimal_journey
+from journeys.domain.validate import GRAPH_CODES, Problem, has_errors, validate
+
+# Every warning the real fixtures get, and why: fixture 16 is a draft whose emails and
+# decisions Journey Builder marks `isConfigured: false` and whose entry source is unconfigured;
+# fixture 19 has three Sales Cloud activities marked `isConfigured: false` with no object map.
+EXPECTED_REAL_WARNINGS = {
+    "16-coh-event-trigger-entrymode-notset.json": [
+        ("not-configured", "EMAILV2-1"),
+        ("not-configured", "EMAILV2-2"),
+        ("not-configured", "MULTICRITERIADECISIONV2-2"),
+        ("not-configured", "EMAILV2-3"),
+        ("not-configured", "MULTICRITERIADECISIONV2-1"),
+        ("trigger-not-configured", None),
+    ],
+    "19-coh-salescloud-randomsplit-stowait.json": [
+        ("not-configured", "SALESCLOUDACTIVITY-4"),
+        ("not-configured", "SALESCLOUDACTIVITY-3"),
+        ("not-configured", "SALESCLOUDACTIVITY-2"),
+    ],
+}
+
+
+def wait(key, next_key=None, **config):
+    outcome = {"key": f"{key}-out"} | ({"next": next_key} if next_key else {})
+    configuration = {"waitDuration": 1, "waitUnit": "DAYS"} | config
+    return {
+        "key": key,
+        "type": "WAIT",
+        "outcomes": [outcome],
+        "configurationArguments": configuration,
+    }
+
+
+def journey(*activities, **fields):
+    return {
+        "key": "journey-key",
+        "name": "Journey",
+        "workflowApiVersion": 1,
+        "triggers": [
+            {
+                "key": "TRIGGER",
+                "type": "EmailAudience",
+                "outcomes": [],
+                "metaData": {"eventDefinitionKey": "DEAudience-1"},
+            }
+        ],
+        "activities": list(activities),
+    } | fields
+
+
+def codes(problems):
+    return sorted((problem.severity, problem.code) for problem in problems)
+
+
+def test_every_real_journey_validates_without_errors_and_with_only_the_known_warnings(
+    real_fixtures_dir,
+):
+    checked = 0
+    for path in sorted(real_fixtures_dir.glob("*.json")):
+        for item in load_journeys(json.loads(path.read_text(encoding="utf-8"))):
+            problems = validate(item)
+            assert not has_errors(problems), (path.name, problems)
+            warnings = [(problem.code, problem.activity_key) for problem in problems]
+            assert warnings == EXPECTED_REAL_WARNINGS.get(path.name, []), path.name
+            checked += 1
+    assert checked == 28
+
+
+def test_a_sound_small_journey_has_no_problems():
+    assert validate(journey(wait("A", "B"), wait("B"))) == []
+
+
+def test_a_wait_with_an_unknown_unit_is_an_error_at_the_exact_path():
+    problems = validate(journey(wait("A", waitUnit="FORTNIGHTS")))
+    assert problems == [
+        Problem(
+            "error",
+            "invalid-value",
+            "$.activities[0].configurationArguments.waitUnit",
+            '\'waitUnit\' should be one of "MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS",'
+            ' but it is the text "FORTNIGHTS".',
+            "A",
+        )
+    ]
+
+
+def test_numbers_stored_as_digit_text_are_accepted_like_real_documents_have_them():
+    split = new_activity("RANDOMSPLITV2", "RANDOMSPLITV2-1")
+    for outcome in split["outcomes"]:
+        outcome["arguments"]["percentage"] = "50"
+    assert validate(journey(wait("A", "RANDOMSPLITV2-1", waitDuration="3"), split)) == []
+
+
+def test_a_wait_duration_that_is_not_a_whole_number_is_an_error():
+    problems = validate(journey(wait("A", "B", waitDuration=1.5), wait("B", waitDuration="soon")))
+    assert [p.path for p in problems] == [
+        "$.activities[0].configurationArguments.waitDuration",
+        "$.activities[1].configurationArguments.waitDuration",
+    ]
+    assert "should be a whole number" in problems[1].message
+
+
+def test_an_outcome_next_that_is_not_text_is_an_error():
+    activity = wait("A")
+    activity["outcomes"][0]["next"] = 7
+    problems = validate(journey(activity))
+    assert (problems[0].code, problems[0].path) == (
+        "invalid-value",
+        "$.activities[0].outcomes[0].next",
+    )
+
+
+def test_random_split_percentages_must_add_up_to_100():
+    split = new_activity("RANDOMSPLITV2", "RANDOMSPLITV2-1")
+    split["outcomes"][0]["arguments"]["percentage"] = 60
+    problems = validate(journey(split))
+    assert codes(problems) == [("error", "split-percentages")]
+    assert "add up to 110" in problems[0].message
+
+
+def test_a_split_outside_its_outcome_limits_is_an_error():
+    split = new_activity("ENGAGEMENTSPLITV2", "ENGAGEMENTSPLITV2-1")
+    split["outcomes"].append(copy.deepcopy(split["outcomes"][0]) | {"key": "third"})
+    problems = [p for p in validate(journey(split)) if p.code == "outcome-count"]
+    assert problems[0].message == (
+        "Engagement Split ENGAGEMENTSPLITV2-1 needs exactly 2 outcomes, but it has 3."
+    )
+    assert problems[0].path == "$.activities[0].outcomes"
+
+
+def test_decision_criteria_that_do_not_match_the_paths_are_only_a_warning():
+    decision = new_activity("MULTICRITERIADECISIONV2", "MULTICRITERIADECISIONV2-1")
+    decision["configurationArguments"]["criteria"] = {"other_path": "<Condition/>"}
+    problems = validate(journey(decision))
+    assert codes(problems) == [("warning", "decision-criteria-mismatch")]
+
+
+def test_a_new_decision_path_without_a_condition_is_a_warning():
+    decision = new_activity("MULTICRITERIADECISIONV2", "MULTICRITERIADECISIONV2-1")
+    problems = validate(journey(decision))
+    assert codes(problems) == [("warning", "decision-path-without-condition")]
+    assert problems[0].path.endswith(".configurationArguments.criteria.default_path_1")
+
+
+def test_an_engagement_split_must_check_an_existing_email():
+    email = new_activity("EMAILV2", "EMAILV2-1")
+    email["configurationArguments"]["triggeredSend"]["emailId"] = 42
+    email["outcomes"][0]["next"] = "ENGAGEMENTSPLITV2-1"
+    split = new_activity("ENGAGEMENTSPLITV2", "ENGAGEMENTSPLITV2-1")
+    split["metaData"]["isConfigured"] = True
+    split["outcomes"][0]["next"] = "WAIT-1"
+    for reference, expected in (
+        ("EMAILV2-1", []),
+        ("EMAILV2-9", [("error", "engagement-reference")]),
+        ("WAIT-1", [("error", "engagement-reference")]),
+    ):
+        split["configurationArguments"]["refActivityCustomerKey"] = reference
+        unconfigured_email = email | {"metaData": {}}
+        found = validate(journey(unconfigured_email, split, wait("WAIT-1")))
+        assert codes(found) == expected, reference
+
+
+def test_a_missing_required_field_is_an_error_unless_journey_builder_marks_it_unconfigured():
+    email = new_activity("EMAILV2", "EMAILV2-1")
+    problems = validate(journey(email))
+    assert codes(problems) == [("warning", "not-configured")]
+    email["metaData"]["isConfigured"] = True
+    problems = validate(journey(email))
+    assert codes(problems) == [("error", "missing-field")]
+    assert problems[0].path == "$.activities[0].configurationArguments.triggeredSend.emailId"
+    assert problems[0].message == "Email EMAILV2-1 needs an email to send before it can be pushed."
+
+
+def test_an_unknown_activity_type_is_checked_as_a_generic_block_only():
+    custom = {"key": "X-1", "type": "SOMETHINGNEW", "outcomes": [{"key": "o"}], "odd": [1, 2]}
+    assert validate(journey(custom)) == []
+    custom["outcomes"] = "none"
+    assert codes(validate(journey(custom))) == [("error", "invalid-value")]
+
+
+def test_duplicate_activity_keys_are_an_error():
+    problems = validate(journey(wait("A", "B"), wait("B"), wait("B")))
+    assert ("error", "duplicate-key") in codes(problems)
+    assert next(p for p in problems if p.code == "duplicate-key").path == "$.activities[2].key"
+
+
+def test_two_starts_are_an_error_and_the_second_one_is_unreachable():
+    problems = validate(journey(wait("A"), wait("B")))
+    assert codes(problems) == [("error", "root-count"), ("error", "unreachable")]
+    assert "A, B" in problems[0].message
+
+
+def test_a_start_that_is_not_first_is_only_a_warning():
+    problems = validate(journey(wait("B"), wait("A", "B")))
+    assert problems == [
+        Problem(
+            "warning",
+            "root-not-first",
+            "$.activities[1]",
+            "The start activity A is not the first in the list, as SFMC keeps it.",
+            "A",
+        )
+    ]
+
+
+def test_a_dangling_next_is_an_error_located_on_the_outcome():
+    problems = validate(journey(wait("A", "B"), wait("B", "GONE")))
+    assert codes(problems) == [("error", "dangling-next")]
+    assert problems[0].path == "$.activities[1].outcomes[0].next"
+    assert problems[0].activity_key == "B"
+
+
+def test_a_loop_is_an_error():
+    problems = validate(journey(wait("S", "A"), wait("A", "B"), wait("B", "A")))
+    assert codes(problems) == [("error", "cycle")]
+    assert "A → B → A" in problems[0].message
+
+
+def test_a_trigger_with_outcomes_is_an_error_and_an_unconfigured_one_a_warning():
+    doc = journey(wait("A"))
+    doc["triggers"][0]["outcomes"] = [{"key": "x", "next": "A"}]
+    del doc["triggers"][0]["metaData"]
+    assert codes(validate(doc)) == [
+        ("error", "trigger-outcomes"),
+        ("warning", "trigger-not-configured"),
+    ]
+
+
+def test_a_journey_without_key_name_or_version_reports_each_missing_field():
+    problems = validate({"activities": []})
+    assert [p.message for p in problems] == [
+        "The journey needs a 'key' field.",
+        "The journey needs a 'name' field.",
+        "The journey needs a 'workflowApiVersion' field.",
+    ]
+
+
+def test_non_objects_are_not_journeys():
+    for garbage in (None, [], "journey", 3, 2.5, True):
+        problems = validate(garbage)
+        assert codes(problems) == [("error", "not-a-journey")]
+
+
+def test_has_errors_ignores_warnings():
+    warning = Problem("warning", "root-not-first", "$", "w")
+    error = Problem("error", "cycle", "$", "e")
+    assert not has_errors([warning])
+    assert has_errors([warning, error])
+    assert not has_errors([])
+
+
+def test_graph_codes_name_only_rules_the_validator_has():
+    assert {"cycle", "dangling-next", "unreachable", "root-count"} <= GRAPH_CODES
+    assert "not-configured" not in GRAPH_CODES
+
+
+def test_only_the_edited_activity_is_checked_again(monkeypatch):
+    checked = []
+    original = validate_module._activity_findings
+
+    def counting(activity):
+        checked.append(activity.get("key") if isinstance(activity, dict) else None)
+        return original(activity)
+
+    monkeypatch.setattr(validate_module, "_cache", {})
+    monkeypatch.setattr(validate_module, "_activity_findings", counting)
+    doc = journey(*(wait(f"W{n}", f"W{n + 1}") for n in range(30)), wait("W30"))
+    assert validate(doc) == []
+    assert len(checked) == 31
+    checked.clear()
+    edited = copy.deepcopy(doc)
+    edited["activities"][12]["configurationArguments"]["waitUnit"] = "YEARS"
+    problems = validate(edited)
+    assert checked == ["W12"]
+    assert [p.path for p in problems] == ["$.activities[12].configurationArguments.waitUnit"]
+
+
+def test_cached_problems_are_placed_at_the_activity_s_current_position():
+    broken = wait("B", waitUnit="YEARS")
+    validate(journey(wait("A", "B"), broken))
+    problems = validate(journey(broken | {"key": "B"}, wait("A", "B")))
+    assert [p.path for p in problems if p.code == "invalid-value"] == [
+        "$.activities[0].configurationArguments.waitUnit"
+    ]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=30,
+)
+field_names = st.sampled_from(
+    [
+        "key",
+        "type",
+        "outcomes",
+        "next",
+        "arguments",
+        "percentage",
+        "criteria",
+        "configurationArguments",
+        "metaData",
+        "refActivityCustomerKey",
+        "isConfigured",
+        "triggeredSend",
+    ]
+)
+type_names = st.sampled_from(
+    ["WAIT", "EMAILV2", "RANDOMSPLIT", "ENGAGEMENTDECISION", "MULTICRITERIADECISION", "REST"]
+)
+journey_like = st.recursive(
+    json_values | type_names | st.sampled_from(["A", "B", "C"]),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(field_names, children, max_size=6)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values)
+def test_validate_never_raises_on_any_json_value(value):
+    problems = validate(value)
+    assert isinstance(problems, list)
+    assert all(isinstance(problem, Problem) for problem in problems)
+    assert "validator-crash" not in {problem.code for problem in problems}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(journey_like, max_size=6), st.lists(journey_like, max_size=2))
+def test_validate_never_raises_on_journeys_full_of_wrong_shapes(activities, triggers):
+    doc = minimal_journey("garbage") | {"activities": activities, "triggers": triggers}
+    problems = validate(doc)
+    assert "validator-crash" not in {problem.code for problem in problems}
+    assert all(problem.path.startswith("$") for problem in problems)
