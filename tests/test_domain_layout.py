@@ -256,14 +256,16 @@ def test_generated_journeys_never_overlap_or_cross(size, seed, edits):
 
 @st.composite
 def arbitrary_graphs(draw):
+    """Any graph: loops, islands, dangling targets, repeated activity and outcome keys."""
     keys = [f"K{i}" for i in range(draw(st.integers(1, 25)))]
+    keys += draw(st.lists(st.sampled_from(keys), max_size=2))
     targets = st.sampled_from([*keys, None, "", "DANGLING"])
+    outcome_keys = st.sampled_from(["o1", "o2", "o3", None])
     activities = [
         {
             "key": key,
             "outcomes": [
-                {"key": f"o{i}", "next": t}
-                for i, t in enumerate(draw(st.lists(targets, max_size=4)))
+                {"key": draw(outcome_keys), "next": t} for t in draw(st.lists(targets, max_size=4))
             ],
         }
         for key in keys

@@ -37,7 +37,11 @@ def email(key, next_key=None, subject="Hello"):
         name=f"Email {key}",
         type="EMAILV2",
         configurationArguments={
-            "triggeredSend": {"emailId": 1, "emailSubject": subject, "suppressionLists": [{"id": 1}]}
+            "triggeredSend": {
+                "emailId": 1,
+                "emailSubject": subject,
+                "suppressionLists": [{"id": 1}],
+            }
         },
         metaData={"isConfigured": True},
     )
@@ -342,7 +346,9 @@ def test_17_changing_the_type_while_the_other_side_edits_the_activity_conflicts_
     theirs = edited(base, set_field("W-2", "configurationArguments", "waitDuration", 9))
     result = merge(base, ours, theirs)
     assert found(result) == [("type-changed", ("activities", "W-2"))]
-    assert "WAIT" in result.conflicts[0].description and "EMAILV2" in result.conflicts[0].description
+    assert (
+        "WAIT" in result.conflicts[0].description and "EMAILV2" in result.conflicts[0].description
+    )
 
 
 def test_18_renaming_a_key_while_the_other_side_edits_the_old_key_conflicts_and_keeps_the_new():
@@ -359,13 +365,16 @@ def test_18_renaming_a_key_while_the_other_side_edits_the_old_key_conflicts_and_
     assert "E-7" in keys(result.document)
 
 
-def test_19_reordering_activities_alone_is_no_conflict_and_keeps_our_order():
+def test_19_reordering_activities_alone_is_no_conflict_and_the_order_is_deterministic():
     base = chain()
     theirs = edited(base, lambda d: d["activities"].insert(1, d["activities"].pop()))
-    ours = edited(base, lambda d: d.update(name="Ours"))
+    ours = edited(base, set_field("W-2", "name", "Ours"))
     result = merge(base, ours, theirs)
     assert result.conflicts == [] and keys(result.document) == ["W-1", "E-1", "W-2"]
-    assert merge(base, theirs, ours).document["activities"] == theirs["activities"]
+    assert act(result.document, "W-2")["name"] == "Ours"
+    assert keys(merge(base, theirs, ours).document) == ["W-1", "W-2", "E-1"]
+    untouched = merge(base, edited(base, lambda d: d.update(name="Ours")), theirs)
+    assert untouched.conflicts == [] and keys(untouched.document) == keys(theirs)
 
 
 def test_20_their_insert_at_the_front_does_not_misattribute_our_later_edits(real_fixtures_dir):
@@ -389,32 +398,48 @@ def test_20_their_insert_at_the_front_does_not_misattribute_our_later_edits(real
 # Outcomes and graph (21-27)
 
 
+def joined():
+    """S-1 splits to W-1 and W-3; W-1 → W-2 → W-3, so W-2 and W-3 have two ways in."""
+    return journey(split("S-1", "W-1", "W-2"), wait("W-1", "W-2"), wait("W-2", "W-3"), wait("W-3"))
+
+
 def test_21_relinking_the_same_outcome_differently_conflicts():
-    base = journey(split("S-1", "W-1", "W-2"), wait("W-1"), wait("W-2"), wait("W-3"))
-    ours = edited(base, relink("S-1", "W-2"))
-    theirs = edited(base, relink("S-1", "W-3"))
+    base = joined()
+    ours = edited(base, relink("S-1", "W-3", index=1))
+    theirs = edited(base, relink("S-1", "W-1", index=1))
     (conflict,) = merge(base, ours, theirs).conflicts
     assert conflict.kind == "both-relinked"
-    assert conflict.path == ("activities", "S-1", "outcomes", "S-1-p1", "next")
-    assert (conflict.base, conflict.ours, conflict.theirs) == ("W-1", "W-2", "W-3")
+    assert conflict.path == ("activities", "S-1", "outcomes", "S-1-p2", "next")
+    assert (conflict.base, conflict.ours, conflict.theirs) == ("W-2", "W-3", "W-1")
 
 
 def test_22_relinking_different_outcomes_applies_both_and_checks_the_graph():
-    base = journey(split("S-1", "W-1", "W-2"), wait("W-1", "W-3"), wait("W-2"), wait("W-3"))
-    ours = edited(base, relink("S-1", "W-3", index=0), relink("W-1", None))
-    theirs = edited(base, relink("S-1", "W-3", index=1))
+    base = joined()
+    ours = edited(base, relink("S-1", "W-3", index=1))
+    theirs = edited(base, relink("W-1", "W-3"))
     result = merge(base, ours, theirs)
-    assert topology.successors(result.document)["S-1"] == ["W-3"]
-    assert found(result) == [("orphan", ("activities", "W-1")), ("orphan", ("activities", "W-2"))]
+    assert topology.successors(result.document) == {
+        "S-1": ["W-1", "W-3"],
+        "W-1": ["W-3"],
+        "W-2": ["W-3"],
+        "W-3": [],
+    }
+    assert found(result) == [("orphan", ("activities", "W-2"))]
+    clean = merge(base, ours, edited(base, relink("W-3", None), relink("W-2", None)))
+    assert clean.conflicts == [] and topology.unreachable(clean.document) == []
 
 
 def test_23_deleting_an_activity_the_other_side_still_points_to_is_a_dangling_next():
     base = chain()
     ours = edited(base, remove("W-2", successor_of="E-1"))
-    theirs = edited(base, insert_after("W-1", wait("W-5")), relink("W-5", "W-2"))
+    theirs = edited(base, insert_after("E-1", wait("W-5")))
     result = merge(base, ours, theirs)
-    assert found(result) == [("dangling-next", ("activities", "W-5", "outcomes", "W-5-out", "next"))]
-    assert result.conflicts[0].theirs == "W-2" and result.conflicts[0].activity_key == "W-5"
+    assert found(result) == [
+        ("both-relinked", ("activities", "E-1", "outcomes", "E-1-out", "next")),
+        ("dangling-next", ("activities", "W-5", "outcomes", "W-5-out", "next")),
+        ("orphan", ("activities", "W-5")),
+    ]
+    assert result.conflicts[1].theirs == "W-2" and result.conflicts[1].activity_key == "W-5"
 
 
 def test_24_both_inserting_on_one_edge_conflicts_and_reports_the_cut_off_activity():
@@ -430,38 +455,43 @@ def test_24_both_inserting_on_one_edge_conflicts_and_reports_the_cut_off_activit
 
 
 def test_25_two_relinks_valid_alone_that_make_a_loop_together_report_a_cycle():
-    base = journey(wait("A", "B"), wait("B", "C"), wait("C", "D"), wait("D"))
-    ours = edited(base, relink("D", "B"), relink("A", "C"), remove("B"))
-    ours = edited(base, relink("D", "C")) if False else edited(base, relink("B", "D"))
-    ours = edited(ours, relink("C", None))
-    theirs = edited(base, relink("D", "C"))
-    assert topology.cycles(ours) == [] and topology.cycles(theirs) == []
+    base = journey(split("S-1", "X", "Y"), wait("X"), wait("Y"))
+    ours = edited(base, relink("X", "Y"))
+    theirs = edited(base, relink("Y", "X"))
+    assert topology.cycles(ours) == [] == topology.cycles(theirs)
     result = merge(base, ours, theirs)
-    assert [c.kind for c in result.conflicts] == ["cycle"]
-    assert result.conflicts[0].path[:2] == ("activities", "D")
-    assert "D → C" in result.conflicts[0].description or "C → D" in result.conflicts[0].description
+    assert found(result) == [("cycle", ("activities", "X", "outcomes", "X-out", "next"))]
+    conflict = result.conflicts[0]
+    assert (conflict.base, conflict.ours, conflict.theirs) == (MISSING, "Y", MISSING)
+    assert "X → Y → X" in conflict.description
+    assert topology.cycles(resolve(result, {conflict.id: Take.THEIRS})) == []
 
 
 def test_26_a_new_branch_on_one_side_and_a_relinked_branch_on_the_other_merge_by_outcome_key():
-    base = journey(split("S-1", "W-1", "W-2"), wait("W-1"), wait("W-2"), wait("W-3"))
+    base = journey(split("S-1", "W-1", "W-3"), wait("W-1", "W-2"), wait("W-2", "W-3"), wait("W-3"))
 
     def add_branch(doc):
-        outcomes = act(doc, "S-1")["outcomes"]
-        outcomes.append({"key": "S-1-p3", "next": "W-3", "arguments": {"percentage": 0}, "metaData": {}})
+        outcome = {"key": "S-1-p3", "next": "W-3", "arguments": {"percentage": 0}, "metaData": {}}
+        act(doc, "S-1")["outcomes"].append(outcome)
 
     ours = edited(base, add_branch)
-    theirs = edited(base, relink("S-1", "W-2", index=0), relink("W-2", None))
-    theirs = edited(theirs, lambda d: act(d, "S-1")["outcomes"][0].update(next="W-1"))
-    theirs = edited(theirs, relink("S-1", "W-3", index=1), remove("W-2"))
-    ours = edited(ours, relink("S-1", "W-2", index=2), lambda d: None)
-    result = merge(base, edited(base, add_branch), theirs)
+    theirs = edited(base, relink("S-1", "W-2", index=1))
+    result = merge(base, ours, theirs)
     outcomes = act(result.document, "S-1")["outcomes"]
-    assert [(o["key"], o.get("next")) for o in outcomes] == [
+    assert [(o["key"], o["next"]) for o in outcomes] == [
         ("S-1-p1", "W-1"),
-        ("S-1-p2", "W-3"),
+        ("S-1-p2", "W-2"),
         ("S-1-p3", "W-3"),
     ]
     assert result.conflicts == []
+
+
+def test_26_their_reordering_of_branches_is_kept_when_we_did_not_reorder():
+    base = joined()
+    theirs = edited(base, lambda d: act(d, "S-1")["outcomes"].reverse())
+    ours = edited(base, set_field("S-1", "name", "Split"))
+    outcomes = act(merge(base, ours, theirs).document, "S-1")["outcomes"]
+    assert [o["key"] for o in outcomes] == ["S-1-p2", "S-1-p1"]
 
 
 def test_27_outcomes_without_keys_are_merged_as_one_value():
@@ -471,7 +501,9 @@ def test_27_outcomes_without_keys_are_merged_as_one_value():
             del outcome["key"]
     ours = edited(base, lambda d: act(d, "W-2")["outcomes"][0].update(metaData={"label": "a"}))
     theirs = edited(base, lambda d: act(d, "W-2")["outcomes"][0].update(metaData={"label": "b"}))
-    assert found(merge(base, ours, theirs)) == [("both-modified", ("activities", "W-2", "outcomes"))]
+    assert found(merge(base, ours, theirs)) == [
+        ("both-modified", ("activities", "W-2", "outcomes"))
+    ]
     assert merge(base, ours, base).document == ours
 
 
@@ -497,30 +529,35 @@ def test_29_different_event_definition_keys_conflict():
 
 
 def test_30_goals_and_exits_follow_the_activity_rules():
-    goal = {"key": "GOAL", "name": "Goal", "type": "Event", "outcomes": [], "metaData": {"conversionValue": "5"}}
+    goal = {"key": "GOAL", "name": "Goal", "type": "Event", "metaData": {"conversionValue": "5"}}
     exit_ = {"key": "EXITCRITERIA", "name": "Exit", "type": "ExitCriteria", "outcomes": []}
     base = edited(chain(), lambda d: d.update(goals=[goal]))
     ours = edited(base, lambda d: d["goals"][0]["metaData"].update(conversionValue="10"))
-    theirs = edited(base, lambda d: d.update(exits=[exit_]))
-    theirs["goals"][0]["name"] = "Converted"
+    theirs = edited(
+        base, lambda d: d.update(exits=[exit_]), lambda d: d["goals"][0].update(name="Won")
+    )
     result = merge(base, ours, theirs)
     assert result.conflicts == []
-    assert result.document["goals"][0] | {"outcomes": []} == {
-        **goal,
-        "name": "Converted",
-        "metaData": {"conversionValue": "10"},
-    }
+    assert result.document["goals"] == [
+        {**goal, "name": "Won", "metaData": {"conversionValue": "10"}}
+    ]
     assert result.document["exits"] == [exit_]
     deleted = merge(base, edited(base, lambda d: d.update(goals=[])), ours)
     assert found(deleted) == [("delete-vs-modify", ("goals", "GOAL"))]
 
 
 def test_31_unkeyed_lists_inside_arguments_are_one_value():
-    base = edited(chain(), set_field("W-1", "arguments", "execute", {"inArguments": [{"a": 1}, {"b": 2}]}))
+    base = edited(
+        chain(), set_field("W-1", "arguments", "execute", {"inArguments": [{"a": 1}, {"b": 2}]})
+    )
     ours = edited(base, set_field("W-1", "arguments", "execute", "inArguments", [{"a": 1}]))
-    theirs = edited(base, set_field("W-1", "arguments", "execute", "inArguments", [{"a": 1}, {"b": 3}]))
+    theirs = edited(
+        base, set_field("W-1", "arguments", "execute", "inArguments", [{"a": 1}, {"b": 3}])
+    )
     result = merge(base, ours, theirs)
-    assert found(result) == [("both-modified", ("activities", "W-1", "arguments", "execute", "inArguments"))]
+    assert found(result) == [
+        ("both-modified", ("activities", "W-1", "arguments", "execute", "inArguments"))
+    ]
     assert merge(base, ours, base).document == ours
 
 
@@ -546,7 +583,7 @@ def test_34_a_resolved_merge_validates_and_the_next_round_does_not_replay_resolv
     )
     result = merge(base, ours, theirs)
     resolved = resolve(result, {result.conflicts[0].id: Take.OURS})
-    assert validate(resolved) == validate(ours)
+    assert validate(ours) == [] == validate(resolved)
     assert resolved["modifiedDate"] == "2024-06-01T00:00:00.1"
     again = merge(theirs, resolved, theirs)
     assert again.conflicts == [] and again.document == resolved
@@ -554,12 +591,25 @@ def test_34_a_resolved_merge_validates_and_the_next_round_does_not_replay_resolv
 
 def test_35_when_sfmc_changes_again_a_new_round_starts_from_the_previous_remote_and_reapplies():
     base = chain()
-    ours = edited(base, set_field("W-1", "configurationArguments", "waitDuration", 2), lambda d: d.update(description="Ours"))
-    remote_1 = edited(base, set_field("W-1", "configurationArguments", "waitDuration", 3), lambda d: d.update(description="R1"))
+    ours = edited(
+        base,
+        set_field("W-1", "configurationArguments", "waitDuration", 2),
+        lambda d: d.update(description="Ours"),
+    )
+    remote_1 = edited(
+        base,
+        set_field("W-1", "configurationArguments", "waitDuration", 3),
+        lambda d: d.update(description="R1"),
+    )
     round_1 = merge(base, ours, remote_1)
-    choices = {c.id: Take.OURS if c.path[-1] == "waitDuration" else Take.THEIRS for c in round_1.conflicts}
+    choices = {
+        c.id: Take.OURS if c.path[-1] == "waitDuration" else Take.THEIRS for c in round_1.conflicts
+    }
     resolved = resolve(round_1, choices)
-    assert (resolved["description"], act(resolved, "W-1")["configurationArguments"]["waitDuration"]) == ("R1", 2)
+    assert (
+        resolved["description"],
+        act(resolved, "W-1")["configurationArguments"]["waitDuration"],
+    ) == ("R1", 2)
     remote_2 = edited(remote_1, set_field("W-1", "configurationArguments", "waitDuration", 4))
     round_2 = merge(remote_1, resolved, remote_2)
     assert [c.path[-1] for c in round_2.conflicts] == ["waitDuration"]
@@ -592,13 +642,22 @@ def test_list_valued_fields_changed_on_both_sides_conflict_whole_or_merge_by_dic
     assert found(merge(base, ours, theirs)) == [("both-modified", ("activities", "E-1", *lists))]
     criteria = {"default_path_1": "<A/>", "default_path_2": "<B/>"}
     base = edited(base, set_field("E-1", "configurationArguments", "criteria", criteria))
-    ours = edited(base, set_field("E-1", "configurationArguments", "criteria", "default_path_1", "<A2/>"))
-    theirs = edited(base, set_field("E-1", "configurationArguments", "criteria", "default_path_2", "<B2/>"))
+    ours = edited(
+        base, set_field("E-1", "configurationArguments", "criteria", "default_path_1", "<A2/>")
+    )
+    theirs = edited(
+        base, set_field("E-1", "configurationArguments", "criteria", "default_path_2", "<B2/>")
+    )
     merged = act(merge(base, ours, theirs).document, "E-1")["configurationArguments"]["criteria"]
     assert merged == {"default_path_1": "<A2/>", "default_path_2": "<B2/>"}
-    theirs = edited(theirs, set_field("E-1", "configurationArguments", "criteria", "default_path_1", "<A3/>"))
+    theirs = edited(
+        theirs, set_field("E-1", "configurationArguments", "criteria", "default_path_1", "<A3/>")
+    )
     assert found(merge(base, ours, theirs)) == [
-        ("both-modified", ("activities", "E-1", "configurationArguments", "criteria", "default_path_1"))
+        (
+            "both-modified",
+            ("activities", "E-1", "configurationArguments", "criteria", "default_path_1"),
+        )
     ]
 
 
@@ -630,9 +689,16 @@ def test_resolve_takes_ours_theirs_base_or_a_custom_value():
     (conflict,) = result.conflicts
 
     def duration(choice):
-        return act(resolve(result, {conflict.id: choice}), "W-1")["configurationArguments"]["waitDuration"]
+        return act(resolve(result, {conflict.id: choice}), "W-1")["configurationArguments"][
+            "waitDuration"
+        ]
 
-    assert [duration(Take.OURS), duration(Take.THEIRS), duration(Take.BASE), duration(Custom(7))] == [2, 3, 1, 7]
+    assert [
+        duration(Take.OURS),
+        duration(Take.THEIRS),
+        duration(Take.BASE),
+        duration(Custom(7)),
+    ] == [2, 3, 1, 7]
     assert act(resolve(result, {}), "W-1")["configurationArguments"]["waitDuration"] == 2
     assert resolve(result, {"both-modified:/nowhere": Take.THEIRS}) == result.document
     assert act(result.document, "W-1")["configurationArguments"]["waitDuration"] == 2
@@ -646,7 +712,11 @@ def test_resolving_a_deletion_with_theirs_brings_the_activity_back_and_base_drop
     result = merge(base, deleted, modified)
     restored = resolve(result, {result.conflicts[0].id: Take.THEIRS})
     assert act(restored, "E-1")["name"] == "Better email"
-    both = merge(base, edited(base, insert_after("W-2", wait("W-3", days=2))), edited(base, insert_after("W-2", wait("W-3", days=5))))
+    both = merge(
+        base,
+        edited(base, insert_after("W-2", wait("W-3", days=2))),
+        edited(base, insert_after("W-2", wait("W-3", days=5))),
+    )
     dropped = resolve(both, {both.conflicts[0].id: Custom(MISSING)})
     assert "W-3" not in keys(dropped)
 
@@ -662,14 +732,19 @@ def test_resolve_moves_the_single_start_to_the_front():
     assert act(final, "W-0")["configurationArguments"]["waitDuration"] == 4
 
 
-def test_conflict_ids_are_stable_and_distinct():
-    base = journey(split("S-1", "W-1", "W-2"), wait("W-1"), wait("W-2"), wait("W-3"))
-    ours = edited(base, relink("S-1", "W-2"), set_field("W-1", "name", "a/b"), set_field("W-2", "name", "x"))
-    theirs = edited(base, relink("S-1", "W-3"), set_field("W-1", "name", "c~d"), set_field("W-2", "name", "y"))
+def test_conflict_ids_are_stable_distinct_and_escape_slashes():
+    base = joined()
+    ours = edited(base, relink("S-1", "W-3", index=1), set_field("W-1", "metaData", "a/b~", 1))
+    ours = edited(ours, set_field("W-2", "name", "x"))
+    theirs = edited(base, relink("S-1", "W-1", index=1), set_field("W-1", "metaData", "a/b~", 2))
+    theirs = edited(theirs, set_field("W-2", "name", "y"))
     ids = [c.id for c in merge(base, ours, theirs).conflicts]
-    assert len(set(ids)) == len(ids) == 3
+    assert ids == [
+        "both-relinked:/activities/S-1/outcomes/S-1-p2/next",
+        "both-added:/activities/W-1/metaData/a~1b~0",
+        "both-modified:/activities/W-2/name",
+    ]
     assert ids == [c.id for c in merge(base, ours, theirs).conflicts]
-    assert "both-relinked:/activities/S-1/outcomes/S-1-p1/next" in ids
 
 
 def test_merged_documents_never_share_mutations_with_the_inputs():
@@ -690,7 +765,11 @@ journeys_and_edits = st.tuples(
 
 def sides(size, seed, ours_edits, theirs_edits):
     base = generate_journey(size, seed)
-    return base, edit_journey(base, ours_edits, seed + 1), edit_journey(base, theirs_edits, seed + 2)
+    return (
+        base,
+        edit_journey(base, ours_edits, seed + 1),
+        edit_journey(base, theirs_edits, seed + 2),
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -755,3 +834,21 @@ def test_taking_either_side_everywhere_resolves_to_a_document_and_clears_field_c
         final = resolve(result, {c.id: take for c in result.conflicts})
         again = merge(theirs, final, theirs)
         assert [c for c in again.conflicts if c.kind not in GRAPH_KINDS] == []
+
+
+def test_ids_sfmc_reassigned_do_not_count_as_edits():
+    base = edited(chain(), lambda d: [a.update(id=f"old-{a['key']}") for a in d["activities"]])
+    theirs = edited(base, lambda d: [a.update(id=f"new-{a['key']}") for a in d["activities"]])
+    ours = edited(base, remove("E-1", successor_of="W-1"), set_field("W-2", "type", "EMAILV2"))
+    result = merge(base, ours, theirs)
+    assert result.conflicts == []
+    assert keys(result.document) == ["W-1", "W-2"]
+    assert act(result.document, "W-2")["type"] == "EMAILV2"
+    assert act(result.document, "W-2")["id"] == "new-W-2"
+
+
+def test_a_choice_may_be_posted_as_a_plain_string():
+    base = chain()
+    ours = edited(base, lambda d: d.update(description="Ours"))
+    result = merge(base, ours, edited(base, lambda d: d.update(description="Theirs")))
+    assert resolve(result, {result.conflicts[0].id: "theirs"})["description"] == "Theirs"

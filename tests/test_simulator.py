@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -81,13 +83,19 @@ def test_token_endpoint_returns_a_bearer_token_that_points_rest_calls_at_the_sim
 
 
 def test_token_endpoint_refuses_wrong_credentials_with_invalid_client(sim):
-    response = requests.post(
-        f"{sim.base_url}/v2/token",
-        json={"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": "no"},
-    )
+    def token_with(secret):
+        return requests.post(
+            f"{sim.base_url}/v2/token",
+            json={
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": secret,
+            },
+        )
 
-    assert response.status_code == 401
-    assert response.json()["error"] == "invalid_client"
+    for response in (token_with("no"), token_with("clé-secrète"), token_with(None)):
+        assert response.status_code == 401
+        assert response.json()["error"] == "invalid_client"
 
 
 def test_token_endpoint_refuses_other_grant_types_and_non_json_bodies(sim):
@@ -896,3 +904,24 @@ def test_the_simulator_never_imports_django():
             else:
                 continue
             assert not any(name.split(".")[0] == "django" for name in names), path
+
+
+@pytest.mark.integration
+def test_the_command_line_serves_the_simulator_with_demo_data(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journeys.sfmc.simulator", "--port", "0"]
+        + ["--data", str(tmp_path / "cli.sqlite3"), "--seed-demo"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=SFMC_DIR.parent.parent,
+    )
+    try:
+        lines = [process.stdout.readline(), process.stdout.readline()]
+        base_url = re.search(r"http://127\.0\.0\.1:\d+", lines[1]).group(0)
+        journeys = requests.get(f"{base_url}/_sim/journeys", timeout=5).json()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+    assert "demo-welcome-series" in lines[0]
+    assert len(journeys) == len(demo.DEMO_JOURNEYS)

@@ -214,7 +214,7 @@ def _outcome_changes(
         a, b = before.get(outcome_key, MISSING), after.get(outcome_key, MISSING)
         if a == b:
             continue
-        branch = f"Branch '{outcome_label(b if a is MISSING else a) or outcome_key}'"
+        branch = f"Branch '{_branch_name(b if a is MISSING else a)}'"
         if not (isinstance(a, dict) and isinstance(b, dict)):
             kind = "branch-added" if a is MISSING else "branch-removed"
             summary = f"{branch} {kind.split('-')[1]}"
@@ -233,12 +233,21 @@ def _outcome_changes(
     return changes
 
 
+def _branch_name(outcome: Any) -> str:
+    """A branch's own name ("Path 2") rather than the canvas label ("Path 2 (50%)")."""
+    if not isinstance(outcome, dict):
+        return ""
+    meta = outcome.get("metaData")
+    names = (meta.get("name"), meta.get("pathName")) if isinstance(meta, dict) else ()
+    name = next((n for n in names if isinstance(n, str) and n), None)
+    return name or outcome_label(outcome) or str(outcome["key"])
+
+
 def _relink_summary(key: str, outcome: dict[str, Any], old: Any, new: Any, count: int) -> str:
     def target(value: Any) -> str:
         return value if isinstance(value, str) and value else "the end of the path"
 
-    name = outcome_label(outcome) or outcome["key"]
-    subject = key if count == 1 else f"Outcome '{name}' of {key}"
+    subject = key if count == 1 else f"Outcome '{_branch_name(outcome)}' of {key}"
     if not (isinstance(new, str) and new):
         return f"{subject} now ends the path (was {target(old)})"
     return f"{subject} now goes to {new} (was {target(old)})"

@@ -12,9 +12,10 @@ edge crosses a box. An edge to an activity elsewhere (a join) runs along its lan
 the target just left of it; an edge back to an earlier column (only in an invalid, looping
 journey) leaves the flow to the right and comes back over the top.
 
-Each activity is placed once, under the outcome that first reaches it from the start (outcome
-order, depth first); the order of the `activities` array does not matter except for which
-root comes first. Goals and exits are side boxes in a row above the flow. Sizes are in pixels.
+Each activity is placed once, in the band of the first outcome (walking depth first from the
+start, in outcome order) that reaches it from the column just left of it; its other incoming
+outcomes are joins. The order of the `activities` array does not matter except for which root
+comes first. Goals and exits are side boxes in a row above the flow. Sizes are in pixels.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ class Layout:
 @dataclass(slots=True)
 class _Slot:
     outcome_key: str
-    target: str  # an activity key; "" for an end
+    target: str  # an activity key, or the end marker's key
     kind: EdgeKind
     height: int
     label: str
@@ -99,12 +100,23 @@ class _Slot:
 
 @dataclass(slots=True)
 class _Plan:
-    links: topology.OutcomeLinks
-    labels: dict[tuple[str, str], str]
     columns: dict[str, int]
-    slots: dict[str, list[_Slot]]
+    slots: dict[str, list[_Slot]]  # activities in preorder, each with one slot per outcome
     forest: list[str]  # activities whose band is a slot of the trigger (or of the canvas)
     heights: dict[str, int]
+
+
+@dataclass(slots=True)
+class _Rows:
+    """Vertical centres: of each activity, and of each (activity, outcome position) slot."""
+
+    nodes: dict[str, int]
+    slots: dict[tuple[str, int], int]
+
+
+# An outcome, identified by its activity and its position among the activity's outcomes
+# (keys may repeat in a broken document).
+_Link = tuple[str, int]
 
 
 def layout(doc: Any) -> Layout:
@@ -118,13 +130,13 @@ def layout(doc: Any) -> Layout:
     if has_loops:
         flow_top += _CHANNEL
     offset = 1 if triggers else 0
-    centers = _centers(plan, flow_top)
-    nodes = [*_trigger_boxes(triggers, plan, flow_top), *_activity_boxes(plan, centers, offset)]
-    nodes += _end_boxes(plan, centers, offset)
+    rows = _rows(plan, flow_top)
+    nodes = [*_trigger_boxes(triggers, plan, flow_top), *_activity_boxes(plan, rows, offset)]
+    nodes += _end_boxes(plan, rows, offset)
     last_column = max((plan.columns[k] + offset for k in plan.columns), default=0)
     far_x = _x(last_column + 1) - COLUMN_GAP // 2
-    router = _Router(plan, centers, offset, far_x, channel_y)
-    edges = _entry_edge(triggers, plan, flow_top, centers, offset) + router.outcome_edges()
+    router = _Router(plan, rows, offset, far_x, channel_y)
+    edges = _entry_edge(triggers, plan, flow_top, rows, offset) + router.outcome_edges()
     right = max((box.x + box.width for box in [*nodes, *side]), default=MARGIN)
     bottom = max((box.y + box.height for box in [*nodes, *side]), default=MARGIN)
     if has_loops:
@@ -184,15 +196,13 @@ def _dict_at(parent: dict[str, Any], field: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _outcome_labels(doc: Any) -> dict[tuple[str, str], str]:
-    labels: dict[tuple[str, str], str] = {}
+def _outcome_labels(doc: Any) -> dict[str, list[str]]:
+    """Labels of each activity's outcomes, in the order of `topology.outcome_links`."""
+    labels: dict[str, list[str]] = {}
     for key, activity in _keyed_items(doc, "activities"):
         outcomes = activity.get("outcomes")
-        for index, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
-            if isinstance(outcome, dict):
-                outcome_key = outcome.get("key")
-                name = outcome_key if isinstance(outcome_key, str) else str(index)
-                labels.setdefault((key, name), outcome_label(outcome))
+        if key not in labels and isinstance(outcomes, list):
+            labels[key] = [outcome_label(o) for o in outcomes if isinstance(o, dict)]
     return labels
 
 
@@ -200,34 +210,31 @@ def _plan(doc: Any) -> _Plan:
     graph = topology.JourneyGraph(doc)
     links = graph.links
     labels = _outcome_labels(doc)
-    starts, preorder, back_edges, topological = _depth_first(links, graph.roots())
-    columns = _columns(links, back_edges, topological)
-    tree_edges = _tree_edges(links, preorder, back_edges, columns)
-    slots: dict[str, list[_Slot]] = {}
-    for key in preorder:
-        slots[key] = [
-            _slot(key, outcome_key, target, links, tree_edges, back_edges, labels)
-            for outcome_key, target in links[key]
-        ]
+    starts, preorder, back_links, topological = _depth_first(links, graph.roots())
+    columns = _columns(links, back_links, topological)
+    tree_links = _tree_links(links, preorder, back_links, columns)
+    slots = {
+        key: _slots(key, links, tree_links, back_links, labels.get(key, [])) for key in preorder
+    }
     # a walk may start at an activity that a later walk reaches from its column's left
-    forest = [key for key in starts if key not in tree_edges]
-    plan = _Plan(links, labels, columns, slots, forest, {})
-    _measure(plan, preorder)
+    forest = [key for key in starts if key not in tree_links]
+    plan = _Plan(columns, slots, forest, {})
+    _measure(plan)
     return plan
 
 
 def _depth_first(
     links: topology.OutcomeLinks, roots: list[str]
-) -> tuple[list[str], list[str], set[tuple[str, str]], list[str]]:
+) -> tuple[list[str], list[str], set[_Link], list[str]]:
     """Walk from the roots, then from each activity not reached yet (islands that only loop).
 
-    Returns where the walks started, the preorder, the (source, outcome) edges that go back up
-    the current path, and a topological order of the graph without those (reverse postorder).
+    Returns where the walks started, the preorder, the outcomes that go back up the current
+    path, and a topological order of the graph without those (reverse postorder).
     """
     forest: list[str] = []
     preorder: list[str] = []
     postorder: list[str] = []
-    back: set[tuple[str, str]] = set()
+    back: set[_Link] = set()
     state: dict[str, bool] = {}  # False while on the current path, True when finished
     for root in [*roots, *links]:
         if root in state:
@@ -235,82 +242,85 @@ def _depth_first(
         forest.append(root)
         state[root] = False
         preorder.append(root)
-        work = [(root, iter(links[root]))]
+        work = [(root, enumerate(links[root]))]
         while work:
             key, pending = work[-1]
-            link = next(pending, None)
-            if link is None:
+            position, (_, target) = next(pending, (-1, ("", None)))
+            if position < 0:
                 work.pop()
                 state[key] = True
                 postorder.append(key)
+            elif target is None or target not in links:
                 continue
-            outcome_key, target = link
-            if target is None or target not in links:
-                continue
-            if target not in state:
+            elif target not in state:
                 state[target] = False
                 preorder.append(target)
-                work.append((target, iter(links[target])))
+                work.append((target, enumerate(links[target])))
             elif not state[target]:
-                back.add((key, outcome_key))
+                back.add((key, position))
     return forest, preorder, back, postorder[::-1]
 
 
+def _forward(links: topology.OutcomeLinks, key: str, back: set[_Link]) -> list[tuple[int, str]]:
+    """The (position, target) of the outcomes of `key` that lead forward to an activity."""
+    return [
+        (position, target)
+        for position, (_, target) in enumerate(links[key])
+        if target is not None and target in links and (key, position) not in back
+    ]
+
+
 def _columns(
-    links: topology.OutcomeLinks,
-    back_edges: set[tuple[str, str]],
-    topological: list[str],
+    links: topology.OutcomeLinks, back_links: set[_Link], topological: list[str]
 ) -> dict[str, int]:
     columns = dict.fromkeys(links, 0)
     for key in topological:
-        for outcome_key, target in links[key]:
-            if target is not None and target in links and (key, outcome_key) not in back_edges:
-                columns[target] = max(columns[target], columns[key] + 1)
+        for _, target in _forward(links, key, back_links):
+            columns[target] = max(columns[target], columns[key] + 1)
     return columns
 
 
-def _tree_edges(
+def _tree_links(
     links: topology.OutcomeLinks,
     preorder: list[str],
-    back_edges: set[tuple[str, str]],
+    back_links: set[_Link],
     columns: dict[str, int],
-) -> dict[str, tuple[str, str]]:
+) -> dict[str, _Link]:
     """For each placed activity, the first outcome (in preorder) from the column just left."""
-    tree: dict[str, tuple[str, str]] = {}
+    tree: dict[str, _Link] = {}
     for key in preorder:
-        for outcome_key, target in links[key]:
-            if (
-                target is not None
-                and target in links
-                and target not in tree
-                and (key, outcome_key) not in back_edges
-                and columns[target] == columns[key] + 1
-            ):
-                tree[target] = (key, outcome_key)
+        for position, target in _forward(links, key, back_links):
+            if target not in tree and columns[target] == columns[key] + 1:
+                tree[target] = (key, position)
     return tree
 
 
-def _slot(
+def _slots(
     key: str,
-    outcome_key: str,
-    target: str | None,
     links: topology.OutcomeLinks,
-    tree_edges: dict[str, tuple[str, str]],
-    back_edges: set[tuple[str, str]],
-    labels: dict[tuple[str, str], str],
-) -> _Slot:
-    label = labels.get((key, outcome_key), "")
-    if target is None or target not in links:
-        return _Slot(outcome_key, "", "end", _END_BAND, label)
-    if tree_edges.get(target) == (key, outcome_key):
-        return _Slot(outcome_key, target, "next", 0, label)  # height comes from the subtree
-    kind: EdgeKind = "loop" if (key, outcome_key) in back_edges else "join"
-    return _Slot(outcome_key, target, kind, _LANE_BAND, label)
+    tree_links: dict[str, _Link],
+    back_links: set[_Link],
+    labels: list[str],
+) -> list[_Slot]:
+    outcome_keys = [outcome_key for outcome_key, _ in links[key]]
+    slots = []
+    for position, (outcome_key, target) in enumerate(links[key]):
+        label = labels[position] if position < len(labels) else ""
+        if target is None or target not in links:
+            repeated = outcome_keys.count(outcome_key) > 1
+            end = f"end:{key}:{outcome_key}" + (f"#{position}" if repeated else "")
+            slots.append(_Slot(outcome_key, end, "end", _END_BAND, label))
+        elif tree_links.get(target) == (key, position):
+            slots.append(_Slot(outcome_key, target, "next", 0, label))  # height: the subtree's
+        else:
+            kind: EdgeKind = "loop" if (key, position) in back_links else "join"
+            slots.append(_Slot(outcome_key, target, kind, _LANE_BAND, label))
+    return slots
 
 
-def _measure(plan: _Plan, preorder: list[str]) -> None:
+def _measure(plan: _Plan) -> None:
     # a subtree's activities are all in later columns than its top
-    for key in sorted(preorder, key=plan.columns.__getitem__, reverse=True):
+    for key in sorted(plan.slots, key=plan.columns.__getitem__, reverse=True):
         below = sum(_slot_height(plan, slot) for slot in plan.slots[key])
         plan.heights[key] = max(_NODE_BAND, below)
 
@@ -319,9 +329,8 @@ def _slot_height(plan: _Plan, slot: _Slot) -> int:
     return plan.heights[slot.target] if slot.kind == "next" else slot.height
 
 
-def _centers(plan: _Plan, flow_top: int) -> dict[tuple[str, str | None], int]:
-    """Vertical centre of every activity (key, None) and of every outcome slot (key, outcome)."""
-    centers: dict[tuple[str, str | None], int] = {}
+def _rows(plan: _Plan, flow_top: int) -> _Rows:
+    rows = _Rows({}, {})
     stack: list[tuple[str, int]] = []
     top = flow_top
     for root in plan.forest:
@@ -330,15 +339,15 @@ def _centers(plan: _Plan, flow_top: int) -> dict[tuple[str, str | None], int]:
     while stack:
         key, band_top = stack.pop()
         height = plan.heights[key]
-        centers[(key, None)] = band_top + height // 2
+        rows.nodes[key] = band_top + height // 2
         slot_top = band_top + (height - sum(_slot_height(plan, s) for s in plan.slots[key])) // 2
-        for slot in plan.slots[key]:
+        for position, slot in enumerate(plan.slots[key]):
             slot_height = _slot_height(plan, slot)
-            centers[(key, slot.outcome_key)] = slot_top + slot_height // 2
+            rows.slots[(key, position)] = slot_top + slot_height // 2
             if slot.kind == "next":
                 stack.append((slot.target, slot_top))
             slot_top += slot_height
-    return centers
+    return rows
 
 
 def _flow_height(plan: _Plan) -> int:
@@ -356,15 +365,13 @@ def _trigger_boxes(triggers: list[str], plan: _Plan, flow_top: int) -> list[Node
     return boxes
 
 
-def _activity_boxes(
-    plan: _Plan, centers: dict[tuple[str, str | None], int], offset: int
-) -> list[NodeBox]:
+def _activity_boxes(plan: _Plan, rows: _Rows, offset: int) -> list[NodeBox]:
     return [
         NodeBox(
             key,
             "activity",
             _x(plan.columns[key] + offset),
-            centers[(key, None)] - NODE_HEIGHT // 2,
+            rows.nodes[key] - NODE_HEIGHT // 2,
             NODE_WIDTH,
             NODE_HEIGHT,
         )
@@ -372,24 +379,18 @@ def _activity_boxes(
     ]
 
 
-def _end_key(key: str, outcome_key: str) -> str:
-    return f"end:{key}:{outcome_key}"
-
-
-def _end_boxes(
-    plan: _Plan, centers: dict[tuple[str, str | None], int], offset: int
-) -> list[NodeBox]:
+def _end_boxes(plan: _Plan, rows: _Rows, offset: int) -> list[NodeBox]:
     return [
         NodeBox(
-            _end_key(key, slot.outcome_key),
+            slot.target,
             "end",
             _x(plan.columns[key] + offset + 1),
-            centers[(key, slot.outcome_key)] - END_SIZE // 2,
+            rows.slots[(key, position)] - END_SIZE // 2,
             END_SIZE,
             END_SIZE,
         )
         for key, slots in plan.slots.items()
-        for slot in slots
+        for position, slot in enumerate(slots)
         if slot.kind == "end"
     ]
 
@@ -421,17 +422,13 @@ def _edge(
 
 
 def _entry_edge(
-    triggers: list[str],
-    plan: _Plan,
-    flow_top: int,
-    centers: dict[tuple[str, str | None], int],
-    offset: int,
+    triggers: list[str], plan: _Plan, flow_top: int, rows: _Rows, offset: int
 ) -> list[Edge]:
     if not triggers or not plan.forest:
         return []
     start = plan.forest[0]
     trigger_y = flow_top + max(_NODE_BAND, _flow_height(plan)) // 2
-    start_y = centers[(start, None)]
+    start_y = rows.nodes[start]
     target_x = _x(plan.columns[start] + offset)
     points, run_from = _leave(_x(0) + NODE_WIDTH, trigger_y, start_y)
     points.append((target_x, start_y))
@@ -441,37 +438,40 @@ def _entry_edge(
 @dataclass(frozen=True, slots=True)
 class _Router:
     plan: _Plan
-    centers: dict[tuple[str, str | None], int]
+    rows: _Rows
     offset: int
     far_x: int
     channel_y: int
 
     def outcome_edges(self) -> list[Edge]:
-        return [self._route(key, slot) for key, slots in self.plan.slots.items() for slot in slots]
+        return [
+            self._route(key, position, slot)
+            for key, slots in self.plan.slots.items()
+            for position, slot in enumerate(slots)
+        ]
 
-    def _route(self, key: str, slot: _Slot) -> Edge:
+    def _route(self, key: str, position: int, slot: _Slot) -> Edge:
         column = self.plan.columns[key] + self.offset
-        slot_y = self.centers[(key, slot.outcome_key)]
+        slot_y = self.rows.slots[(key, position)]
         right = _x(column) + NODE_WIDTH
-        points, run_from = _leave(right, self.centers[(key, None)], slot_y)
-        target = slot.target
+        points, run_from = _leave(right, self.rows.nodes[key], slot_y)
         if slot.kind == "end":
-            target, run_to = _end_key(key, slot.outcome_key), _x(column + 1)
+            run_to = _x(column + 1)
             points.append((run_to, slot_y))
         elif slot.kind == "next":
-            run_to = _x(self.plan.columns[target] + self.offset)
+            run_to = _x(self.plan.columns[slot.target] + self.offset)
             points.append((run_to, slot_y))
         else:
             run_to = self._detour(slot, slot_y, points)
         run = (run_from, run_to, slot_y)
-        return _edge(key, target, slot.outcome_key, slot.kind, slot.label, points, run)
+        return _edge(key, slot.target, slot.outcome_key, slot.kind, slot.label, points, run)
 
     def _detour(self, slot: _Slot, lane_y: int, points: list[Point]) -> int:
         """Go from the lane to the target, straight on for a join and round the top for a loop;
         return where the run along the lane ends."""
         target_x = _x(self.plan.columns[slot.target] + self.offset)
         entry_x = target_x - _ENTRY
-        target_y = self.centers[(slot.target, None)]
+        target_y = self.rows.nodes[slot.target]
         if slot.kind == "loop":
             points += [(self.far_x, lane_y), (self.far_x, self.channel_y)]
             points += [(entry_x, self.channel_y), (entry_x, target_y)]

@@ -8,8 +8,9 @@ Rules, per path (reliability notes §1.3 and §1.4):
   so `1` and `1.0` agree (the merged value is then ours' spelling).
 * `activities`, `triggers`, `goals` and `exits` are merged item by item by `key`, outcomes by
   `key` within their item; a list whose items lack distinct string keys, and every other list
-  (suppression lists, inArguments...), is one value. Output order: ours, then theirs-only items.
-  Only outcomes keep a reordering: if only theirs reordered the branches, theirs' order wins.
+  (suppression lists, inArguments...), is one value. A list only one side changed is that
+  side's list; otherwise the order is ours, then theirs-only items, except that for outcomes
+  (branch order matters) a reordering made only by theirs wins.
 * Fields in `diff.SERVER_OWNED_FIELDS` (top level and on keyed items) always come from theirs,
   so the next PUT carries SFMC's current `modifiedDate` and `version`.
 * An item deleted on one side and changed on the other, added on both with different content,
@@ -29,6 +30,7 @@ path and kind do, so choices posted in one merge round can be offered again in t
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,10 +130,14 @@ def resolve(result: MergeResult, choices: dict[str, Choice]) -> dict[str, Any]:
         choice = choices.get(conflict.id)
         if choice is None:
             continue
-        value = choice.value if isinstance(choice, Custom) else getattr(conflict, choice.value)
+        if isinstance(choice, Custom):
+            value = choice.value
+        else:
+            value = getattr(conflict, Take(choice).value)  # a plain "ours" string works too
         document = _replaced(document, conflict.path, value)
-    _start_first(document)
-    return dict(document)
+    final = dict(document)  # never the provisional document itself, which the caller holds
+    _start_first(final)
+    return final
 
 
 def reapply(result: MergeResult, previous_choices: dict[str, Choice]) -> dict[str, Choice]:
@@ -203,18 +209,23 @@ class _Merger:
         return merged
 
     def keyed_list(
-        self, path: Path, b: Any, o: Any, t: Any, merge_item: Any, activity: str | None = None
+        self,
+        path: Path,
+        b: Any,
+        o: Any,
+        t: Any,
+        merge_item: Callable[[Path, str, Any, Any, Any], Any],
+        activity: str | None = None,
     ) -> Any:
         if o is MISSING or t is MISSING or o in (t, b) or t == b:
             return self.value(path, b, o, t, activity)
-        indexes = [keyed_index([] if side is MISSING else side) for side in (b, o, t)]
-        if any(index is None for index in indexes):
+        base, ours, theirs = (keyed_index([] if s is MISSING else s) for s in (b, o, t))
+        if base is None or ours is None or theirs is None:
             return self.value(path, b, o, t, activity)
-        base, ours, theirs = indexes
         merged = []
-        for key in _item_order(path, base, ours, theirs):  # type: ignore[arg-type]
-            ib, io, it = (index.get(key, MISSING) for index in indexes)  # type: ignore[union-attr]
-            value = merge_item((*path, key), key, ib, io, it)
+        for key in _item_order(path, base, ours, theirs):
+            sides = (index.get(key, MISSING) for index in (base, ours, theirs))
+            value = merge_item((*path, key), key, *sides)
             if value is not MISSING:
                 merged.append(value)
         return merged
@@ -227,11 +238,11 @@ class _Merger:
             return t
         if t == b:
             return o
-        if o is MISSING or t is MISSING or b is MISSING:
-            kind = "both-added" if b is MISSING else "delete-vs-modify"
+        kind = _item_conflict(path, b, o, t)
+        if kind == "deleted":
+            return MISSING
+        if kind:
             return self.conflict(kind, path, b, o, t, activity)
-        if activity and not (o.get("type") == t.get("type") == b.get("type")):
-            return self.conflict("type-changed", path, b, o, t, activity)
         return self.fields(path, b, o, t, activity, item=True)
 
     def outcome(self, path: Path, key: str, b: Any, o: Any, t: Any) -> Any:
@@ -243,6 +254,28 @@ class _Merger:
             Conflict(conflict_id(kind, path), kind, path, b, o, t, activity, description)
         )
         return o
+
+
+def _item_conflict(path: Path, b: Any, o: Any, t: Any) -> str | None:
+    """The conflict kind when both sides touched a keyed item, or "deleted" when one side
+    deleted it and the other changed only fields SFMC owns (it may re-assign ids on save)."""
+    if b is MISSING:
+        return "both-added" if _edited(o, t) else None
+    if o is MISSING or t is MISSING:
+        return "delete-vs-modify" if _edited(b, t if o is MISSING else o) else "deleted"
+    type_changed = not (o.get("type") == t.get("type") == b.get("type"))
+    if path[0] == "activities" and type_changed and _edited(b, o) and _edited(b, t):
+        return "type-changed"
+    return None
+
+
+def _edited(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether an item differs in anything but the fields SFMC owns."""
+    return any(
+        before.get(field, MISSING) != after.get(field, MISSING)
+        for field in union_keys(before, after)
+        if field not in SERVER_OWNED_FIELDS
+    )
 
 
 def _item_order(
@@ -265,8 +298,8 @@ def _shape(value: Any) -> str:
 
 
 def _value_kind(path: Path, b: Any, o: Any, t: Any) -> str:
-    if _is_next(path) and o is not MISSING and t is not MISSING:
-        return "both-relinked"
+    if _is_next(path):
+        return "both-relinked"  # an absent `next` is a link too: to the end of the path
     if b is MISSING:
         return "both-added"
     if o is MISSING or t is MISSING:

@@ -383,16 +383,9 @@ class SFMCClient:
                     allow_redirects=False,
                 )
             except _TRANSPORT_ERRORS as exc:
-                cause = _describe(exc)
-                if not idempotent and not _never_sent(exc):
-                    raise _lost(method, path, json_body, cause) from exc
-                if attempt >= self.max_retries:
-                    raise RemoteError(
-                        f"Could not reach SFMC for {method} {path} after {attempt + 1} "
-                        f"attempt(s): {cause}."
-                    ) from exc
-                delay = self._backoff(attempt)
-                logger.warning("SFMC %s %s failed (%s); retrying", method, path, cause)
+                delay = self._transport_retry_delay(
+                    exc, attempt, method, path, json_body, idempotent
+                )
             else:
                 status = response.status_code
                 if not idempotent and status in (502, 504):
@@ -403,6 +396,26 @@ class SFMCClient:
                 logger.warning("SFMC %s %s answered %s; retrying", method, path, status)
             self._sleep(delay)
             attempt += 1
+
+    def _transport_retry_delay(
+        self,
+        exc: Exception,
+        attempt: int,
+        method: str,
+        path: str,
+        json_body: Any,
+        idempotent: bool,
+    ) -> float:
+        """How long to wait before re-sending after a network failure, or raise."""
+        cause = _describe(exc)
+        if not idempotent and not _never_sent(exc):
+            raise _lost(method, path, json_body, cause) from exc
+        if attempt >= self.max_retries:
+            raise RemoteError(
+                f"Could not reach SFMC for {method} {path} after {attempt + 1} attempt(s): {cause}."
+            ) from exc
+        logger.warning("SFMC %s %s failed (%s); retrying", method, path, cause)
+        return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: anywhere between 0 and the capped exponential step."""

@@ -136,7 +136,6 @@ def error_from_response(
     summary = "; ".join(messages) or f"HTTP {status}"
     where = f"{method} {path}"
     common: dict[str, Any] = {"status": status, "errorcode": errorcode, "messages": messages}
-    lowered = summary.lower()
 
     if status == 401:
         if isinstance(body, dict) and body.get("error") == "invalid_client":
@@ -149,6 +148,25 @@ def error_from_response(
         return RateLimited(
             f"SFMC is rate limiting {where}: {summary}", retry_after=retry_after, **common
         )
+    state_error = _version_state_error(method, summary, common)
+    if state_error is not None:
+        return state_error
+    if status == 404 or errorcode == 30003:
+        return NotFound(f"SFMC has no such journey or version ({where}): {summary}", **common)
+    if errorcode == 10006 or (isinstance(body, dict) and body.get("validationErrors")):
+        problems = _validation_messages(body, redact)
+        return ValidationRejected(
+            f"SFMC rejected the journey as invalid: {summary}", problems=problems, **common
+        )
+    if status >= 500:
+        return RemoteError(f"SFMC failed on {where} (HTTP {status}): {summary}", **common)
+    return SFMCError(f"SFMC refused {where} (HTTP {status}): {summary}", **common)
+
+
+def _version_state_error(method: str, summary: str, common: dict[str, Any]) -> SFMCError | None:
+    """Conflicts about which version may change: stale modifiedDate, not a Draft, Draft exists."""
+    lowered = summary.lower()
+    status, errorcode = common["status"], common["errorcode"]
     if method == "PUT" and (CONFLICT_TEXT in lowered or errorcode == 30000):
         return VersionConflict(
             f"Someone changed this journey in SFMC since it was fetched: {summary}", **common
@@ -163,16 +181,7 @@ def error_from_response(
         )
     if method == "POST" and "draft version already exists" in lowered:
         return DraftExists(f"A Draft version of this journey already exists: {summary}", **common)
-    if status == 404 or errorcode == 30003:
-        return NotFound(f"SFMC has no such journey or version ({where}): {summary}", **common)
-    if errorcode == 10006 or (isinstance(body, dict) and body.get("validationErrors")):
-        problems = _validation_messages(body, redact)
-        return ValidationRejected(
-            f"SFMC rejected the journey as invalid: {summary}", problems=problems, **common
-        )
-    if status >= 500:
-        return RemoteError(f"SFMC failed on {where} (HTTP {status}): {summary}", **common)
-    return SFMCError(f"SFMC refused {where} (HTTP {status}): {summary}", **common)
+    return None
 
 
 def retry_after_seconds(response: requests.Response) -> float | None:

@@ -174,8 +174,8 @@ class SimulatorApp:
         if body.get("grant_type") != "client_credentials":
             return json_response({"error": "unsupported_grant_type"}, 400)
         config = self.config
-        client_ok = hmac.compare_digest(str(body.get("client_id", "")), config.client_id)
-        secret_ok = hmac.compare_digest(str(body.get("client_secret", "")), config.client_secret)
+        client_ok = _same_text(body.get("client_id"), config.client_id)
+        secret_ok = _same_text(body.get("client_secret"), config.client_secret)
         if not (client_ok and secret_ok):
             return json_response(INVALID_CLIENT, 401)
         token = secrets.token_urlsafe(32)
@@ -271,6 +271,11 @@ def _record_write(entry: LogEntry, item: JourneyVersion) -> None:
     entry.applied = True
     entry.journey_id, entry.key, entry.version = item.journey_id, item.key, item.version
     entry.modified_date = item.modified_date
+
+
+def _same_text(sent: Any, expected: str) -> bool:
+    """Constant-time comparison of credentials (bytes, so any text is accepted)."""
+    return hmac.compare_digest(str(sent or "").encode(), expected.encode())
 
 
 def _raw_path(environ: dict[str, Any]) -> str:

@@ -209,9 +209,8 @@ def welcome_series() -> dict[str, Any]:
     )
 
 
-def birthday_offer() -> dict[str, Any]:
-    j = "demo-birthday-offer"
-    wait = _step(
+def _wait_before_birthday(j: str) -> dict[str, Any]:
+    return _step(
         j,
         "WAITBYATTRIBUTE-1",
         "WAIT",
@@ -226,8 +225,11 @@ def birthday_offer() -> dict[str, Any]:
         },
         meta={"uiType": "WAITBYATTRIBUTE", "waitType": "durationTime"},
     )
+
+
+def _tier_decision(j: str) -> dict[str, Any]:
     tiers = {"default_path_1": "Gold", "default_path_2": "Silver"}
-    decision = _step(
+    return _step(
         j,
         "MULTICRITERIADECISIONV2-1",
         "MULTICRITERIADECISION",
@@ -245,6 +247,10 @@ def birthday_offer() -> dict[str, Any]:
             "schemaVersionId": 12,
         },
     )
+
+
+def birthday_offer() -> dict[str, Any]:
+    j = "demo-birthday-offer"
     return _journey(
         j,
         "Birthday offer",
@@ -252,8 +258,8 @@ def birthday_offer() -> dict[str, Any]:
         entryMode="MultipleEntries",
         trigger=("AutomationAudience", "Data Extension"),
         activities=[
-            wait,
-            decision,
+            _wait_before_birthday(j),
+            _tier_decision(j),
             _email(j, "EMAILV2-1", "A golden birthday gift", 1201, "UPDATECONTACTDATAV2-1"),
             _email(j, "EMAILV2-2", "A silver birthday gift", 1202, "UPDATECONTACTDATAV2-1"),
             _email(j, "EMAILV2-3", "Happy birthday!", 1203, "UPDATECONTACTDATAV2-1"),

@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS versions (
     PRIMARY KEY (journey_id, version)
 );
 CREATE INDEX IF NOT EXISTS versions_by_key ON versions (key, version);
+-- Covers the listing's ranking and sorting, so it never reads the large body column.
+CREATE INDEX IF NOT EXISTS versions_listing
+    ON versions (journey_id, version, status, modified_ms, name, key);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
     client_id TEXT NOT NULL,
@@ -60,9 +63,9 @@ CREATE TABLE IF NOT EXISTS faults (
 
 # $orderBy field (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
 ORDER_FIELDS = {
-    "modifieddate": "modified_ms",
-    "name": "name COLLATE NOCASE",
-    "performance": "modified_ms",
+    "modifieddate": "sort_ms",
+    "name": "sort_name COLLATE NOCASE",
+    "performance": "sort_ms",
 }
 
 _VERSION_COLUMNS = (
@@ -204,18 +207,21 @@ class Store:
         conditions, params = _list_conditions(query)
         where = " AND ".join(conditions) or "1"
         latest_only = query.most_recent_only and query.version is None
+        # Rank and sort on narrow columns, so the large body is only read for one page of rows.
         ranked = (
-            f"SELECT *, ROW_NUMBER() OVER (PARTITION BY journey_id ORDER BY version DESC) AS rn"
+            "SELECT journey_id, version, modified_ms AS sort_ms, name AS sort_name,"
+            " ROW_NUMBER() OVER (PARTITION BY journey_id ORDER BY version DESC) AS rn"
             f" FROM versions WHERE {where}"
         )
         matches = f"SELECT * FROM ({ranked}) WHERE rn = 1" if latest_only else ranked
+        columns = ", ".join(f"v.{name.strip()}" for name in _VERSION_COLUMNS.split(","))
         offset = (query.page - 1) * query.page_size
-        order = ORDER_FIELDS[query.order_field] + (" DESC" if query.descending else " ASC")
         with self.lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM ({matches})", params).fetchone()[0]
             rows = self._db.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM ({matches})"
-                f" ORDER BY {order}, journey_id, version LIMIT ? OFFSET ?",
+                f"SELECT {columns} FROM (SELECT * FROM ({matches}) ORDER BY {_order(query)}"
+                " LIMIT ? OFFSET ?) AS page JOIN versions AS v USING (journey_id, version)"
+                f" ORDER BY {_order(query, 'page.')}",
                 (*params, query.page_size, offset),
             ).fetchall()
         return int(total), [_version_from_row(row) for row in rows]
@@ -345,6 +351,12 @@ def _list_conditions(query: ListQuery) -> tuple[list[str], list[Any]]:
             conditions.append(f"{column} = ?")
             params.append(value)
     return conditions, params
+
+
+def _order(query: ListQuery, prefix: str = "") -> str:
+    direction = " DESC" if query.descending else " ASC"
+    field = ORDER_FIELDS[query.order_field]
+    return f"{prefix}{field}{direction}, {prefix}journey_id, {prefix}version"
 
 
 def _escape_like(text: str) -> str:
