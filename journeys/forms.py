@@ -34,3 +34,36 @@ class RemoteSearchForm(forms.Form):
 class ImportForm(forms.Form):
     remote_id = forms.CharField(max_length=200)
     version = forms.IntegerField(required=False, min_value=1)
+
+
+class RevisionForm(forms.Form):
+    """The draft revision an edit was made on: the optimistic lock every edit quotes."""
+
+    revision = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class EditForm(RevisionForm):
+    OPS = ["insert", "delete", "add-branch", "remove-branch", "relink"]
+
+    op = forms.ChoiceField(choices=[(op, op) for op in OPS])
+    type_id = forms.CharField(required=False, max_length=60)
+    after = forms.CharField(required=False, max_length=200)
+    key = forms.CharField(required=False, max_length=200)
+    outcome_key = forms.CharField(required=False, max_length=200)
+    keep_branch = forms.CharField(required=False, max_length=200)
+    target = forms.CharField(required=False, max_length=200)
+    label = forms.CharField(required=False, max_length=200)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        needs = {
+            "insert": ["type_id"],
+            "delete": ["key"],
+            "add-branch": ["key"],
+            "remove-branch": ["key", "outcome_key"],
+            "relink": ["key", "outcome_key"],
+        }.get(cleaned.get("op", ""), [])
+        for name in needs:
+            if not cleaned.get(name):
+                self.add_error(name, "Required for this edit.")
+        return cleaned

@@ -153,6 +153,9 @@ class Draft(models.Model):
     document = models.JSONField()
     content_hash = models.CharField(max_length=64)
     revision_number = models.PositiveIntegerField(default=1)
+    # Revision numbers whose content undo and redo bring back; kept here so they survive reloads.
+    undo_stack = models.JSONField(default=list, blank=True)
+    redo_stack = models.JSONField(default=list, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

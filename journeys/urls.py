@@ -4,22 +4,30 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from journeys import views
+from journeys.views import drafts as views
+from journeys.views import editor, remote
 
 app_urls = (
     [
         path("", views.home, name="home"),
         path("drafts/new/", views.draft_new, name="draft-new"),
         path("drafts/upload/", views.draft_upload, name="draft-upload"),
-        path("drafts/<int:pk>/", views.draft_detail, name="draft"),
+        path("drafts/<int:pk>/", editor.editor, name="draft"),
+        path("drafts/<int:pk>/edit/", editor.edit, name="draft-edit"),
+        path("drafts/<int:pk>/insert/", editor.insert_chooser, name="draft-insert"),
+        path("drafts/<int:pk>/panel/", editor.panel, name="draft-panel"),
+        path("drafts/<int:pk>/undo/", editor.undo, name="draft-undo"),
+        path("drafts/<int:pk>/redo/", editor.redo, name="draft-redo"),
+        path("drafts/<int:pk>/history/", editor.history, name="draft-history"),
+        path("drafts/<int:pk>/restore/<int:number>/", editor.restore, name="draft-restore"),
         path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
-        path("connections/<int:pk>/remote/", views.remote_list, name="remote-list"),
+        path("connections/<int:pk>/remote/", remote.remote_list, name="remote-list"),
         path(
             "connections/<int:pk>/remote/<str:remote_id>/",
-            views.remote_versions,
+            remote.remote_versions,
             name="remote-versions",
         ),
-        path("connections/<int:pk>/import/", views.remote_import, name="remote-import"),
+        path("connections/<int:pk>/import/", remote.remote_import, name="remote-import"),
         path(
             "snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"
         ),

@@ -89,7 +89,7 @@ class ApiSession(requests.Session):
         self.base_url = simulator.base_url
         self.headers["Authorization"] = f"Bearer {simulator.token()}"
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+    def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", 10)
         return super().request(method, self.base_url + url, *args, **kwargs)
 

@@ -28,7 +28,7 @@ from journeys.sfmc.errors import (
 )
 from journeys.sfmc.hosts import check_base_url
 from journeys.sfmc.simulator import demo
-from tests.sfmc_server import CLIENT_ID, CLIENT_SECRET, running_simulator, start_simulator
+from tests.sfmc_server import CLIENT_ID, CLIENT_SECRET, start_simulator
 
 SUFFIXES = (".auth.marketingcloudapis.com", ".rest.marketingcloudapis.com")
 SFMC_DIR = Path(__file__).resolve().parent.parent / "journeys" / "sfmc"
@@ -43,8 +43,8 @@ class FakeClock:
 
 
 @pytest.fixture
-def sim(tmp_path):
-    yield from running_simulator(tmp_path / "simulator.sqlite3")
+def sim(simulator):
+    return simulator
 
 
 @pytest.fixture
@@ -740,3 +740,19 @@ def test_the_client_never_imports_django():
             for alias in node.names
         ] + [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
         assert not [module for module in imported if module.split(".")[0] == "django"], name
+
+
+def test_list_versions_returns_every_version_of_one_journey_newest_first(sim, client):
+    created = new_journey(client)
+    sim.configure(publish_delay=0)
+    client.publish(created["id"], 1)
+    assert client.get_journey(created["id"])["status"] == "Published"
+    second = new_journey(client)  # the latest is Published, so this makes version 2
+    new_journey(client, key="another-journey")
+
+    versions = client.list_versions(created["id"])
+
+    assert [v["version"] for v in versions] == [2, 1]
+    assert second["version"] == 2
+    assert {v["key"] for v in versions} == {"test-journey"}
+    assert all("activities" not in v for v in versions)

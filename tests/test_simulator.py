@@ -18,7 +18,6 @@ from tests.sfmc_server import (
     CLIENT_ID,
     CLIENT_SECRET,
     ApiSession,
-    running_simulator,
     start_simulator,
 )
 
@@ -29,8 +28,8 @@ SFMC_DIR = Path(__file__).resolve().parent.parent / "journeys" / "sfmc"
 
 
 @pytest.fixture
-def sim(tmp_path):
-    yield from running_simulator(tmp_path / "simulator.sqlite3")
+def sim(simulator):
+    return simulator
 
 
 @pytest.fixture

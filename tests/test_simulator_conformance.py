@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.sfmc_server import ApiSession, running_simulator
+from tests.sfmc_server import ApiSession
 
 API = "/interaction/v1/interactions"
 # What the server assigns or computes; a POST body's values for these are ignored.
@@ -28,10 +28,9 @@ TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,2}[1-9])?")
 
 
 @pytest.fixture
-def api(tmp_path):
-    for simulator in running_simulator(tmp_path / "simulator.sqlite3"):
-        with ApiSession(simulator) as session:
-            yield session
+def api(simulator):
+    with ApiSession(simulator) as session:
+        yield session
 
 
 def documents(path):

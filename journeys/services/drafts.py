@@ -7,10 +7,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
-from journeys.domain.document import DocumentError, content_hash, minimal_journey
-from journeys.domain.document import parse_journey_json
+from journeys.domain.document import (
+    DocumentError,
+    content_hash,
+    minimal_journey,
+    parse_journey_json,
+)
 from journeys.domain.validate import Problem, validate
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
@@ -92,7 +95,9 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
     document = parse_journey_json(raw)
     problems = validate(document)
     if not isinstance(document.get("activities", []), list) or not document.get("key"):
-        raise DocumentError("This JSON is not a journey: it needs a 'key' and an 'activities' list.")
+        raise DocumentError(
+            "This JSON is not a journey: it needs a 'key' and an 'activities' list."
+        )
     journey, created = Journey.objects.get_or_create(
         connection=connection,
         key=str(document["key"]),
@@ -110,33 +115,55 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
     return UploadResult(draft=draft, problems=problems)
 
 
+UNDO_DEPTH = 100
+
+
 @transaction.atomic
 def save_revision(
-    user: Any, draft: Draft, document: dict[str, Any], *, expected_revision: int, summary: str
+    user: Any,
+    draft: Draft,
+    document: dict[str, Any],
+    *,
+    expected_revision: int,
+    summary: str,
+    history: str = "edit",
 ) -> Draft:
     """Save `document` as the draft's next revision, if `expected_revision` is still current.
 
-    The conditional UPDATE is the optimistic lock: two saves quoting the same revision cannot
-    both succeed, and the loser gets StaleRevision, never a silent overwrite.
+    The row lock makes this the optimistic lock: two saves quoting the same revision cannot both
+    succeed, and the loser gets StaleRevision, never a silent overwrite. `history` says how the
+    undo and redo stacks move: "edit" (a new change clears redo), "undo", "redo" or "keep".
     """
     require(can_edit_draft(user, draft))
-    digest = content_hash(document)
-    updated = Draft.objects.filter(pk=draft.pk, revision_number=expected_revision).update(
-        document=document,
-        content_hash=digest,
-        revision_number=F("revision_number") + 1,
-        state=Draft.State.EDITING,
-    )
-    draft.refresh_from_db()
-    if not updated:
-        raise StaleRevision(draft, expected_revision)
+    locked = Draft.objects.select_for_update().get(pk=draft.pk)
+    if locked.revision_number != expected_revision:
+        raise StaleRevision(locked, expected_revision)
+    _move_history(locked, history)
+    locked.document = document
+    locked.content_hash = content_hash(document)
+    locked.revision_number += 1
+    locked.state = Draft.State.EDITING
+    locked.save()
     Revision.objects.create(
-        draft=draft,
-        number=draft.revision_number,
+        draft=locked,
+        number=locked.revision_number,
         document=document,
-        content_hash=digest,
+        content_hash=locked.content_hash,
         author=user,
         summary=summary[:500],
     )
-    record_event("draft.edited", actor=user, draft=draft, details={"summary": summary[:500]})
-    return draft
+    record_event("draft.edited", actor=user, draft=locked, details={"summary": summary[:500]})
+    return locked
+
+
+def _move_history(draft: Draft, history: str) -> None:
+    current = draft.revision_number
+    if history == "edit":
+        draft.undo_stack = [*draft.undo_stack, current][-UNDO_DEPTH:]
+        draft.redo_stack = []
+    elif history == "undo":
+        draft.undo_stack = draft.undo_stack[:-1]
+        draft.redo_stack = [*draft.redo_stack, current][-UNDO_DEPTH:]
+    elif history == "redo":
+        draft.redo_stack = draft.redo_stack[:-1]
+        draft.undo_stack = [*draft.undo_stack, current][-UNDO_DEPTH:]

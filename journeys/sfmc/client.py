@@ -253,6 +253,13 @@ class SFMCClient:
                 return
             page += 1
 
+    def list_versions(self, journey_id: str) -> list[dict[str, Any]]:
+        """Every version of one journey (by its id), newest first; no activities."""
+        params = {"id": journey_id, "mostRecentVersionOnly": "false", "$pageSize": 500}
+        data = _json_object(self._call("GET", API_PATH, params=params), API_PATH)
+        items = [item for item in data.get("items") or [] if isinstance(item, dict)]
+        return sorted(items, key=lambda item: int(item.get("version") or 0), reverse=True)
+
     def get_journey(
         self,
         id_or_key: str,

@@ -95,11 +95,7 @@ class SimulatorApp:
 
     def _handle_api(self, request: Request, path: str) -> Response:
         entry = self.request_log.start(request.method, path, request.query_string.decode())
-        try:
-            response = self._apply_faults_and_dispatch(request, path, entry)
-        except ConnectionError:
-            entry.outcome = "lost_response" if entry.fault == "lost_response" else "dropped"
-            raise
+        response = self._apply_faults_and_dispatch(request, path, entry)
         entry.status = response.status_code
         entry.outcome = "ok" if response.status_code < 400 else "error"
         return response
@@ -112,6 +108,8 @@ class SimulatorApp:
             if fault.kind == "latency":
                 time.sleep(float(fault.params["seconds"]))
             elif fault.kind == "drop":
+                # Logged before the drop: the client may look at the log as soon as it notices.
+                entry.outcome = "dropped"
                 drop_connection(request.environ)
             elif (short := short_circuit_response(fault)) is not None:
                 return short
@@ -119,7 +117,7 @@ class SimulatorApp:
             return rate_limited_response(wait)
         response = self._dispatch(request, path, entry)
         if fault is not None and fault.kind == "lost_response":
-            entry.status = response.status_code
+            entry.status, entry.outcome = response.status_code, "lost_response"
             time.sleep(float(fault.params["seconds"]))
             drop_connection(request.environ)
         return response

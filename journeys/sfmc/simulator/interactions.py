@@ -8,6 +8,10 @@ Behaviours the API notes leave UNVERIFIED, and what the simulator does (see also
 * The PUT checks the Draft-only rule before the modifiedDate, so a stale PUT to a version that was
   published meanwhile says "not a Draft" (create version N+1) rather than "conflict".
 * modifiedDate is compared at millisecond precision; the identical string is always accepted.
+* Saving (POST, PUT) refuses only a structurally broken journey (graph rules, wrong value types):
+  Journey Builder saves drafts whose activities are not configured yet. Missing configuration
+  (an email with no email chosen, a decision without criteria) fails the publish instead, with
+  errorCode 121000 per activity.
 * Publishing marks the previously Published version ``Unpublished``; a publish fails (status
   ``Error``, errorCode 121500) when the trigger has no eventDefinitionKey or there is no activity.
   Publishing a non-Draft version is refused at once with mcdev's exact message, errorcode 30000.
@@ -25,7 +29,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from journeys.domain.validate import ERROR, validate
+from journeys.domain.validate import ERROR, GRAPH_CODES, validate
 
 from . import remote_edit
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
@@ -345,12 +349,19 @@ def check_body(body: Any, required: tuple[str, ...]) -> None:
         raise validation_failed(errors)
 
 
+# What stops a save; everything else the validator finds only stops a publish.
+SAVE_BLOCKING_CODES = GRAPH_CODES | {"invalid-value", "not-a-journey", "validator-crash"}
+# What stops a publish beyond the save rules: incomplete configuration.
+PUBLISH_BLOCKING_CODES = {"missing-field", "not-configured", "decision-path-without-condition"}
+MISSING_CONFIGURATION = "121000"
+
+
 def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The domain validator's errors (the product's own rules) as validationErrors[] items."""
+    """The domain validator's structural errors as validationErrors[] items."""
     document = {name: value for name, value in body.items() if name not in SERVER_FIELDS}
     items = []
     for problem in validate(document):
-        if problem.severity != ERROR:
+        if problem.severity != ERROR or problem.code not in SAVE_BLOCKING_CODES:
             continue
         item: dict[str, Any] = {"message": problem.message, "errorcode": JOURNEY_PROBLEM}
         if problem.activity_key:
@@ -414,6 +425,13 @@ def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
                 "The journey has no activities.", MISSING_EVENT_KEY, {}, item.definition_id
             )
         )
+    steps = {step.get("key"): step for step in _steps(item.body, "activities")}
+    for problem in validate(item.body):
+        if problem.code in PUBLISH_BLOCKING_CODES and problem.activity_key in steps:
+            step = steps[problem.activity_key]
+            errors.append(
+                _publish_error(problem.message, MISSING_CONFIGURATION, step, item.definition_id)
+            )
     return errors
 
 
@@ -449,4 +467,4 @@ def _find_version(versions: list[JourneyVersion], number: int) -> JourneyVersion
 
 
 def _same_modified_date(sent: Any, current: JourneyVersion) -> bool:
-    return True
+    return sent == current.modified_date or parse_ms(sent) == current.modified_ms

@@ -1,0 +1,209 @@
+"""What the canvas template draws: the domain layout dressed with labels, badges and problems.
+
+The server owns the graph and its layout; the browser only pans and zooms. Everything here is
+positioned with SVG attributes (no inline styles), so a strict content security policy holds.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.layout import Layout, NodeBox, layout
+from journeys.domain.validate import Problem
+
+LABEL_CHARS = 22
+# Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
+BADGES = {
+    "EMAILV2": "EM",
+    "SMSSYNC": "SM",
+    "MULTICRITERIADECISIONV2": "DS",
+    "RANDOMSPLITV2": "RS",
+    "ENGAGEMENTSPLITV2": "ES",
+    "WAITBYDURATION": "WT",
+    "WAITBYATTRIBUTE": "WA",
+    "STOWAIT": "ST",
+    "ABNTEST": "PO",
+    "ABNTESTSTOP": "PW",
+    "UPDATECONTACTDATAV2": "UC",
+    "DATAEXTENSIONUPDATE": "DE",
+    "SALESCLOUDACTIVITY": "SF",
+    "REST": "CA",
+    "RESTSPLIT": "CS",
+}
+GROUP_CLASSES = {
+    "Messages": "messages",
+    "Flow Control": "flow",
+    "Customer Updates": "updates",
+    "Sales & Service Cloud": "salesforce",
+    "Custom": "custom",
+}
+
+
+@dataclass
+class CanvasNode:
+    key: str
+    kind: str  # trigger | activity | end | goal | exit
+    box: NodeBox
+    title: str
+    label: str
+    type_label: str
+    badge: str
+    css_class: str
+    entry: CatalogEntry | None
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def severity(self) -> str:
+        severities = {problem.severity for problem in self.problems}
+        return "error" if "error" in severities else ("warning" if severities else "")
+
+    @property
+    def select(self) -> str:
+        """The `select`/`target` parameter that opens this node in the side panel."""
+        return f"activity:{self.key}" if self.kind == "activity" else self.kind
+
+    # Positions of the parts of a node card, in canvas pixels.
+    @property
+    def badge_x(self) -> int:
+        return self.box.x + 26
+
+    @property
+    def center_y(self) -> int:
+        return self.box.y + self.box.height // 2
+
+    @property
+    def text_x(self) -> int:
+        return self.box.x + 50
+
+    @property
+    def label_y(self) -> int:
+        return self.center_y - 4
+
+    @property
+    def type_y(self) -> int:
+        return self.center_y + 14
+
+    @property
+    def dot_x(self) -> int:
+        return self.box.x + self.box.width - 10
+
+    @property
+    def dot_y(self) -> int:
+        return self.box.y + 10
+
+
+@dataclass(frozen=True)
+class PaletteGroup:
+    name: str
+    css_class: str
+    entries: list[tuple[CatalogEntry, str]]
+
+
+@dataclass
+class Canvas:
+    layout: Layout
+    nodes: list[CanvasNode]
+    ends: list[NodeBox]
+    journey_problems: list[Problem]
+    # Where the first activity goes when there is none yet (no edge to drop it on).
+    start_slot: tuple[int, int] | None = None
+
+    @property
+    def width(self) -> int:
+        return max(self.layout.width, self.start_slot[0] + 40 if self.start_slot else 0)
+
+    @property
+    def height(self) -> int:
+        return self.layout.height
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for section, kind in (("triggers", "trigger"), ("goals", "goal"), ("exits", "exit")):
+        for item in document.get(section) or []:
+            if isinstance(item, dict) and isinstance(item.get("key"), str):
+                found.setdefault(item["key"], (kind, item))
+    for activity in document.get("activities") or []:
+        if isinstance(activity, dict) and isinstance(activity.get("key"), str):
+            found[activity["key"]] = ("activity", activity)
+    return found
+
+
+def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
+    entry = type_of(item) if kind == "activity" else None
+    if kind == "activity":
+        type_label = entry.label if entry else f"{item.get('type', 'Unknown')} (custom)"
+        badge = BADGES.get(entry.type_id, "??") if entry else "??"
+        css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
+    else:
+        type_label = {"trigger": "Entry source", "goal": "Goal", "exit": "Exit criteria"}[kind]
+        type_label = f"{type_label} · {item.get('type', '')}" if kind == "trigger" else type_label
+        badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
+    title = str(item.get("name") or item.get("key") or "")
+    outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
+    return CanvasNode(
+        key=box.key,
+        kind=kind,
+        box=box,
+        title=title,
+        label=_short(title),
+        type_label=_short(type_label),
+        badge=badge,
+        css_class=css,
+        entry=entry,
+        outcomes=outcomes,
+    )
+
+
+def build_canvas(document: dict[str, Any], problems: list[Problem]) -> Canvas:
+    """Lay out `document` and attach to each node the problems that name it."""
+    drawn = layout(document)
+    items = _items_by_key(document)
+    by_key: dict[str, list[Problem]] = defaultdict(list)
+    journey_problems = []
+    for problem in problems:
+        if problem.activity_key:
+            by_key[problem.activity_key].append(problem)
+        else:
+            journey_problems.append(problem)
+    nodes, ends = [], []
+    for box in (*drawn.nodes, *drawn.side_boxes):
+        if box.kind == "end":
+            ends.append(box)
+            continue
+        kind, item = items.get(box.key, (box.kind, {"key": box.key}))
+        node = _dress(box, kind, item)
+        node.problems = by_key.get(box.key, [])
+        nodes.append(node)
+    # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
+    for node in nodes:
+        if node.kind in ("trigger", "goal", "exit"):
+            section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}[node.kind]
+            node.problems = [p for p in journey_problems if p.path.startswith(section)]
+    return Canvas(drawn, nodes, ends, journey_problems, _start_slot(document, drawn))
+
+
+def _start_slot(document: dict[str, Any], drawn: Layout) -> tuple[int, int] | None:
+    if any(box.kind == "activity" for box in drawn.nodes):
+        return None
+    trigger = next((box for box in drawn.nodes if box.kind == "trigger"), None)
+    if trigger is None:
+        return (60, drawn.height // 2 or 60)
+    return (trigger.x + trigger.width + 48, trigger.y + trigger.height // 2)
+
+
+def palette() -> list[PaletteGroup]:
+    """Every insertable activity type, grouped as Journey Builder groups them."""
+    groups = []
+    for name in PALETTE_GROUPS:
+        entries = [(e, BADGES.get(e.type_id, "??")) for e in ENTRIES if e.palette_group == name]
+        groups.append(PaletteGroup(name, GROUP_CLASSES.get(name, "custom"), entries))
+    return groups

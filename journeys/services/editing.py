@@ -1,0 +1,227 @@
+"""Edits of a draft: applied on the revision the user saw, merged when others saved meanwhile.
+
+An edit is a pure function `document -> (new document, summary)`. When the user's revision is
+still current it is simply applied. When someone saved since (another tab, another person), the
+edit is applied to the revision the user saw and three-way merged onto the current one: an edit
+that does not overlap the newer changes goes through; one that does is refused with a clear
+message, and nothing typed is applied silently over someone else's change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.domain import graph
+from journeys.domain.catalog import BY_TYPE_ID
+from journeys.domain.merge import merge
+from journeys.models import Draft, Revision
+from journeys.permissions import can_edit_draft, require
+from journeys.services.drafts import StaleRevision, save_revision
+
+Document = dict[str, Any]
+Edit = Callable[[Document], tuple[Document, str]]
+MERGE_ATTEMPTS = 3
+
+
+class EditRefused(Exception):
+    """The edit cannot be applied; `message` says why in plain language."""
+
+    def __init__(self, message: str, *, conflicts: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.conflicts = conflicts or []
+
+
+@dataclass(frozen=True)
+class EditResult:
+    draft: Draft
+    summary: str
+    merged: bool
+
+
+def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -> EditResult:
+    """Apply `edit` as made on `expected_revision`; merge it onto newer revisions if needed."""
+    require(can_edit_draft(user, draft))
+    draft.refresh_from_db()
+    if draft.revision_number == expected_revision:
+        document, summary = _run(edit, draft.document)
+        try:
+            saved = save_revision(
+                user, draft, document, expected_revision=expected_revision, summary=summary
+            )
+            return EditResult(saved, summary, merged=False)
+        except StaleRevision:
+            pass  # someone saved between our read and our write: merge like any stale edit
+    return _apply_on_newer_revision(user, draft, edit, expected_revision)
+
+
+def _run(edit: Edit, document: Document) -> tuple[Document, str]:
+    try:
+        return edit(document)
+    except graph.EditError as error:
+        raise EditRefused(error.message) from error
+
+
+def _apply_on_newer_revision(
+    user: Any, draft: Draft, edit: Edit, expected_revision: int
+) -> EditResult:
+    seen = Revision.objects.filter(draft=draft, number=expected_revision).first()
+    if seen is None:
+        raise EditRefused(f"Revision {expected_revision} of this draft does not exist.")
+    ours, summary = _run(edit, seen.document)
+    for _ in range(MERGE_ATTEMPTS):
+        draft.refresh_from_db()
+        result = merge(seen.document, ours, draft.document)
+        # The merge reports overlapping fields and graph breakage (dangling next, cycle, orphan).
+        if result.conflicts:
+            raise EditRefused(
+                "Someone changed this draft since you loaded it, and your change overlaps "
+                f"theirs (now at revision {draft.revision_number}). The canvas shows their "
+                "version; make your change again there.",
+                conflicts=[conflict.description for conflict in result.conflicts],
+            )
+        try:
+            saved = save_revision(
+                user,
+                draft,
+                result.document,
+                expected_revision=draft.revision_number,
+                summary=f"{summary} (merged with newer changes)",
+            )
+        except StaleRevision:
+            continue
+        return EditResult(saved, summary, merged=True)
+    raise EditRefused("This draft is being changed very often right now; please try again.")
+
+
+def undo(user: Any, draft: Draft, *, expected_revision: int) -> EditResult:
+    """Bring back the content before the latest change, as a new revision."""
+    return _travel(user, draft, expected_revision, "undo")
+
+
+def redo(user: Any, draft: Draft, *, expected_revision: int) -> EditResult:
+    """Re-apply the change the latest undo took back, as a new revision."""
+    return _travel(user, draft, expected_revision, "redo")
+
+
+def _travel(user: Any, draft: Draft, expected_revision: int, direction: str) -> EditResult:
+    require(can_edit_draft(user, draft))
+    draft.refresh_from_db()
+    stack = draft.undo_stack if direction == "undo" else draft.redo_stack
+    if not stack:
+        raise EditRefused(f"There is nothing to {direction}.")
+    if draft.revision_number != expected_revision:
+        raise EditRefused(
+            f"This draft changed since you loaded it (now revision {draft.revision_number}); "
+            f"nothing was {direction}ne. Look at the refreshed canvas first."
+        )
+    target = Revision.objects.get(draft=draft, number=stack[-1])
+    summary = f"{direction.capitalize()}: back to the content of revision {target.number}"
+    saved = save_revision(
+        user,
+        draft,
+        target.document,
+        expected_revision=expected_revision,
+        summary=summary,
+        history=direction,
+    )
+    return EditResult(saved, summary, merged=False)
+
+
+def restore_revision(user: Any, draft: Draft, number: int, *, expected_revision: int) -> EditResult:
+    """Make an earlier revision's content the newest revision (history stays append-only)."""
+    target = Revision.objects.filter(draft=draft, number=number).first()
+    if target is None:
+        raise EditRefused(f"Revision {number} of this draft does not exist.")
+    document = target.document
+
+    def restore(_: Document) -> tuple[Document, str]:
+        return document, f"Restored revision {number}"
+
+    require(can_edit_draft(user, draft))
+    draft.refresh_from_db()
+    if draft.revision_number != expected_revision:
+        raise EditRefused(
+            "This draft changed since you loaded it; look at the newest revision first."
+        )
+    return apply_edit(user, draft, restore, expected_revision=expected_revision)
+
+
+def structural_edit(op: str, params: dict[str, Any]) -> Edit:
+    """The Edit for one canvas operation; raises EditRefused for an unknown one."""
+    builders: dict[str, Callable[[dict[str, Any]], Edit]] = {
+        "insert": _insert,
+        "delete": _delete,
+        "add-branch": _add_branch,
+        "remove-branch": _remove_branch,
+        "relink": _relink,
+    }
+    if op not in builders:
+        raise EditRefused(f"Unknown edit {op!r}.")
+    return builders[op](params)
+
+
+def _label(document: Document, key: str) -> str:
+    for activity in document.get("activities", []):
+        if isinstance(activity, dict) and activity.get("key") == key:
+            return f"'{activity.get('name') or key}'"
+    return key
+
+
+def _insert(params: dict[str, Any]) -> Edit:
+    type_id = params["type_id"]
+    if type_id not in BY_TYPE_ID:
+        raise EditRefused(f"Unknown activity type {type_id!r}.")
+
+    def edit(document: Document) -> tuple[Document, str]:
+        new, key = graph.insert_activity(
+            document,
+            type_id,
+            after=params.get("after") or None,
+            outcome_key=params.get("outcome_key") or None,
+        )
+        where = (
+            f"after {_label(document, params['after'])}" if params.get("after") else "at the start"
+        )
+        return new, f"Added {BY_TYPE_ID[type_id].label} ({key}) {where}"
+
+    return edit
+
+
+def _delete(params: dict[str, Any]) -> Edit:
+    def edit(document: Document) -> tuple[Document, str]:
+        keep = params.get("keep_branch") or None
+        new = graph.delete_activity(document, params["key"], keep_branch=keep)
+        kept = f", keeping branch {keep}" if keep else ""
+        return new, f"Deleted {_label(document, params['key'])}{kept}"
+
+    return edit
+
+
+def _add_branch(params: dict[str, Any]) -> Edit:
+    def edit(document: Document) -> tuple[Document, str]:
+        new = graph.add_branch(document, params["key"], label=params.get("label") or None)
+        return new, f"Added a branch to {_label(document, params['key'])}"
+
+    return edit
+
+
+def _remove_branch(params: dict[str, Any]) -> Edit:
+    def edit(document: Document) -> tuple[Document, str]:
+        new = graph.remove_branch(document, params["key"], params["outcome_key"])
+        return new, f"Removed branch {params['outcome_key']} of {_label(document, params['key'])}"
+
+    return edit
+
+
+def _relink(params: dict[str, Any]) -> Edit:
+    def edit(document: Document) -> tuple[Document, str]:
+        target = params.get("target") or None
+        new = graph.relink_outcome(document, params["key"], params["outcome_key"], target)
+        where = _label(document, target) if target else "the end of the journey"
+        source = _label(document, params["key"])
+        return new, f"Outcome {params['outcome_key']} of {source} now goes to {where}"
+
+    return edit

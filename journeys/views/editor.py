@@ -1,0 +1,227 @@
+"""The canvas editor: the page, structural edits, the side panel, undo/redo and history.
+
+Every edit is an htmx POST that returns the re-laid-out canvas plus out-of-band updates of the
+editor bar, the panel and the notice; without JavaScript the same forms post and redirect back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from journeys.canvas import build_canvas, palette
+from journeys.domain.catalog import ENTRIES
+from journeys.domain.validate import validate
+from journeys.forms import EditForm, RevisionForm
+from journeys.models import Draft
+from journeys.panel_forms import PanelForm, Target, panel_form_for
+from journeys.permissions import can_edit_draft, require
+from journeys.services import editing
+from journeys.views.base import HtmxHttpRequest, get_draft_for_user
+from journeys.views.panel import panel_context, parse_target, target_param
+
+EDITOR = "journeys/editor.html"
+
+
+def _context(
+    request: HtmxHttpRequest,
+    draft: Draft,
+    target: Target | None,
+    form: PanelForm | None = None,
+    notice: str = "",
+) -> dict[str, Any]:
+    problems = validate(draft.document)
+    return {
+        "draft": draft,
+        "canvas": build_canvas(draft.document, problems),
+        "problems": problems,
+        "error_count": sum(1 for p in problems if p.severity == "error"),
+        "palette": palette(),
+        "can_edit": can_edit_draft(request.user, draft),
+        "notice": notice,
+        **panel_context(draft, target, form),
+    }
+
+
+def _editor_url(draft: Draft, target: Target | None) -> str:
+    url = reverse("journeys:draft", args=[draft.pk])
+    return f"{url}?{urlencode({'select': target_param(target)})}" if target else url
+
+
+def _workspace(
+    request: HtmxHttpRequest,
+    draft: Draft,
+    target: Target | None,
+    *,
+    notice: str = "",
+    form: PanelForm | None = None,
+    status: int = 200,
+    keep_panel: bool = False,
+) -> HttpResponse:
+    """After an edit: htmx gets the canvas, plus the bar, panel and notice out of band.
+
+    `keep_panel` leaves the panel the user is typing in alone (only its revision moves on), so
+    auto-saving one field never steals the focus from the next. A plain POST is redirected.
+    """
+    if not request.htmx:
+        if notice:
+            messages.warning(request, notice)
+        return redirect(_editor_url(draft, target))
+    context = _context(request, draft, target, form, notice)
+    html = render_to_string(f"{EDITOR}#canvas", context, request)
+    context["oob"] = True
+    parts = ["editor-bar", "panel-revision" if keep_panel else "panel", "notice"]
+    html += "".join(render_to_string(f"{EDITOR}#{p}", context, request) for p in parts)
+    return HttpResponse(html, status=status)
+
+
+@require_GET
+@login_required
+def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    target = parse_target(request.GET.get("select"), draft.document)
+    return render(request, EDITOR, _context(request, draft, target))
+
+
+@require_POST
+@login_required
+def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    require(can_edit_draft(request.user, draft))
+    form = EditForm(request.POST)
+    target = parse_target(request.POST.get("select"), draft.document)
+    if not form.is_valid():
+        return _workspace(request, draft, target, notice="That edit was incomplete.", status=400)
+    data = form.cleaned_data
+    try:
+        result = editing.apply_edit(
+            request.user,
+            draft,
+            editing.structural_edit(data["op"], data),
+            expected_revision=data["revision"],
+        )
+    except editing.EditRefused as refused:
+        draft.refresh_from_db()
+        return _workspace(request, draft, target, notice=refused.message, status=409)
+    selected = _selection_after(data, result.draft.document, target)
+    notice = f"{result.summary} (merged with newer changes)." if result.merged else ""
+    return _workspace(request, result.draft, selected, notice=notice)
+
+
+def _selection_after(
+    data: dict[str, Any], document: dict[str, Any], target: Target | None
+) -> Target | None:
+    if data["op"] == "delete":
+        return None
+    return parse_target(target_param(target), document) if target else None
+
+
+@require_GET
+@login_required
+def insert_chooser(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Without JavaScript: pick the type of activity to insert on one edge."""
+    draft = get_draft_for_user(request, pk)
+    require(can_edit_draft(request.user, draft))
+    context = {
+        "draft": draft,
+        "palette": palette(),
+        "after": request.GET.get("after", ""),
+        "outcome_key": request.GET.get("outcome_key", ""),
+    }
+    return render(request, "journeys/insert.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    target = parse_target(request.GET.get("target"), draft.document)
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(_editor_url(draft, target))
+        context = {**_context(request, draft, target), "oob": False}
+        return render(request, f"{EDITOR}#panel", context)
+    require(can_edit_draft(request.user, draft) and target is not None)
+    assert target is not None
+    revision = RevisionForm(request.POST)
+    form = panel_form_for(draft.document, target, request.POST)
+    if not revision.is_valid() or not form.is_valid():
+        return _workspace(request, draft, target, form=form, notice="Check the highlighted fields.")
+    try:
+        result = editing.apply_edit(
+            request.user,
+            draft,
+            form.apply,
+            expected_revision=revision.cleaned_data["revision"],
+        )
+    except editing.EditRefused as refused:
+        draft.refresh_from_db()
+        return _workspace(request, draft, target, notice=refused.message, status=409)
+    notice = f"{result.summary} (merged with newer changes)." if result.merged else ""
+    return _workspace(request, result.draft, target, notice=notice, keep_panel=True)
+
+
+def _travel(request: HtmxHttpRequest, pk: int, action: Any) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    form = RevisionForm(request.POST)
+    target = parse_target(request.POST.get("select"), draft.document)
+    if not form.is_valid():
+        return _workspace(request, draft, target, notice="That request was incomplete.", status=400)
+    try:
+        result = action(request.user, draft, expected_revision=form.cleaned_data["revision"])
+    except editing.EditRefused as refused:
+        draft.refresh_from_db()
+        return _workspace(request, draft, target, notice=refused.message, status=409)
+    target = parse_target(target_param(target), result.draft.document)
+    return _workspace(request, result.draft, target, notice=result.summary + ".")
+
+
+@require_POST
+@login_required
+def undo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _travel(request, pk, editing.undo)
+
+
+@require_POST
+@login_required
+def redo(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _travel(request, pk, editing.redo)
+
+
+@require_GET
+@login_required
+def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    revisions = draft.revisions.select_related("author").only(
+        "number", "summary", "created_at", "content_hash", "author__username"
+    )[:200]
+    context = {"draft": draft, "revisions": revisions, "can_edit": can_edit_draft(request.user, draft)}
+    template = "journeys/history.html"
+    return render(request, f"{template}#history" if request.htmx else template, context)
+
+
+@require_POST
+@login_required
+def restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    form = RevisionForm(request.POST)
+    if not form.is_valid():
+        return _workspace(request, draft, None, notice="That request was incomplete.", status=400)
+    try:
+        result = editing.restore_revision(
+            request.user, draft, number, expected_revision=form.cleaned_data["revision"]
+        )
+    except editing.EditRefused as refused:
+        draft.refresh_from_db()
+        return _workspace(request, draft, None, notice=refused.message, status=409)
+    if not request.htmx:
+        messages.success(request, result.summary + ".")
+    return _workspace(request, result.draft, None, notice=result.summary + ".")

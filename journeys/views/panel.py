@@ -1,0 +1,95 @@
+"""The side panel's context: what is selected, its form, and its structural controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.layout import outcome_label
+from journeys.domain.validate import validate
+from journeys.models import Draft
+from journeys.panel_forms import PanelForm, Target, panel_form_for
+
+TARGET_KINDS = ("activity", "trigger", "goal", "exit", "settings")
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    key: str
+    label: str
+    next: str
+    removable: bool
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the panel offers to change in the graph around the selected activity."""
+
+    key: str
+    entry: CatalogEntry | None
+    outcomes: list[OutcomeRow]
+    link_targets: list[tuple[str, str]]
+    can_add_branch: bool
+
+
+def parse_target(value: str | None, document: dict[str, Any]) -> Target | None:
+    """`activity:KEY`, `trigger`, `goal`, `exit` or `settings`; None unless it exists."""
+    if not value:
+        return None
+    kind, _, key = value.partition(":")
+    if kind not in TARGET_KINDS:
+        return None
+    target = Target(kind, key or None)  # type: ignore[arg-type]
+    try:
+        panel_form_for(document, target)
+    except LookupError:
+        return None
+    return target
+
+
+def target_param(target: Target | None) -> str:
+    if target is None:
+        return ""
+    return f"{target.kind}:{target.key}" if target.key else target.kind
+
+
+def _structure(document: dict[str, Any], key: str) -> Structure:
+    activities = [a for a in document.get("activities") or [] if isinstance(a, dict)]
+    activity = next(a for a in activities if a.get("key") == key)
+    entry = type_of(activity)
+    outcomes = [o for o in activity.get("outcomes") or [] if isinstance(o, dict)]
+    minimum = entry.min_outcomes if entry else len(outcomes)
+    maximum = entry.max_outcomes if entry else len(outcomes)
+    branchable = entry is not None and entry.sfmc_type in BRANCHABLE_TYPES
+    rows = [
+        OutcomeRow(
+            key=str(o.get("key")),
+            label=outcome_label(o) or str(o.get("key")),
+            next=str(o.get("next") or ""),
+            removable=branchable and len(outcomes) > minimum and o.get("key") != REMAINDER_PATH,
+        )
+        for o in outcomes
+    ]
+    targets = [(str(a["key"]), str(a.get("name") or a["key"])) for a in activities if a.get("key") != key]
+    return Structure(key, entry, rows, targets, branchable and len(outcomes) < maximum)
+
+
+def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -> dict[str, Any]:
+    if target is None:
+        return {"target": None, "panel_form": None, "structure": None, "target_problems": []}
+    problems = validate(draft.document)
+    if target.kind == "activity" and target.key:
+        structure = _structure(draft.document, target.key)
+        mine = [p for p in problems if p.activity_key == target.key]
+    else:
+        structure = None
+        section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}.get(target.kind)
+        mine = [p for p in problems if section and p.path.startswith(section)]
+    return {
+        "target": target,
+        "target_param": target_param(target),
+        "panel_form": form or panel_form_for(draft.document, target),
+        "structure": structure,
+        "target_problems": mine,
+    }
