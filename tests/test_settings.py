@@ -26,6 +26,7 @@ def run_manage(args, env, tmp_path):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "CELERY_", "SFMC_"))}
     base.update({"VAR_DIR": str(tmp_path), **env})
     base.pop("DJANGO_SETTINGS_MODULE", None)
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,

@@ -62,6 +62,9 @@ def _run(edit: Edit, document: Document) -> tuple[Document, str]:
         return edit(document)
     except graph.EditError as error:
         raise EditRefused(error.message) from error
+    except LookupError as error:
+        # A panel form applied to a revision where its activity no longer exists.
+        raise EditRefused("What you were editing is no longer in this draft.") from error
 
 
 def _apply_on_newer_revision(

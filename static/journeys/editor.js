@@ -1,0 +1,186 @@
+// Canvas glue only: pan/zoom, drag-and-drop from the palette, keyboard shortcuts.
+// The server owns the graph and its layout; every edit is an htmx request that returns it.
+(function () {
+  "use strict";
+
+  // 409 (stale or refused edit) and 400 carry a refreshed canvas and a notice: swap them.
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "40[09]", swap: true, error: false },
+    { code: "[45]..", swap: false, error: true },
+  ];
+  htmx.config.allowEval = false;
+
+  let panzoom = null;
+  let armedSlot = null;
+
+  function editor() { return document.getElementById("editor"); }
+  function canvas() { return document.getElementById("canvas"); }
+
+  function csrfToken() {
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    return headers["x-csrftoken"] || "";
+  }
+
+  function notify(text) {
+    const notice = document.getElementById("notice");
+    if (!notice) return;
+    notice.textContent = text;
+    notice.classList.toggle("shown", Boolean(text));
+  }
+
+  function insert(typeId, slot) {
+    const values = {
+      op: "insert",
+      type_id: typeId,
+      after: slot.dataset.after || "",
+      outcome_key: slot.dataset.outcome || "",
+      revision: canvas().dataset.revision,
+    };
+    disarm();
+    htmx.ajax("POST", editor().dataset.editUrl, {
+      target: "#canvas",
+      swap: "outerHTML",
+      values: values,
+      headers: { "X-CSRFToken": csrfToken() },
+    });
+  }
+
+  function disarm() {
+    if (armedSlot) armedSlot.classList.remove("armed");
+    armedSlot = null;
+    document.querySelectorAll(".palette").forEach((p) => p.classList.remove("choosing"));
+  }
+
+  function arm(slot) {
+    disarm();
+    armedSlot = slot;
+    slot.classList.add("armed");
+    const palette = document.getElementById("palette");
+    if (palette) {
+      palette.classList.add("choosing");
+      const first = palette.querySelector(".palette-item");
+      if (first) first.focus();
+    }
+    notify("Now choose an activity to insert here (Escape cancels).");
+  }
+
+  // Pan and zoom: the stage keeps its transform while the canvas inside it is swapped.
+  function setUpPanzoom() {
+    const stage = document.getElementById("stage");
+    const viewport = document.getElementById("viewport");
+    if (!stage || !viewport || !window.Panzoom) return;
+    panzoom = Panzoom(stage, { maxScale: 3, minScale: 0.1, canvas: true, excludeClass: "slot" });
+    viewport.addEventListener("wheel", panzoom.zoomWithWheel);
+    fit();
+  }
+
+  function fit() {
+    const svg = document.querySelector("#canvas svg");
+    const viewport = document.getElementById("viewport");
+    if (!panzoom || !svg || !viewport) return;
+    const width = svg.width.baseVal.value;
+    const height = svg.height.baseVal.value;
+    const scale = Math.min(1, viewport.clientWidth / width, viewport.clientHeight / height) * 0.95;
+    panzoom.zoom(scale, { animate: false });
+    setTimeout(() => panzoom.pan(0, 0, { animate: false }), 0);
+  }
+
+  document.addEventListener("click", (event) => {
+    const zoom = event.target.closest("[data-zoom]");
+    if (zoom && panzoom) {
+      const action = zoom.dataset.zoom;
+      if (action === "in") panzoom.zoomIn();
+      if (action === "out") panzoom.zoomOut();
+      if (action === "fit") fit();
+      if (action === "reset") panzoom.reset();
+      return;
+    }
+    const slot = event.target.closest("a.slot");
+    if (slot) {
+      event.preventDefault();
+      arm(slot);
+      return;
+    }
+    const item = event.target.closest("#palette .palette-item");
+    if (item) {
+      if (armedSlot) insert(item.dataset.type, armedSlot);
+      else notify("First select a + on the canvas, or drag the activity onto one.");
+      return;
+    }
+    const node = event.target.closest("a.node");
+    if (node) {
+      document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+      node.classList.add("selected");
+    }
+  });
+
+  // Native drag-and-drop from the palette onto a drop slot.
+  document.addEventListener("dragstart", (event) => {
+    const item = event.target.closest && event.target.closest(".palette-item");
+    if (!item) return;
+    event.dataTransfer.setData("text/plain", item.dataset.type);
+    event.dataTransfer.effectAllowed = "copy";
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragend", () => document.body.classList.remove("dragging"));
+  document.addEventListener("dragover", (event) => {
+    const slot = event.target.closest && event.target.closest("a.slot");
+    if (!slot) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    slot.classList.add("over");
+  });
+  document.addEventListener("dragleave", (event) => {
+    const slot = event.target.closest && event.target.closest("a.slot");
+    if (slot) slot.classList.remove("over");
+  });
+  document.addEventListener("drop", (event) => {
+    const slot = event.target.closest && event.target.closest("a.slot");
+    if (!slot) return;
+    event.preventDefault();
+    document.body.classList.remove("dragging");
+    const typeId = event.dataTransfer.getData("text/plain");
+    if (typeId) insert(typeId, slot);
+  });
+
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]");
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (!editor()) return;
+    if (event.key === "Escape" && armedSlot) {
+      disarm();
+      notify("");
+      return;
+    }
+    if (typing(event.target)) return;
+    const mod = event.ctrlKey || event.metaKey;
+    const key = event.key.toLowerCase();
+    if (mod && key === "z") {
+      event.preventDefault();
+      const button = document.getElementById(event.shiftKey ? "redo-button" : "undo-button");
+      if (button && !button.disabled) button.click();
+    } else if (mod && key === "y") {
+      event.preventDefault();
+      const button = document.getElementById("redo-button");
+      if (button && !button.disabled) button.click();
+    } else if ((event.key === "Delete" || event.key === "Backspace") && event.target.closest("a.node")) {
+      const button = document.getElementById("delete-button");
+      if (button) {
+        event.preventDefault();
+        button.click();
+      }
+    } else if (event.key === "Enter" && event.target.closest("a.slot")) {
+      event.preventDefault();
+      arm(event.target.closest("a.slot"));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", setUpPanzoom);
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "canvas") disarm();
+  });
+})();
