@@ -75,9 +75,7 @@ class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
     actions = ["test_connections"]
 
     @admin.action(description="Test connection")
-    def test_connections(
-        self, request: HttpRequest, queryset: QuerySet[models.Connection]
-    ) -> None:
+    def test_connections(self, request: HttpRequest, queryset: QuerySet[models.Connection]) -> None:
         for connection in queryset:
             try:
                 result = verify_connection(request.user, connection)

@@ -14,7 +14,8 @@ from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_
 from journeys.domain.layout import Layout, NodeBox, layout
 from journeys.domain.validate import Problem
 
-LABEL_CHARS = 22
+LABEL_CHARS = 18
+TYPE_CHARS = 22
 # Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
 BADGES = {
     "EMAILV2": "EM",
@@ -121,8 +122,8 @@ class Canvas:
         return self.layout.height
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -155,7 +156,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         box=box,
         title=title,
         label=_short(title),
-        type_label=_short(type_label),
+        type_label=_short(type_label, TYPE_CHARS),
         badge=badge,
         css_class=css,
         entry=entry,

@@ -1,4 +1,7 @@
-"""Who may do what: one function per question, called by views AND services (never templates only)."""
+"""Who may do what: one function per question, called by views and services alike.
+
+Never only in templates: a hidden button is not a permission check.
+"""
 
 from __future__ import annotations
 

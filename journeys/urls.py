@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from journeys.views import drafts as views
 from journeys.views import editor, remote
@@ -28,9 +30,7 @@ app_urls = (
             name="remote-versions",
         ),
         path("connections/<int:pk>/import/", remote.remote_import, name="remote-import"),
-        path(
-            "snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"
-        ),
+        path("snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"),
     ],
     "journeys",
 )
@@ -41,4 +41,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("journeys/favicon.svg"))),
 ]

@@ -60,11 +60,17 @@ def test_save_revision_appends_history_and_moves_the_lock(editor, connection):
 
 def test_save_on_a_stale_revision_is_refused_and_keeps_the_newer_content(editor, connection):
     draft = create_new_journey(editor, connection, "A")
-    save_revision(editor, draft, {**draft.document, "name": "Tab one"}, expected_revision=1,
-                  summary="tab one")
+    save_revision(
+        editor, draft, {**draft.document, "name": "Tab one"}, expected_revision=1, summary="tab one"
+    )
     with pytest.raises(StaleRevision) as refused:
-        save_revision(editor, draft, {**draft.document, "name": "Tab two"}, expected_revision=1,
-                      summary="tab two")
+        save_revision(
+            editor,
+            draft,
+            {**draft.document, "name": "Tab two"},
+            expected_revision=1,
+            summary="tab two",
+        )
     assert "revision 1" in str(refused.value) and "revision 2" in str(refused.value)
     draft.refresh_from_db()
     assert draft.document["name"] == "Tab one"
@@ -106,8 +112,12 @@ def test_oversized_upload_is_refused_before_parsing(editor, connection, settings
 def test_upload_of_a_known_key_is_based_on_that_journeys_latest_snapshot(editor, connection):
     journey = Journey.objects.create(connection=connection, key="k1", name="Known")
     snapshot = RemoteSnapshot.objects.create(
-        journey=journey, version=3, modified_date="2026-01-01T00:00:00.1", status="Draft",
-        document={"key": "k1"}, content_hash="x",
+        journey=journey,
+        version=3,
+        modified_date="2026-01-01T00:00:00.1",
+        status="Draft",
+        document={"key": "k1"},
+        content_hash="x",
     )
     raw = json.dumps({"key": "k1", "name": "Known", "activities": []}).encode()
     result = create_draft_from_upload(editor, connection, raw)

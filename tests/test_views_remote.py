@@ -86,8 +86,9 @@ def test_reimport_never_overwrites_an_existing_draft(
     draft = Draft.objects.get()
     from journeys.services.drafts import save_revision
 
-    save_revision(editor, draft, {**draft.document, "name": "Local edit"}, expected_revision=1,
-                  summary="edit")
+    save_revision(
+        editor, draft, {**draft.document, "name": "Local edit"}, expected_revision=1, summary="edit"
+    )
     demo_journeys.control("POST", "remote-edit", {"id": item["id"], "action": "rename"})
     response = logged_in_editor.post(url, {"remote_id": item["id"]}, follow=True)
     assert b"already has a draft" in response.content
@@ -144,8 +145,10 @@ def test_upload_view_shows_a_clear_error_for_malformed_json(logged_in_editor, si
 
     response = logged_in_editor.post(
         reverse("journeys:draft-upload"),
-        {"connection": sim_connection.pk,
-         "file": SimpleUploadedFile("j.json", b'{"key": ', content_type="application/json")},
+        {
+            "connection": sim_connection.pk,
+            "file": SimpleUploadedFile("j.json", b'{"key": ', content_type="application/json"),
+        },
     )
     assert response.status_code == 200
     assert b"not valid JSON" in response.content
@@ -214,8 +217,13 @@ def test_admin_test_connection_action_reports_success_and_exact_failure(
 def test_admin_refuses_a_connection_outside_the_host_allow_list(admin_client, db, url):
     response = admin_client.post(
         reverse("admin:journeys_connection_add"),
-        {"name": "Bad", "auth_base_url": url, "rest_base_url": url, "client_id": "x",
-         "client_secret": "y"},
+        {
+            "name": "Bad",
+            "auth_base_url": url,
+            "rest_base_url": url,
+            "client_id": "x",
+            "client_secret": "y",
+        },
     )
     assert response.status_code == 200
     assert b"errorlist" in response.content

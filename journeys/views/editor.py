@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.canvas import build_canvas, palette
-from journeys.domain.catalog import ENTRIES
 from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
@@ -76,11 +75,11 @@ def _workspace(
             messages.warning(request, notice)
         return redirect(_editor_url(draft, target))
     context = _context(request, draft, target, form, notice)
-    html = render_to_string(f"{EDITOR}#canvas", context, request)
+    html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
     parts = ["editor-bar", "panel-revision" if keep_panel else "panel", "notice"]
-    html += "".join(render_to_string(f"{EDITOR}#{p}", context, request) for p in parts)
-    return HttpResponse(html, status=status)
+    html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
+    return HttpResponse("".join(html), status=status)
 
 
 @require_GET
@@ -203,7 +202,11 @@ def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     revisions = draft.revisions.select_related("author").only(
         "number", "summary", "created_at", "content_hash", "author__username"
     )[:200]
-    context = {"draft": draft, "revisions": revisions, "can_edit": can_edit_draft(request.user, draft)}
+    context = {
+        "draft": draft,
+        "revisions": revisions,
+        "can_edit": can_edit_draft(request.user, draft),
+    }
     template = "journeys/history.html"
     return render(request, f"{template}#history" if request.htmx else template, context)
 

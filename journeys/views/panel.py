@@ -71,7 +71,9 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
         )
         for o in outcomes
     ]
-    targets = [(str(a["key"]), str(a.get("name") or a["key"])) for a in activities if a.get("key") != key]
+    targets = [
+        (str(a["key"]), str(a.get("name") or a["key"])) for a in activities if a.get("key") != key
+    ]
     return Structure(key, entry, rows, targets, branchable and len(outcomes) < maximum)
 
 

@@ -71,7 +71,9 @@
     const stage = document.getElementById("stage");
     const viewport = document.getElementById("viewport");
     if (!stage || !viewport || !window.Panzoom) return;
-    panzoom = Panzoom(stage, { maxScale: 3, minScale: 0.1, canvas: true, excludeClass: "slot" });
+    panzoom = Panzoom(stage, {
+      maxScale: 3, minScale: 0.1, canvas: true, origin: "0 0", excludeClass: "slot",
+    });
     viewport.addEventListener("wheel", panzoom.zoomWithWheel);
     fit();
   }
@@ -82,9 +84,13 @@
     if (!panzoom || !svg || !viewport) return;
     const width = svg.width.baseVal.value;
     const height = svg.height.baseVal.value;
-    const scale = Math.min(1, viewport.clientWidth / width, viewport.clientHeight / height) * 0.95;
+    const margin = 16;
+    const scale = Math.min(
+      1, (viewport.clientWidth - 2 * margin) / width, (viewport.clientHeight - 2 * margin) / height,
+    );
     panzoom.zoom(scale, { animate: false });
-    setTimeout(() => panzoom.pan(0, 0, { animate: false }), 0);
+    // With origin 0 0, pan offsets are in unscaled pixels.
+    setTimeout(() => panzoom.pan(margin / scale, margin / scale, { animate: false }), 0);
   }
 
   document.addEventListener("click", (event) => {
