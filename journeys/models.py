@@ -216,6 +216,35 @@ class Approval(models.Model):
         return f"{self.get_decision_display()} by {self.reviewer} on draft #{self.draft_id}"
 
 
+class Comment(models.Model):
+    """A review comment on a draft, optionally pinned to an activity (by key, so it stays
+    attached across revisions); replies point at their thread's first comment."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    activity_key = models.CharField(max_length=200, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    body = models.TextField()
+    revision_number = models.PositiveIntegerField()
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} on draft #{self.draft_id}"
+
+
 class PushAttempt(models.Model):
     """One push of an approved revision; the row is the source of truth the UI polls."""
 

@@ -40,3 +40,21 @@ def require(allowed: bool, message: str = "You do not have permission to do that
     """Raise PermissionDenied (HTTP 403) unless `allowed`."""
     if not allowed:
         raise PermissionDenied(message)
+
+
+def can_approve_draft(user: Any, draft: Draft) -> bool:
+    """Approvers review drafts they can see, but never their own."""
+    if not (user.has_perm("journeys.approve_draft") and can_view_draft(user, draft)):
+        return False
+    return bool(draft.author_id != user.pk)
+
+
+def can_comment(user: Any, draft: Draft) -> bool:
+    return user.has_perm("journeys.add_comment") and can_view_draft(user, draft)
+
+
+def can_push_draft(user: Any, draft: Draft) -> bool:
+    """Approvers push; so does the draft's author (the approval itself is checked by the push)."""
+    if not can_view_draft(user, draft):
+        return False
+    return bool(user.has_perm("journeys.push_draft") or draft.author_id == user.pk)

@@ -8,6 +8,7 @@ from django.views.generic.base import RedirectView
 
 from journeys.views import drafts as views
 from journeys.views import editor, remote
+from journeys.views.push import PUSH_URLS
 
 app_urls = (
     [
@@ -31,6 +32,7 @@ app_urls = (
         ),
         path("connections/<int:pk>/import/", remote.remote_import, name="remote-import"),
         path("snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"),
+        *PUSH_URLS,
     ],
     "journeys",
 )

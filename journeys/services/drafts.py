@@ -139,6 +139,12 @@ def save_revision(
     if locked.revision_number != expected_revision:
         raise StaleRevision(locked, expected_revision)
     _move_history(locked, history)
+    withdrawn = {
+        Draft.State.IN_REVIEW: "draft.withdrawn",
+        Draft.State.APPROVED: "approval.voided",
+    }.get(Draft.State(locked.state))
+    if withdrawn:
+        record_event(withdrawn, actor=user, draft=locked, details={"by_edit": summary[:500]})
     locked.document = document
     locked.content_hash = content_hash(document)
     locked.revision_number += 1

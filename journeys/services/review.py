@@ -1,0 +1,177 @@
+"""Review: submit, approve (bound to the exact content hash), request changes, comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from journeys.models import Approval, Comment, Connection, Draft
+from journeys.permissions import (
+    can_approve_draft,
+    can_comment,
+    can_edit_draft,
+    can_use_connection,
+    require,
+)
+from journeys.services.audit import record_event
+
+
+class ReviewRefused(Exception):
+    """The review action does not apply to the draft as it is now; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _locked(draft: Draft, expected_revision: int | None = None) -> Draft:
+    locked = (
+        Draft.objects.select_for_update().select_related("journey__connection").get(pk=draft.pk)
+    )
+    if expected_revision is not None and locked.revision_number != expected_revision:
+        raise ReviewRefused(
+            f"The draft changed while you were looking at it (you saw revision "
+            f"{expected_revision}, it is now at {locked.revision_number}). Review it again."
+        )
+    return locked
+
+
+def approvers_of(connection: Connection) -> list[Any]:
+    """Active users who may approve drafts of `connection`."""
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    return [
+        u
+        for u in users
+        if u.has_perm("journeys.approve_draft") and can_use_connection(u, connection)
+    ]
+
+
+def _notify(recipients: list[str], subject: str, body: str) -> None:
+    if recipients:
+        # Sent after commit so a rolled-back decision never mails anyone.
+        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
+
+
+@transaction.atomic
+def submit_for_review(user: Any, draft: Draft, *, expected_revision: int, message: str) -> Draft:
+    """Ask for review of exactly this revision; approvers are notified."""
+    require(can_edit_draft(user, draft))
+    draft = _locked(draft, expected_revision)
+    if draft.state != Draft.State.EDITING:
+        raise ReviewRefused(f"This draft is already {draft.get_state_display().lower()}.")
+    draft.state = Draft.State.IN_REVIEW
+    draft.submitted_at = timezone.now()
+    draft.save(update_fields=["state", "submitted_at", "updated_at"])
+    record_event("draft.submitted", actor=user, draft=draft, details={"message": message[:2000]})
+    name = draft.document.get("name") or draft.journey.name
+    emails = [u.email for u in approvers_of(draft.journey.connection) if u.pk != user.pk]
+    _notify(
+        emails, f"Review requested: {name}", f"{user} asks you to review '{name}'.\n\n{message}"
+    )
+    return draft
+
+
+def _decide(
+    user: Any, draft: Draft, expected_revision: int, decision: str, comment: str
+) -> Approval:
+    require(can_approve_draft(user, draft), "You may not review this draft.")
+    draft = _locked(draft, expected_revision)
+    if draft.state != Draft.State.IN_REVIEW:
+        raise ReviewRefused("Only a draft that is in review can be approved or sent back.")
+    approval = Approval.objects.create(
+        draft=draft,
+        revision=draft.revisions.get(number=draft.revision_number),
+        reviewer=user,
+        decision=decision,
+        comment=comment,
+        content_hash=draft.content_hash,
+    )
+    approved = decision == Approval.Decision.APPROVED
+    draft.state = Draft.State.APPROVED if approved else Draft.State.EDITING
+    draft.save(update_fields=["state", "updated_at"])
+    action = "draft.approved" if approved else "draft.changes_requested"
+    record_event(action, actor=user, draft=draft, details={"comment": comment[:2000]})
+    name = draft.document.get("name") or draft.journey.name
+    verdict = "approved" if approved else "sent back with requested changes"
+    if draft.author.email and draft.author.pk != user.pk:
+        _notify(
+            [draft.author.email], f"{name}: {verdict}", f"{user} {verdict} '{name}'.\n\n{comment}"
+        )
+    return approval
+
+
+@transaction.atomic
+def approve(user: Any, draft: Draft, *, expected_revision: int, comment: str = "") -> Approval:
+    """Approve the exact content of `expected_revision`; any later edit voids it."""
+    return _decide(user, draft, expected_revision, Approval.Decision.APPROVED, comment)
+
+
+@transaction.atomic
+def request_changes(user: Any, draft: Draft, *, expected_revision: int, comment: str) -> Approval:
+    """Send the draft back to its author; a comment saying what to change is required."""
+    if not comment.strip():
+        raise ReviewRefused("Say what needs to change: a comment is required.")
+    return _decide(user, draft, expected_revision, Approval.Decision.CHANGES_REQUESTED, comment)
+
+
+def valid_approval(draft: Draft) -> Approval | None:
+    """The approval that covers the draft's current content, if there is one."""
+    if draft.state not in (Draft.State.APPROVED,):
+        return None
+    return (
+        draft.approvals.filter(decision=Approval.Decision.APPROVED, content_hash=draft.content_hash)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+@transaction.atomic
+def add_comment(
+    user: Any,
+    draft: Draft,
+    body: str,
+    *,
+    activity_key: str = "",
+    parent: Comment | None = None,
+) -> Comment:
+    """Comment on the draft, pinned to an activity when `activity_key` is given, or reply."""
+    require(can_comment(user, draft))
+    if not body.strip():
+        raise ReviewRefused("A comment cannot be empty.")
+    if parent is not None:
+        if parent.draft_id != draft.pk:
+            raise ReviewRefused("That comment belongs to another draft.")
+        parent = parent.parent or parent  # replies always hang off the thread's first comment
+        activity_key = parent.activity_key
+    comment = Comment.objects.create(
+        draft=draft,
+        author=user,
+        activity_key=activity_key,
+        parent=parent,
+        body=body.strip(),
+        revision_number=draft.revision_number,
+    )
+    record_event(
+        "comment.added",
+        actor=user,
+        draft=draft,
+        details={"comment": comment.pk, "activity_key": activity_key},
+    )
+    return comment
+
+
+@transaction.atomic
+def set_comment_resolved(user: Any, comment: Comment, resolved: bool) -> Comment:
+    """Resolve or reopen a comment thread."""
+    require(can_comment(user, comment.draft))
+    thread = comment.parent or comment
+    thread.resolved = resolved
+    thread.resolved_by = user if resolved else None
+    thread.save(update_fields=["resolved", "resolved_by"])
+    action = "comment.resolved" if resolved else "comment.reopened"
+    record_event(action, actor=user, draft=comment.draft, details={"comment": thread.pk})
+    return thread
