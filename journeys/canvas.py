@@ -56,6 +56,8 @@ class CanvasNode:
     entry: CatalogEntry | None
     problems: list[Problem] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
+    mark: str = ""  # added | changed | removed, on review and compare canvases
+    comments: int = 0  # unresolved comment threads pinned to this node
 
     @property
     def severity(self) -> str:
@@ -96,6 +98,14 @@ class CanvasNode:
     def dot_y(self) -> int:
         return self.box.y + 10
 
+    @property
+    def comment_x(self) -> int:
+        return self.box.x + self.box.width - 10
+
+    @property
+    def comment_y(self) -> int:
+        return self.box.y + self.box.height - 10
+
 
 @dataclass(frozen=True)
 class PaletteGroup:
@@ -112,6 +122,8 @@ class Canvas:
     journey_problems: list[Problem]
     # Where the first activity goes when there is none yet (no edge to drop it on).
     start_slot: tuple[int, int] | None = None
+    # (activity key, outcome key) of edges to mark as re-linked on a compare canvas.
+    relinked: frozenset[tuple[str, str]] = frozenset()
 
     @property
     def width(self) -> int:
@@ -120,6 +132,14 @@ class Canvas:
     @property
     def height(self) -> int:
         return self.layout.height
+
+    @property
+    def marked_edges(self) -> list[tuple[Any, bool]]:
+        """Each edge with whether it was re-linked (for compare canvases)."""
+        return [
+            (edge, (edge.source, edge.outcome_key or "") in self.relinked)
+            for edge in self.layout.edges
+        ]
 
 
 def _short(text: str, limit: int = LABEL_CHARS) -> str:
@@ -164,8 +184,15 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
     )
 
 
-def build_canvas(document: dict[str, Any], problems: list[Problem]) -> Canvas:
-    """Lay out `document` and attach to each node the problems that name it."""
+def build_canvas(
+    document: dict[str, Any],
+    problems: list[Problem],
+    *,
+    marks: dict[str, str] | None = None,
+    comments: dict[str, int] | None = None,
+    relinked: frozenset[tuple[str, str]] = frozenset(),
+) -> Canvas:
+    """Lay out `document`; attach to each node its problems, change mark and comment count."""
     drawn = layout(document)
     items = _items_by_key(document)
     by_key: dict[str, list[Problem]] = defaultdict(list)
@@ -183,13 +210,16 @@ def build_canvas(document: dict[str, Any], problems: list[Problem]) -> Canvas:
         kind, item = items.get(box.key, (box.kind, {"key": box.key}))
         node = _dress(box, kind, item)
         node.problems = by_key.get(box.key, [])
+        node.mark = (marks or {}).get(box.key, "")
+        node.comments = (comments or {}).get(box.key, 0)
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
     for node in nodes:
         if node.kind in ("trigger", "goal", "exit"):
             section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}[node.kind]
             node.problems = [p for p in journey_problems if p.path.startswith(section)]
-    return Canvas(drawn, nodes, ends, journey_problems, _start_slot(document, drawn))
+    start = _start_slot(document, drawn)
+    return Canvas(drawn, nodes, ends, journey_problems, start, relinked)
 
 
 def _start_slot(document: dict[str, Any], drawn: Layout) -> tuple[int, int] | None:

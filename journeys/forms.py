@@ -67,3 +67,33 @@ class EditForm(RevisionForm):
             if not cleaned.get(name):
                 self.add_error(name, "Required for this edit.")
         return cleaned
+
+
+class SubmitForm(RevisionForm):
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Message to the approvers",
+    )
+
+
+class DecisionForm(RevisionForm):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("changes", "Request changes")])
+    comment = forms.CharField(
+        required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("decision") == "changes" and not cleaned.get("comment", "").strip():
+            self.add_error("comment", "Say what needs to change: a comment is required.")
+        return cleaned
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
+    )
+    activity_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

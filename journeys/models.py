@@ -320,3 +320,57 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor or 'system'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class MergeSession(models.Model):
+    """One three-way merge offered to the user: base (what the draft started from), ours (the
+    approved revision, or the draft's current one) and theirs (SFMC as fetched).
+
+    The documents stay in their snapshots and revision; `conflicts` (Conflict.as_dict) and
+    `merged_document` (the provisional result, ours' value where there is a conflict) are what
+    the merge screen shows, and `choices` ({conflict id: {"take": side} | {"custom": value}})
+    what was picked, carried into the next round if SFMC changes again.
+    """
+
+    class Origin(models.TextChoices):
+        PUSH = "push", "Push rejected by SFMC"
+        UPDATE = "update", "Update from SFMC"
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        SUPERSEDED = "superseded", "Superseded"
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="merge_sessions")
+    attempt = models.ForeignKey(
+        PushAttempt, on_delete=models.CASCADE, null=True, blank=True, related_name="merges"
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    base_snapshot = models.ForeignKey(
+        RemoteSnapshot, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    theirs_snapshot = models.ForeignKey(RemoteSnapshot, on_delete=models.PROTECT, related_name="+")
+    ours_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    ours_hash = models.CharField(max_length=64)
+    conflicts = models.JSONField(default=list, blank=True)
+    merged_document = models.JSONField()
+    choices = models.JSONField(default=dict, blank=True)
+    result_revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kept_approval = models.BooleanField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Merge #{self.pk} of draft #{self.draft_id}: {self.state}"

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from journeys import services
+from journeys.services import push
 
 
 @shared_task
 def check_worker(nonce: str) -> None:
     """Prove a worker is alive and can write: records a `worker.checked` audit event."""
     services.record_event("worker.checked", details={"nonce": nonce})
+
+
+# Late ack plus the row's claim and lease: a message redelivered after a crash is safe, and
+# the service bounds the tries (no autoretry: a lost answer must be compared, not re-sent).
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def push_draft(self: Any, attempt_id: int) -> None:
+    """Run one push attempt; schedule the next try when the service asks for one."""
+    try:
+        outcome = push.run_push(attempt_id)
+    except SoftTimeLimitExceeded:
+        outcome = push.release_after_timeout(attempt_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)

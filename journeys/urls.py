@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.views.generic.base import RedirectView
 
 from journeys.views import drafts as views
-from journeys.views import editor, remote
+from journeys.views import editor, remote, review
 from journeys.views.push import PUSH_URLS
 
 app_urls = (
@@ -24,6 +24,18 @@ app_urls = (
         path("drafts/<int:pk>/history/", editor.history, name="draft-history"),
         path("drafts/<int:pk>/restore/<int:number>/", editor.restore, name="draft-restore"),
         path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
+        path("reviews/", review.review_queue, name="review-queue"),
+        path("drafts/<int:pk>/review/", review.review, name="draft-review"),
+        path("drafts/<int:pk>/submit/", review.submit, name="draft-submit"),
+        path("drafts/<int:pk>/decide/", review.decide, name="draft-decide"),
+        path("drafts/<int:pk>/compare/", review.compare, name="draft-compare"),
+        path("drafts/<int:pk>/comments/", review.comment_add, name="comment-add"),
+        path(
+            "drafts/<int:pk>/comments/<int:comment_pk>/resolve/",
+            review.comment_resolve,
+            name="comment-resolve",
+        ),
+        path("journeys/<int:pk>/audit/", review.journey_audit, name="journey-audit"),
         path("connections/<int:pk>/remote/", remote.remote_list, name="remote-list"),
         path(
             "connections/<int:pk>/remote/<str:remote_id>/",

@@ -77,7 +77,7 @@ def _workspace(
     context = _context(request, draft, target, form, notice)
     html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
-    parts = ["editor-bar", "panel-revision" if keep_panel else "panel", "notice"]
+    parts = ["editor-bar", "state-banner", "panel-revision" if keep_panel else "panel", "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
     return HttpResponse("".join(html), status=status)
 

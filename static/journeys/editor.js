@@ -18,11 +18,6 @@
   function editor() { return document.getElementById("editor"); }
   function canvas() { return document.getElementById("canvas"); }
 
-  function csrfToken() {
-    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
-    return headers["x-csrftoken"] || "";
-  }
-
   function notify(text) {
     const notice = document.getElementById("notice");
     if (!notice) return;
@@ -43,7 +38,8 @@
       target: "#canvas",
       swap: "outerHTML",
       values: values,
-      headers: { "X-CSRFToken": csrfToken() },
+      // The CSRF header comes from the body's hx-headers; sending it again here under another
+      // spelling made the browser join both values ("t, t") and Django refuse the insert.
     });
   }
 

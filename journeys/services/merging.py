@@ -1,0 +1,396 @@
+"""Three-way merges with SFMC: after a rejected push, and when the user updates a draft.
+
+base is what the draft started from (its base snapshot), ours the approved revision (after a
+push) or the draft as it is (an update), theirs SFMC now. A MergeSession keeps the three by
+reference plus the conflicts and the provisional result; resolving it saves the result as a
+new revision rebased on theirs, so the next push carries SFMC's current modifiedDate.
+
+The approval survives only when the merged content is exactly what was approved; then the
+push is queued again at once. Otherwise the draft goes back to editing and needs review.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from journeys.canvas import Canvas, build_canvas
+from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff
+from journeys.domain.document import content_hash
+from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
+from journeys.domain.validate import ERROR, Problem, validate
+from journeys.models import Draft, MergeSession, RemoteSnapshot, Revision
+from journeys.permissions import can_edit_draft, can_view_draft, require
+from journeys.services.audit import record_event
+from journeys.services.drafts import StaleRevision, save_revision
+from journeys.services.remote import client_for, record_snapshot
+from journeys.services.review import valid_approval
+
+if TYPE_CHECKING:
+    from journeys.models import PushAttempt
+
+logger = logging.getLogger(__name__)
+Session = MergeSession.State
+
+
+class MergeRefused(Exception):
+    """The merge cannot be resolved as asked; `message` (and `problems`) say why."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+# opening
+
+
+def open_push_conflict(attempt: PushAttempt, theirs: RemoteSnapshot) -> MergeSession:
+    """Open the merge of a rejected push (called inside the push's transaction)."""
+    return _open(
+        attempt.draft,
+        MergeSession.Origin.PUSH,
+        ours=attempt.revision,
+        theirs=theirs,
+        attempt=attempt,
+        user=attempt.requested_by,
+    )
+
+
+def check_remote(user: Any, draft: Draft) -> RemoteSnapshot:
+    """Fetch SFMC's latest version of the draft's journey ("check SFMC now").
+
+    Returns the snapshot of it: the one already stored when nothing changed, else a new one
+    (which also updates the journey's latest known version, so the drift banner shows).
+    """
+    require(can_view_draft(user, draft))
+    journey = draft.journey
+    remote = client_for(journey.connection).get_journey(journey.key, by_key=True)
+    version, modified = int(remote.get("version") or 1), str(remote.get("modifiedDate") or "")
+    with transaction.atomic():  # after the HTTP call: no lock is held while SFMC answers
+        snapshot = (
+            journey.snapshots.filter(version=version, modified_date=modified)
+            .order_by("-fetched_at", "-id")
+            .first()
+        )
+        if snapshot is None:
+            snapshot = record_snapshot(journey, remote)
+        details = {"version": version, "modified_date": modified, "snapshot": snapshot.pk}
+        record_event("journey.checked", actor=user, draft=draft, details=details)
+    return snapshot
+
+
+def start_update(user: Any, draft: Draft) -> MergeSession:
+    """Update my draft: merge SFMC's latest version into the draft as it is now."""
+    require(can_edit_draft(user, draft))
+    if draft.base_snapshot is None:
+        raise MergeRefused("This draft is new to SFMC: there is nothing there to merge.")
+    theirs = check_remote(user, draft)
+    draft.refresh_from_db()
+    base = draft.base_snapshot
+    if base is None or (base.version, base.modified_date) == (theirs.version, theirs.modified_date):
+        raise MergeRefused("Your draft is already based on SFMC's latest version.")
+    ours = draft.revisions.get(number=draft.revision_number)
+    with transaction.atomic():
+        return _open(draft, MergeSession.Origin.UPDATE, ours=ours, theirs=theirs, user=user)
+
+
+def _open(
+    draft: Draft,
+    origin: str,
+    *,
+    ours: Revision,
+    theirs: RemoteSnapshot,
+    user: Any,
+    attempt: PushAttempt | None = None,
+) -> MergeSession:
+    base = draft.base_snapshot
+    result = merge(base.document if base else {}, ours.document, theirs.document)
+    previous = draft.merge_sessions.filter(state=Session.RESOLVED).first()
+    earlier = choices_from_json(previous.choices) if previous else {}
+    draft.merge_sessions.filter(state=Session.OPEN).update(state=Session.SUPERSEDED)
+    session = MergeSession.objects.create(
+        draft=draft,
+        attempt=attempt,
+        origin=origin,
+        base_snapshot=base,
+        theirs_snapshot=theirs,
+        ours_revision=ours,
+        ours_hash=ours.content_hash,
+        conflicts=[conflict.as_dict() for conflict in result.conflicts],
+        merged_document=result.document,
+        # SFMC changed again after an earlier round: offer the same picks again.
+        choices=choices_to_json(reapply(result, earlier)),
+        created_by=user,
+    )
+    details = {
+        "merge": session.pk,
+        "origin": origin,
+        "theirs_version": theirs.version,
+        "conflicts": [conflict.id for conflict in result.conflicts],
+    }
+    record_event("merge.opened", actor=user, draft=draft, details=details)
+    return session
+
+
+def open_session_for(draft: Draft) -> MergeSession | None:
+    """The draft's open merge, if any."""
+    return draft.merge_sessions.filter(state=Session.OPEN).first()
+
+
+# resolving
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What resolving did: the draft, whether the approval held, any push queued."""
+
+    draft: Draft
+    kept_approval: bool
+    changed: bool
+    attempt: PushAttempt | None
+    push_refusal: str = ""
+
+
+@transaction.atomic
+def resolve_merge(user: Any, session: MergeSession, choices: dict[str, Choice]) -> Resolution:
+    """Apply the choices, validate, save the result rebased on theirs; re-push if approved.
+
+    Every conflict needs a choice. A result with validation errors is refused with them.
+    """
+    require(can_edit_draft(user, session.draft), "Only an editor can resolve a merge.")
+    session = MergeSession.objects.select_for_update().get(pk=session.pk)
+    if session.state != Session.OPEN:
+        raise MergeRefused("This merge is finished or was replaced by a newer one.")
+    draft = Draft.objects.select_for_update().get(pk=session.draft_id)
+    if draft.content_hash != session.ours_hash:
+        raise MergeRefused(
+            "The draft changed since this merge was prepared; update it from SFMC again."
+        )
+    final = merged_result(session, choices)
+    approval = valid_approval(draft)
+    digest = content_hash(final)
+    changed = digest != draft.content_hash
+    if changed:
+        draft = _save_merged(user, draft, session, final)
+    draft.base_snapshot = session.theirs_snapshot
+    draft.save(update_fields=["base_snapshot", "updated_at"])
+    kept = approval is not None and approval.content_hash == digest
+    _close(user, session, draft, choices, kept)
+    if kept and session.origin == MergeSession.Origin.PUSH:
+        return _push_again(user, draft, changed)
+    return Resolution(draft, kept_approval=kept, changed=changed, attempt=None)
+
+
+def merged_result(session: MergeSession, choices: dict[str, Choice]) -> dict[str, Any]:
+    """The merged document with `choices` applied, checked; raises MergeRefused."""
+    result = merge_of(session)
+    undecided = [c for c in result.conflicts if c.id not in choices]
+    if undecided:
+        raise MergeRefused(
+            f"Choose a value for every conflict: {len(undecided)} of "
+            f"{len(result.conflicts)} still open."
+        )
+    final = keep_server_fields(resolve(result, choices), session.ours_revision.document)
+    errors = [problem for problem in validate(final) if problem.severity == ERROR]
+    if errors:
+        raise MergeRefused(
+            f"The merged journey would have {len(errors)} error(s); choose differently.",
+            problems=errors,
+        )
+    return final
+
+
+def merge_of(session: MergeSession) -> MergeResult:
+    """The session's merge, computed again from its documents (it is deterministic)."""
+    base = session.base_snapshot.document if session.base_snapshot else {}
+    return merge(base, session.ours_revision.document, session.theirs_snapshot.document)
+
+
+def keep_server_fields(document: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """`document` with ours' top-level server-owned fields (id, modifiedDate, version...).
+
+    A push never sends them (it takes version and modifiedDate from the base snapshot), and
+    keeping ours' lets an unchanged result keep exactly the approved content hash.
+    """
+    kept = {
+        name: ours[name] if name in SERVER_OWNED_FIELDS else value
+        for name, value in document.items()
+        if name not in SERVER_OWNED_FIELDS or name in ours
+    }
+    kept.update({name: ours[name] for name in SERVER_OWNED_FIELDS if name in ours})
+    return kept
+
+
+def _save_merged(user: Any, draft: Draft, session: MergeSession, document: dict[str, Any]) -> Draft:
+    theirs = session.theirs_snapshot
+    summary = (
+        f"Merged with SFMC version {theirs.version} ({theirs.modified_date}); "
+        f"{len(session.conflicts)} conflict(s) decided"
+    )
+    try:
+        return save_revision(
+            user, draft, document, expected_revision=draft.revision_number, summary=summary
+        )
+    except StaleRevision as stale:
+        raise MergeRefused(str(stale)) from stale
+
+
+def _close(
+    user: Any, session: MergeSession, draft: Draft, choices: dict[str, Choice], kept: bool
+) -> None:
+    session.state = Session.RESOLVED
+    session.choices = choices_to_json(choices)
+    session.kept_approval = kept
+    session.resolved_by = user
+    session.resolved_at = timezone.now()
+    session.result_revision = draft.revisions.get(number=draft.revision_number)
+    session.save()
+    details = {
+        "merge": session.pk,
+        "theirs_version": session.theirs_snapshot.version,
+        "choices": session.choices,
+        "kept_approval": kept,
+    }
+    record_event("merge.resolved", actor=user, draft=draft, details=details)
+
+
+def _push_again(user: Any, draft: Draft, changed: bool) -> Resolution:
+    from django.core.exceptions import PermissionDenied
+
+    from journeys.services.push import PushRefused, request_push
+
+    try:
+        attempt = request_push(user, draft)
+    except (PushRefused, PermissionDenied) as refused:
+        reason = getattr(refused, "message", str(refused))
+        return Resolution(draft, True, changed, None, push_refusal=reason)
+    return Resolution(draft, kept_approval=True, changed=changed, attempt=attempt)
+
+
+def choices_to_json(choices: dict[str, Choice]) -> dict[str, Any]:
+    """{id: {"take": "ours"}} or {id: {"custom": value}}: what a session stores."""
+    return {
+        key: {"custom": choice.value} if isinstance(choice, Custom) else {"take": str(choice)}
+        for key, choice in choices.items()
+    }
+
+
+def choices_from_json(stored: dict[str, Any]) -> dict[str, Choice]:
+    """The inverse of `choices_to_json`; unreadable entries are skipped."""
+    choices: dict[str, Choice] = {}
+    for key, value in stored.items():
+        if isinstance(value, dict) and "custom" in value:
+            choices[key] = Custom(value["custom"])
+        elif isinstance(value, dict) and value.get("take") in {t.value for t in Take}:
+            choices[key] = Take(value["take"])
+    return choices
+
+
+# drift
+
+
+@dataclass(frozen=True)
+class Drift:
+    """SFMC has a newer version than the one the draft is based on."""
+
+    base_version: int
+    base_modified: str
+    remote_version: int | None
+    remote_modified: str
+    remote_status: str
+
+
+def drift(draft: Draft) -> Drift | None:
+    """Whether the journey's latest known remote version is not the draft's base."""
+    base, journey = draft.base_snapshot, draft.journey
+    if base is None or journey.latest_remote_version is None:
+        return None
+    same = (journey.latest_remote_version, journey.latest_remote_modified_date) == (
+        base.version,
+        base.modified_date,
+    )
+    if same:
+        return None
+    return Drift(
+        base_version=base.version,
+        base_modified=base.modified_date,
+        remote_version=journey.latest_remote_version,
+        remote_modified=journey.latest_remote_modified_date,
+        remote_status=journey.latest_remote_status,
+    )
+
+
+# the merge screen
+
+
+@dataclass
+class ConflictRow:
+    """One conflict on the merge screen, with its three values and the current pick."""
+
+    index: int
+    conflict: dict[str, Any]
+    choice: str
+    custom_text: str
+
+
+@dataclass
+class MergeScreen:
+    session: MergeSession
+    theirs_changes: list[str]
+    our_changes: list[str]
+    clean: list[tuple[str, str]]
+    rows: list[ConflictRow]
+    canvas: Canvas
+    problems: list[Problem] = field(default_factory=list)
+
+
+def merge_screen(session: MergeSession) -> MergeScreen:
+    """Everything the merge screen shows: both sides' changes, what merged, the conflicts."""
+    base = session.base_snapshot.document if session.base_snapshot else {}
+    ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
+    theirs_diff, ours_diff = diff(base, theirs), diff(base, ours)
+    paths = [tuple(conflict["path"]) for conflict in session.conflicts]
+    clean = [
+        (side, change.summary)
+        for side, found in (("SFMC", theirs_diff), ("Your draft", ours_diff))
+        for change in found.changes
+        if not any(_overlaps(change.path, path) for path in paths)
+    ]
+    document = session.merged_document
+    return MergeScreen(
+        session=session,
+        theirs_changes=theirs_diff.summaries(),
+        our_changes=ours_diff.summaries(),
+        clean=list(dict.fromkeys(clean)),
+        rows=[_row(i, c, session.choices) for i, c in enumerate(session.conflicts)],
+        canvas=build_canvas(document, validate(document), marks=_marks(session, theirs_diff)),
+    )
+
+
+def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
+def _marks(session: MergeSession, theirs_diff: JourneyDiff) -> dict[str, str]:
+    marks = dict.fromkeys(theirs_diff.activities_changed, "changed")
+    marks.update(dict.fromkeys(theirs_diff.activities_added, "added"))
+    for conflict in session.conflicts:
+        if conflict.get("activity_key"):
+            marks[conflict["activity_key"]] = "conflict"
+    return marks
+
+
+def _row(index: int, conflict: dict[str, Any], stored: dict[str, Any]) -> ConflictRow:
+    picked = stored.get(conflict["id"]) or {}
+    if "custom" in picked:
+        return ConflictRow(index, conflict, "custom", json.dumps(picked["custom"], indent=2))
+    ours = conflict["ours"]
+    custom_text = json.dumps(ours["value"], indent=2) if ours["present"] else ""
+    return ConflictRow(index, conflict, str(picked.get("take") or ""), custom_text)

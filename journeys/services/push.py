@@ -1,0 +1,648 @@
+"""Pushing an approved draft to SFMC: request, run (claim, send, classify), retry, recover.
+
+The PushAttempt row is the source of truth. `request_push` creates it (the database refuses a
+second active attempt per draft) and enqueues the task on commit; the task calls `run_push`,
+which claims the row with a conditional UPDATE and a lease, then talks to SFMC with no
+transaction or row lock held. Every state change afterwards is fenced by the claim's try
+number, so a run whose lease expired and was taken over can no longer change the row.
+
+What a run does with each answer (reliability notes §2.2, API notes §1.3, §1.4, §2.3):
+
+* success: GET the version again, store it as a snapshot and rebase the draft on it;
+* lost answer (ResponseLost) or a stale-modifiedDate rejection: GET and compare what we sent
+  with what is there; already applied is a success (never a false conflict, never a second
+  send); unchanged remote is safe to re-send; anything else is a real conflict;
+* conflict: store SFMC's version as a snapshot and open a merge session;
+* not a Draft (published or stopped): POST the same key to create version N+1;
+* 429 / 5xx / network: `retrying` with a backoff, up to MAX_TRIES, then `failed`;
+* refused credentials or validation: `failed`, with SFMC's per-activity messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from journeys.domain.diff import SERVER_OWNED_FIELDS, diff, keyed_index
+from journeys.domain.document import content_hash, create_body, put_body
+from journeys.domain.validate import ERROR, validate
+from journeys.models import Draft, Journey, PushAttempt
+from journeys.permissions import can_push_draft, require
+from journeys.services import merging
+from journeys.services.audit import record_event
+from journeys.services.remote import client_for, record_snapshot
+from journeys.services.review import valid_approval
+from journeys.sfmc.client import SFMCClient
+from journeys.sfmc.errors import (
+    AuthError,
+    DraftExists,
+    NotADraft,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    ResponseLost,
+    SFMCError,
+    ValidationRejected,
+    VersionConflict,
+)
+
+logger = logging.getLogger(__name__)
+
+State = PushAttempt.State
+ACTIVE_STATES = (State.QUEUED, State.RUNNING, State.RETRYING)
+# Tries of one attempt (each run of the task is one); then it fails visibly.
+MAX_TRIES = 5
+# Between tries: exponential with "equal jitter" (half fixed, half random), capped.
+BACKOFF_BASE = 5.0
+BACKOFF_MAX = 300.0
+# A re-queued message may arrive a little before next_retry_at (ETA rounding).
+EARLY_CLAIM_SLACK = timedelta(seconds=2)
+# Sends of one body in one run when SFMC's answers keep getting lost.
+MAX_SENDS_PER_RUN = 3
+# A queued attempt nobody picked up for this long: probably no worker is running.
+NO_WORKER_AFTER = timedelta(seconds=20)
+
+
+class PushRefused(Exception):
+    """The push cannot be requested or retried now; `message` says why in plain words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    """What a run ended in; `retry_in` (seconds) when the task must run again."""
+
+    state: str
+    retry_in: float | None = None
+
+
+def lease_duration() -> timedelta:
+    """How long a claim is exclusive: longer than any one run can last.
+
+    A run is bounded by the task's hard time limit and, where the pool enforces no limit
+    (solo), by its HTTP calls: a few sends and reads, each within the read timeout.
+    """
+    http_bound = (MAX_SENDS_PER_RUN + 1) * float(settings.SFMC_READ_TIMEOUT)
+    return timedelta(seconds=max(float(settings.CELERY_TASK_TIME_LIMIT), http_bound) + 5)
+
+
+# requesting
+
+
+@transaction.atomic
+def request_push(user: Any, draft: Draft) -> PushAttempt:
+    """Queue a push of the draft's approved revision; the task runs after commit.
+
+    Refused (PushRefused) unless the approval covers the draft's current content, which has
+    no validation errors, and no other push of this draft is queued or running.
+    """
+    require(can_push_draft(user, draft), "You may not push this draft.")
+    draft = Draft.objects.select_for_update().select_related("base_snapshot").get(pk=draft.pk)
+    approval = valid_approval(draft)
+    if approval is None or approval.revision.content_hash != approval.content_hash:
+        raise PushRefused(
+            f"Only an approved draft can be pushed, and this one is "
+            f"{draft.get_state_display().lower()}: its current content has no approval."
+        )
+    errors = [p for p in validate(draft.document) if p.severity == ERROR]
+    if errors:
+        raise PushRefused(
+            f"The draft has {len(errors)} validation error(s); fix them first "
+            f"(first: {errors[0].message})"
+        )
+    base = draft.base_snapshot
+    ran_before = draft.push_attempts.filter(payload_hash=approval.content_hash, tries__gt=0)
+    try:
+        with transaction.atomic():
+            attempt = PushAttempt.objects.create(
+                draft=draft,
+                revision=approval.revision,
+                approval=approval,
+                requested_by=user,
+                payload_hash=approval.content_hash,
+                remote_version_before=base.version if base else None,
+                remote_modified_before=base.modified_date if base else "",
+                # An earlier try of this content may have reached SFMC: look before sending.
+                error_details={"check_first": True} if ran_before.exists() else {},
+            )
+    except IntegrityError:
+        raise PushRefused("A push of this draft is already under way.") from None
+    record_event("push.queued", actor=user, draft=draft, details=_facts(attempt))
+    _enqueue(attempt.pk)
+    return attempt
+
+
+def _enqueue(attempt_id: int) -> None:
+    from journeys.tasks import push_draft  # the tasks module imports the services
+
+    # delay_on_commit (Celery's DjangoTask) is missing from celery-types' stubs.
+    task: Any = push_draft
+    task.delay_on_commit(attempt_id)
+
+
+def _facts(attempt: PushAttempt, **more: Any) -> dict[str, Any]:
+    return {
+        "attempt": attempt.pk,
+        "try": attempt.tries,
+        "payload_hash": attempt.payload_hash,
+        "remote_version_before": attempt.remote_version_before,
+        "remote_modified_before": attempt.remote_modified_before,
+        **more,
+    }
+
+
+def retry_push(user: Any, attempt: PushAttempt) -> PushAttempt:
+    """The Retry button: re-queue a stalled attempt, or start a new one after a failure."""
+    require(can_push_draft(user, attempt.draft), "You may not push this draft.")
+    if is_stalled(attempt):
+        requeued = requeue_attempt(attempt, actor=user, why="Retried by hand")
+        if requeued is not None:
+            return requeued
+    attempt.refresh_from_db()
+    if attempt.state != State.FAILED:
+        raise PushRefused("This push is not stuck or failed, so there is nothing to retry.")
+    return request_push(user, attempt.draft)
+
+
+# claiming and finishing (each fenced by the claim's try number)
+
+
+def claim_attempt(attempt_id: int) -> PushAttempt | None:
+    """Take the attempt for this run, or None if another run owns it or it is finished."""
+    now = timezone.now()
+    claimable = Q(state__in=[State.QUEUED, State.RETRYING]) | Q(
+        state=State.RUNNING, lease_until__lt=now
+    )
+    due = Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now + EARLY_CLAIM_SLACK)
+    with transaction.atomic():
+        claimed = PushAttempt.objects.filter(claimable, due, pk=attempt_id).update(
+            state=State.RUNNING,
+            tries=F("tries") + 1,
+            lease_until=now + lease_duration(),
+            next_retry_at=None,
+            started_at=Coalesce("started_at", Value(now)),
+        )
+        if not claimed:
+            logger.info("push attempt %s is not claimable; nothing to do", attempt_id)
+            return None
+        attempt = PushAttempt.objects.select_related(
+            "draft__journey__connection", "draft__base_snapshot", "revision", "approval"
+        ).get(pk=attempt_id)
+        record_event("push.started", draft=attempt.draft, details=_facts(attempt))
+    return attempt
+
+
+def _audit(attempt: PushAttempt, action: str, **details: Any) -> None:
+    # The worker acts for whoever asked for the push.
+    facts = _facts(attempt, **details)
+    record_event(action, actor=attempt.requested_by, draft=attempt.draft, details=facts)
+
+
+def _fenced(attempt: PushAttempt, **fields: Any) -> bool:
+    """Update the attempt only if this run still owns it (same try, still running)."""
+    owned = PushAttempt.objects.filter(pk=attempt.pk, state=State.RUNNING, tries=attempt.tries)
+    if not owned.update(**fields):
+        logger.warning("push attempt %s was taken over; this run changes nothing", attempt.pk)
+        return False
+    for name, value in fields.items():
+        setattr(attempt, name, value)
+    return True
+
+
+def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str]) -> PushOutcome:
+    """SFMC has the approved content: snapshot it, rebase the draft on it, finish the attempt."""
+    with transaction.atomic():
+        fields = _final_fields(attempt, State.SUCCEEDED, notes=notes)
+        fields["remote_version_after"] = int(remote.get("version") or 0) or None
+        fields["remote_modified_after"] = str(remote.get("modifiedDate") or "")
+        if not _fenced(attempt, **fields):
+            return PushOutcome("taken-over")
+        snapshot = record_snapshot(attempt.draft.journey, remote)
+        draft = Draft.objects.select_for_update().get(pk=attempt.draft_id)
+        draft.base_snapshot = snapshot
+        if draft.content_hash == attempt.payload_hash:
+            draft.state = Draft.State.PUSHED
+        draft.save(update_fields=["base_snapshot", "state", "updated_at"])
+        details = _facts(attempt, version=snapshot.version, modified_date=snapshot.modified_date)
+        record_event("push.succeeded", actor=attempt.requested_by, draft=draft, details=details)
+    return PushOutcome(State.SUCCEEDED)
+
+
+def mark_conflict(attempt: PushAttempt, theirs: dict[str, Any]) -> PushOutcome:
+    """SFMC changed meanwhile: keep its version as a snapshot and open the merge screen."""
+    with transaction.atomic():
+        message = (
+            f"Someone changed this journey in SFMC (now version {theirs.get('version')}, "
+            f"modified {theirs.get('modifiedDate')}) after your draft was based on it. "
+            "Merge their changes into your draft, then push again."
+        )
+        fields = _final_fields(attempt, State.CONFLICT, code="conflict", message=message)
+        if not _fenced(attempt, **fields):
+            return PushOutcome("taken-over")
+        snapshot = record_snapshot(attempt.draft.journey, theirs)
+        session = merging.open_push_conflict(attempt, snapshot)
+        attempt.error_details = {**attempt.error_details, "merge": session.pk}
+        attempt.save(update_fields=["error_details"])
+        _audit(attempt, "push.conflict", merge=session.pk, conflicts=len(session.conflicts))
+    return PushOutcome(State.CONFLICT)
+
+
+def mark_failed(
+    attempt: PushAttempt, code: str, message: str, problems: list[dict[str, Any]] | None = None
+) -> PushOutcome:
+    """The push cannot succeed without a person: say why, keep SFMC's messages."""
+    with transaction.atomic():
+        fields = _final_fields(attempt, State.FAILED, code=code, message=message)
+        if problems:
+            fields["error_details"] = {**fields["error_details"], "problems": problems}
+        if not _fenced(attempt, **fields):
+            return PushOutcome("taken-over")
+        _audit(attempt, "push.failed", code=code, message=message[:500])
+    return PushOutcome(State.FAILED)
+
+
+def mark_retrying(
+    attempt: PushAttempt, code: str, reason: str, retry_after: float | None = None
+) -> PushOutcome:
+    """A transient failure: try again later, or fail once the tries are used up."""
+    if attempt.tries >= MAX_TRIES:
+        return mark_failed(attempt, code, f"{reason} Gave up after {attempt.tries} tries.")
+    delay = retry_after if retry_after is not None else backoff(attempt.tries)
+    delay = min(max(delay, 0.0), BACKOFF_MAX)
+    with transaction.atomic():
+        fields = {
+            "state": State.RETRYING,
+            "lease_until": None,
+            "next_retry_at": timezone.now() + timedelta(seconds=delay),
+            "error_code": code,
+            "error_message": reason,
+        }
+        if not _fenced(attempt, **fields):
+            return PushOutcome("taken-over")
+        _audit(attempt, "push.retrying", code=code, reason=reason[:500], retry_in=round(delay, 2))
+    return PushOutcome(State.RETRYING, retry_in=delay)
+
+
+def backoff(tries: int) -> float:
+    """Seconds before try `tries + 1`: exponential, half of it random, capped."""
+    step = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(tries - 1, 0))
+    return float(step / 2 + random.uniform(0, step / 2))
+
+
+def _final_fields(
+    attempt: PushAttempt,
+    state: str,
+    *,
+    code: str = "",
+    message: str = "",
+    notes: list[str] | None = None,
+) -> dict[str, Any]:
+    details = {k: v for k, v in attempt.error_details.items() if k != "check_first"}
+    if notes:
+        details["notes"] = list(notes)
+    return {
+        "state": state,
+        "finished_at": timezone.now(),
+        "lease_until": None,
+        "next_retry_at": None,
+        "error_code": code,
+        "error_message": message,
+        "error_details": details,
+    }
+
+
+def release_after_timeout(attempt_id: int) -> PushOutcome:
+    """The task ran out of time mid-run: let a later try look at SFMC and finish."""
+    attempt = PushAttempt.objects.select_related("draft").get(pk=attempt_id)
+    reason = "The push took too long and was stopped; the next try checks SFMC first."
+    return mark_retrying(attempt, "timeout", reason)
+
+
+# running
+
+
+def run_push(attempt_id: int, *, client: SFMCClient | None = None) -> PushOutcome:
+    """One run of a push (the task's body): claim, send, and record what happened."""
+    attempt = claim_attempt(attempt_id)
+    if attempt is None:
+        return PushOutcome("skipped")
+    if attempt.tries > MAX_TRIES:
+        return mark_failed(attempt, "gave-up", f"Gave up after {MAX_TRIES} tries.")
+    if content_hash(attempt.revision.document) != attempt.payload_hash or (
+        attempt.approval is not None and attempt.approval.content_hash != attempt.payload_hash
+    ):
+        return mark_failed(
+            attempt, "not-approved", "The revision to push is not the approved one; nothing sent."
+        )
+    try:
+        run = _PushRun(attempt, client or client_for(attempt.draft.journey.connection))
+        return run.go()
+    except RateLimited as error:
+        return mark_retrying(attempt, "rate-limited", _plain(error), error.retry_after)
+    except RemoteError as error:  # ResponseLost is handled inside; this is 5xx or network
+        return mark_retrying(attempt, "remote-error", _plain(error))
+    except AuthError as error:
+        return mark_failed(attempt, "auth", _plain(error))
+    except ValidationRejected as error:
+        problems = [
+            {"activity_key": p.activity_key, "message": p.message, "errorcode": p.errorcode}
+            for p in error.problems
+        ]
+        return mark_failed(attempt, "validation", _plain(error), problems)
+    except SFMCError as error:
+        return mark_failed(attempt, type(error).__name__, _plain(error))
+
+
+def _plain(error: SFMCError) -> str:
+    words = {
+        RateLimited: "SFMC asked us to slow down (rate limit).",
+        AuthError: "SFMC did not accept this connection's credentials.",
+        ValidationRejected: "SFMC refused the journey as invalid.",
+        RemoteError: "SFMC or the network failed.",
+    }
+    lead = next((text for kind, text in words.items() if isinstance(error, kind)), "")
+    return f"{lead} {error.message}".strip()
+
+
+class _PushRun:
+    """The HTTP part of one run; returns an outcome after recording it on the attempt."""
+
+    def __init__(self, attempt: PushAttempt, client: SFMCClient) -> None:
+        self.attempt = attempt
+        self.client = client
+        self.journey: Journey = attempt.draft.journey
+        self.base = attempt.draft.base_snapshot
+        self.document: dict[str, Any] = attempt.revision.document
+        self.key = str(self.document.get("key") or self.journey.key)
+        self.notes: list[str] = []
+
+    def go(self) -> PushOutcome:
+        if self.attempt.tries > 1 or self.attempt.error_details.get("check_first"):
+            # An earlier run may have sent this already: look before sending again.
+            remote = self.fetch_or_none()
+            if remote is not None and applied(self.document, remote):
+                self.notes.append("SFMC already had this content; nothing was sent again.")
+                return self.succeed(remote)
+        if self.base is None or self.base.journey_id != self.journey.pk:
+            return self.create(previous_version=None)
+        return self.update()
+
+    def fetch(self, version: int | None = None) -> dict[str, Any]:
+        return self.client.get_journey(self.key, by_key=True, version=version)
+
+    def fetch_or_none(self, version: int | None = None) -> dict[str, Any] | None:
+        try:
+            return self.fetch(version)
+        except NotFound:
+            return None
+
+    def succeed(self, remote: dict[str, Any]) -> PushOutcome:
+        return mark_succeeded(self.attempt, remote, self.notes)
+
+    def update(self) -> PushOutcome:
+        assert self.base is not None
+        version, modified = self.base.version, self.base.modified_date
+        body = put_body(self.document, version=version, modified_date=modified)
+        for _ in range(MAX_SENDS_PER_RUN):
+            try:
+                self.client.put_journey(body)
+            except (ResponseLost, VersionConflict):
+                remote = self.fetch(version)
+                if applied(body, remote):
+                    return self.succeed(remote)
+                if remote.get("modifiedDate") == modified and remote.get("status") == "Draft":
+                    self.notes.append("SFMC's answer was lost before it applied; sent again.")
+                    continue  # nobody changed it and ours did not land: safe to send again
+                return mark_conflict(self.attempt, self.fetch())
+            except NotADraft:
+                return self.next_version()
+            else:
+                return self.succeed(self.fetch(version))
+        raise RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
+
+    def next_version(self) -> PushOutcome:
+        """The base version is no longer a Draft: create version N+1 (same key) by POST."""
+        assert self.base is not None
+        latest = self.fetch()
+        if int(latest.get("version") or 0) > self.base.version:
+            if applied(create_body(self.document), latest):
+                return self.succeed(latest)  # an earlier run already created it
+            return mark_conflict(self.attempt, latest)
+        if diff(self.base.document, latest):
+            return mark_conflict(self.attempt, latest)  # changed, then published or stopped
+        self.notes.append(
+            f"SFMC version {self.base.version} was {latest.get('status') or 'not a Draft'}, "
+            f"so this push created version {self.base.version + 1}."
+        )
+        return self.create(previous_version=self.base.version)
+
+    def create(self, previous_version: int | None) -> PushOutcome:
+        body = create_body(self.document)
+        for _ in range(MAX_SENDS_PER_RUN):
+            try:
+                created = self.client.create_journey(body)
+            except (ResponseLost, DraftExists):
+                latest = self.fetch_or_none()
+                if latest is not None and applied(body, latest):
+                    return self.succeed(latest)
+                if latest is None or int(latest.get("version") or 0) == previous_version:
+                    continue  # nothing was created: safe to send again
+                return mark_conflict(self.attempt, latest)
+            else:
+                return self.succeed(self.fetch(int(created.get("version") or 0) or None))
+        raise RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
+
+
+def applied(sent: dict[str, Any], remote: dict[str, Any]) -> bool:
+    """Whether `remote` holds everything `sent` carried, ignoring the fields SFMC owns.
+
+    A subset match: SFMC adds ids and other fields of its own, so only what we sent counts.
+    Keyed lists (activities, outcomes...) are matched by key, other lists position by position.
+    """
+    ours = {name: value for name, value in sent.items() if name not in SERVER_OWNED_FIELDS}
+    return _contains(remote, ours)
+
+
+def _contains(remote: Any, sent: Any) -> bool:
+    if isinstance(sent, dict):
+        return isinstance(remote, dict) and all(
+            name in remote and _contains(remote[name], value) for name, value in sent.items()
+        )
+    if isinstance(sent, list):
+        if not isinstance(remote, list) or len(remote) != len(sent):
+            return False
+        sent_index, remote_index = keyed_index(sent), keyed_index(remote)
+        if sent_index is not None and remote_index is not None:
+            return sent_index.keys() == remote_index.keys() and all(
+                _contains(remote_index[key], item) for key, item in sent_index.items()
+            )
+        return all(_contains(r, s) for r, s in zip(remote, sent, strict=True))
+    if isinstance(sent, bool) or isinstance(remote, bool):
+        return remote is sent  # JSON true is not 1, whatever Python says
+    return bool(remote == sent)
+
+
+# recovering
+
+
+def is_stalled(attempt: PushAttempt, *, grace: timedelta = NO_WORKER_AFTER) -> bool:
+    """Active, but nothing is moving: a worker died mid-run (its lease expired), or nobody
+    took the message within `grace` of when it was due."""
+    now = timezone.now()
+    if attempt.state == State.RUNNING:
+        return attempt.lease_until is not None and attempt.lease_until < now
+    if attempt.state in (State.QUEUED, State.RETRYING):
+        due = attempt.next_retry_at or attempt.created_at
+        return due < now - grace
+    return False
+
+
+def requeue_attempt(attempt: PushAttempt, *, actor: Any = None, why: str) -> PushAttempt | None:
+    """Send a stalled attempt's message again; the claim makes a duplicate harmless."""
+    with transaction.atomic():
+        now = timezone.now()
+        stalled = Q(state=State.RUNNING, lease_until__lt=now) | Q(
+            state__in=[State.QUEUED, State.RETRYING]
+        )
+        # A run that died mid-send may have reached SFMC: the next one looks first.
+        details = {**attempt.error_details, "check_first": True}
+        changed = PushAttempt.objects.filter(stalled, pk=attempt.pk).update(
+            state=Case(When(state=State.RUNNING, then=Value(State.RETRYING)), default=F("state")),
+            lease_until=None,
+            next_retry_at=None,
+            error_details=details,
+        )
+        if not changed:
+            return None
+        attempt.refresh_from_db()
+        record_event(
+            "push.requeued", actor=actor, draft=attempt.draft, details=_facts(attempt, why=why)
+        )
+        _enqueue(attempt.pk)
+    return attempt
+
+
+def recover_pushes(*, grace: timedelta = NO_WORKER_AFTER) -> list[int]:
+    """Re-enqueue every stalled attempt: queued or retrying ones nobody ran for `grace`
+    (their message was lost, or no worker ran), and running ones whose lease expired."""
+    recovered = []
+    for attempt in PushAttempt.objects.filter(state__in=ACTIVE_STATES).select_related("draft"):
+        if not is_stalled(attempt, grace=grace):
+            continue
+        if requeue_attempt(attempt, why="Recovered by recover_pushes") is not None:
+            recovered.append(attempt.pk)
+    return recovered
+
+
+# what the screens show
+
+
+@dataclass(frozen=True)
+class PushStatus:
+    """One attempt in plain words, for the status partial."""
+
+    attempt: PushAttempt
+    title: str
+    detail: str
+    final: bool
+    stalled: bool
+    can_retry: bool
+    notes: list[str]
+    problems: list[dict[str, Any]]
+    merge_id: int | None
+
+    @property
+    def state(self) -> str:
+        return str(self.attempt.state)
+
+
+def describe_attempt(attempt: PushAttempt) -> PushStatus:
+    """The attempt's state, why, and what the user can do, in plain language."""
+    stalled = is_stalled(attempt)
+    title, detail = _words(attempt, stalled)
+    details = attempt.error_details or {}
+    return PushStatus(
+        attempt=attempt,
+        title=title,
+        detail=detail,
+        final=attempt.is_final,
+        stalled=stalled,
+        can_retry=stalled or attempt.state == State.FAILED,
+        notes=list(details.get("notes") or []),
+        problems=list(details.get("problems") or []),
+        merge_id=details.get("merge"),
+    )
+
+
+def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
+    state, tries = attempt.state, attempt.tries
+    if state == State.SUCCEEDED:
+        return "Pushed", (
+            f"SFMC now has version {attempt.remote_version_after}, "
+            f"modified {attempt.remote_modified_after}."
+        )
+    if state in (State.CONFLICT, State.FAILED):
+        return ("SFMC changed meanwhile" if state == State.CONFLICT else "Push failed"), (
+            attempt.error_message
+        )
+    if stalled and state == State.RUNNING:
+        return "Stalled", (
+            f"The worker stopped while sending (try {tries}). Retry looks at SFMC first, "
+            "so nothing is sent twice."
+        )
+    if stalled:
+        waited = int((timezone.now() - (attempt.next_retry_at or attempt.created_at)).seconds)
+        return "Waiting", (
+            f"No worker seems to be running: this push has waited {waited} s for one. "
+            "Start a worker, or queue it again."
+        )
+    if state == State.QUEUED:
+        return "Queued", "Waiting for a worker to send it."
+    if state == State.RUNNING:
+        return "Sending", f"Sending to SFMC (try {tries} of {MAX_TRIES})."
+    wait = max(0, int(((attempt.next_retry_at or timezone.now()) - timezone.now()).total_seconds()))
+    return "Retrying", (
+        f"Try {tries} of {MAX_TRIES} did not go through: {attempt.error_message} "
+        f"Next try in {wait} s."
+    )
+
+
+@dataclass(frozen=True)
+class PushPanel:
+    """What the editor bar shows about pushing one draft."""
+
+    status: PushStatus | None
+    can_push: bool
+    drift: merging.Drift | None
+    open_merge_id: int | None
+
+
+def push_panel(user: Any, draft: Draft) -> PushPanel:
+    """The latest attempt, whether the Push button applies, drift and any open merge."""
+    attempt = draft.push_attempts.order_by("-created_at", "-id").first()
+    open_merge = merging.open_session_for(draft)
+    active = attempt is not None and attempt.state in ACTIVE_STATES
+    can_push = (
+        not active
+        and open_merge is None
+        and can_push_draft(user, draft)
+        and valid_approval(draft) is not None
+    )
+    return PushPanel(
+        status=describe_attempt(attempt) if attempt else None,
+        can_push=can_push,
+        drift=merging.drift(draft),
+        open_merge_id=open_merge.pk if open_merge else None,
+    )

@@ -1,0 +1,220 @@
+"""Review: the queue, the review screen, decisions, comments, comparisons and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from journeys.comparison import compare as compare_documents
+from journeys.domain.diff import diff
+from journeys.forms import CommentForm, DecisionForm, SubmitForm
+from journeys.models import AuditEvent, Comment, Draft, Journey
+from journeys.permissions import (
+    can_approve_draft,
+    can_comment,
+    can_edit_draft,
+    can_view_journey,
+    require,
+)
+from journeys.services import review as review_service
+from journeys.views.base import HtmxHttpRequest, get_draft_for_user
+
+
+def _base_document(draft: Draft) -> dict[str, Any]:
+    return draft.base_snapshot.document if draft.base_snapshot else {}
+
+
+@require_GET
+@login_required
+def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    drafts = list(
+        Draft.objects.awaiting_review()
+        .visible_to(request.user)
+        .select_related("journey__connection", "author", "base_snapshot")[:100]
+    )
+    rows = [
+        (draft, len(diff(_base_document(draft), draft.document).summaries())) for draft in drafts
+    ]
+    return render(request, "journeys/review_queue.html", {"rows": rows})
+
+
+def _threads(draft: Draft) -> list[Comment]:
+    replies = Prefetch("replies", queryset=Comment.objects.select_related("author"))
+    return list(
+        draft.comments.filter(parent=None).select_related("author").prefetch_related(replies)
+    )
+
+
+@require_GET
+@login_required
+def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    threads = _threads(draft)
+    open_counts: dict[str, int] = {}
+    for thread in threads:
+        if thread.activity_key and not thread.resolved:
+            open_counts[thread.activity_key] = open_counts.get(thread.activity_key, 0) + 1
+    last_review = draft.approvals.select_related("revision", "reviewer").first()
+    since_review = None
+    if last_review and last_review.revision.number != draft.revision_number:
+        since_review = compare_documents(last_review.revision.document, draft.document)
+    context = {
+        "draft": draft,
+        "comparison": compare_documents(
+            _base_document(draft), draft.document, comments=open_counts
+        ),
+        "since_review": since_review,
+        "last_review": last_review,
+        "threads": threads,
+        "pin_key": request.GET.get("on", ""),
+        "can_edit": can_edit_draft(request.user, draft),
+        "can_approve": can_approve_draft(request.user, draft),
+        "can_comment": can_comment(request.user, draft),
+        "revisions": draft.revisions.only("number", "summary")[:50],
+    }
+    return render(request, "journeys/review.html", context)
+
+
+def _back(draft: Draft) -> HttpResponse:
+    return redirect("journeys:draft-review", pk=draft.pk)
+
+
+@require_POST
+@login_required
+def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    form = SubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That request was incomplete.")
+        return _back(draft)
+    try:
+        review_service.submit_for_review(
+            request.user,
+            draft,
+            expected_revision=form.cleaned_data["revision"],
+            message=form.cleaned_data["message"],
+        )
+    except review_service.ReviewRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, "Submitted for review. Approvers have been notified.")
+    return _back(draft)
+
+
+@require_POST
+@login_required
+def decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    require(can_approve_draft(request.user, draft), "You may not review this draft.")
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _back(draft)
+    data = form.cleaned_data
+    action = (
+        review_service.approve if data["decision"] == "approve" else review_service.request_changes
+    )
+    try:
+        action(request.user, draft, expected_revision=data["revision"], comment=data["comment"])
+    except review_service.ReviewRefused as refused:
+        messages.error(request, refused.message)
+    else:
+        done = "Approved." if data["decision"] == "approve" else "Sent back to the author."
+        messages.success(request, done)
+    return _back(draft)
+
+
+@require_POST
+@login_required
+def comment_add(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "A comment cannot be empty.")
+        return _back(draft)
+    parent_pk = form.cleaned_data["parent"]
+    parent = get_object_or_404(Comment, pk=parent_pk, draft=draft) if parent_pk else None
+    try:
+        review_service.add_comment(
+            request.user,
+            draft,
+            form.cleaned_data["body"],
+            activity_key=form.cleaned_data["activity_key"],
+            parent=parent,
+        )
+    except review_service.ReviewRefused as refused:
+        messages.error(request, refused.message)
+    return redirect(reverse("journeys:draft-review", args=[draft.pk]) + "#comments")
+
+
+@require_POST
+@login_required
+def comment_resolve(request: HtmxHttpRequest, pk: int, comment_pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    comment = get_object_or_404(Comment, pk=comment_pk, draft=draft)
+    review_service.set_comment_resolved(request.user, comment, request.POST.get("resolved") == "1")
+    return redirect(reverse("journeys:draft-review", args=[draft.pk]) + "#comments")
+
+
+def _version(draft: Draft, spec: str) -> tuple[str, dict[str, Any]]:
+    """`base`, `current`, `rev:N` or `snapshot:ID` (a snapshot of the same journey)."""
+    kind, _, value = spec.partition(":")
+    if kind == "rev" and value.isdigit():
+        revision = get_object_or_404(draft.revisions, number=int(value))
+        return f"Revision {revision.number}", revision.document
+    if kind == "snapshot" and value.isdigit():
+        snapshot = get_object_or_404(draft.journey.snapshots, pk=int(value))
+        return f"SFMC version {snapshot.version} ({snapshot.modified_date})", snapshot.document
+    if kind == "base" and draft.base_snapshot:
+        return f"SFMC version {draft.base_snapshot.version} (base)", draft.base_snapshot.document
+    return f"Revision {draft.revision_number} (current)", draft.document
+
+
+@require_GET
+@login_required
+def compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    a_spec, b_spec = request.GET.get("a", "base"), request.GET.get("b", "current")
+    (a_label, a_doc), (b_label, b_doc) = _version(draft, a_spec), _version(draft, b_spec)
+    context = {
+        "draft": draft,
+        "comparison": compare_documents(a_doc, b_doc),
+        "a_label": a_label,
+        "b_label": b_label,
+        "a_spec": a_spec,
+        "b_spec": b_spec,
+        "options": _version_options(draft),
+    }
+    return render(request, "journeys/compare.html", context)
+
+
+def _version_options(draft: Draft) -> list[tuple[str, str]]:
+    options = [("current", "Current revision"), ("base", "SFMC base version")]
+    for snapshot in draft.journey.snapshots.only("pk", "version", "modified_date")[:50]:
+        options.append(
+            (
+                f"snapshot:{snapshot.pk}",
+                f"SFMC version {snapshot.version} ({snapshot.modified_date})",
+            )
+        )
+    for revision in draft.revisions.only("number", "summary")[:200]:
+        options.append(
+            (f"rev:{revision.number}", f"Revision {revision.number}: {revision.summary[:60]}")
+        )
+    return options
+
+
+@require_GET
+@login_required
+def journey_audit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    journey = get_object_or_404(Journey.objects.select_related("connection"), pk=pk)
+    require(can_view_journey(request.user, journey))
+    events = AuditEvent.objects.filter(journey=journey).select_related("actor", "draft")[:500]
+    return render(request, "journeys/audit.html", {"journey": journey, "events": events})
