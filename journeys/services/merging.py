@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from journeys.canvas import Canvas, build_canvas
-from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff
+from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff, keyed_index
 from journeys.domain.document import content_hash
 from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
 from journeys.domain.validate import ERROR, Problem, validate
@@ -155,6 +156,22 @@ class Resolution:
     changed: bool
     attempt: PushAttempt | None
     push_refusal: str = ""
+
+    @property
+    def message(self) -> str:
+        """What happened, for the user."""
+        base = self.draft.base_snapshot
+        based = f"Your draft is now based on SFMC version {base.version if base else '?'}"
+        if self.attempt is not None:
+            return f"Merged. {based}; the approved content is unchanged, so it is being pushed."
+        if self.kept_approval:
+            return f"Merged. {based}; it is still approved. {self.push_refusal}".strip()
+        if self.changed and self.draft.state == Draft.State.EDITING:
+            return (
+                f"Merged into revision {self.draft.revision_number}. {based}. Its content "
+                "differs from what was approved, so it needs review again before a push."
+            )
+        return f"Merged. {based}."
 
 
 @transaction.atomic
@@ -292,6 +309,35 @@ def choices_from_json(stored: dict[str, Any]) -> dict[str, Choice]:
     return choices
 
 
+def applied(sent: dict[str, Any], remote: dict[str, Any]) -> bool:
+    """Whether SFMC's `remote` holds everything `sent` carried, ignoring the fields SFMC owns.
+
+    A subset match: SFMC adds ids and other fields of its own, so only what we sent counts.
+    Keyed lists (activities, outcomes...) are matched by key, other lists position by position.
+    """
+    ours = {name: value for name, value in sent.items() if name not in SERVER_OWNED_FIELDS}
+    return _contains(remote, ours)
+
+
+def _contains(remote: Any, sent: Any) -> bool:
+    if isinstance(sent, dict):
+        return isinstance(remote, dict) and all(
+            name in remote and _contains(remote[name], value) for name, value in sent.items()
+        )
+    if isinstance(sent, list):
+        if not isinstance(remote, list) or len(remote) != len(sent):
+            return False
+        sent_index, remote_index = keyed_index(sent), keyed_index(remote)
+        if sent_index is not None and remote_index is not None:
+            return sent_index.keys() == remote_index.keys() and all(
+                _contains(remote_index[key], item) for key, item in sent_index.items()
+            )
+        return all(_contains(r, s) for r, s in zip(remote, sent, strict=True))
+    if isinstance(sent, bool) or isinstance(remote, bool):
+        return remote is sent  # JSON true is not 1, whatever Python says
+    return bool(remote == sent)
+
+
 # drift
 
 
@@ -331,12 +377,13 @@ def drift(draft: Draft) -> Drift | None:
 
 @dataclass
 class ConflictRow:
-    """One conflict on the merge screen, with its three values and the current pick."""
+    """One conflict on the merge screen: its three values and the current pick."""
 
     index: int
     conflict: dict[str, Any]
     choice: str
     custom_text: str
+    sides: list[tuple[str, str, bool, str]]  # (name, label, present, value as JSON)
 
 
 @dataclass
@@ -347,11 +394,13 @@ class MergeScreen:
     clean: list[tuple[str, str]]
     rows: list[ConflictRow]
     canvas: Canvas
-    problems: list[Problem] = field(default_factory=list)
 
 
-def merge_screen(session: MergeSession) -> MergeScreen:
-    """Everything the merge screen shows: both sides' changes, what merged, the conflicts."""
+def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None) -> MergeScreen:
+    """Everything the merge screen shows: both sides' changes, what merged, the conflicts.
+
+    Picks come from `posted` (a form sent back with errors), else from the session.
+    """
     base = session.base_snapshot.document if session.base_snapshot else {}
     ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
     theirs_diff, ours_diff = diff(base, theirs), diff(base, ours)
@@ -368,7 +417,7 @@ def merge_screen(session: MergeSession) -> MergeScreen:
         theirs_changes=theirs_diff.summaries(),
         our_changes=ours_diff.summaries(),
         clean=list(dict.fromkeys(clean)),
-        rows=[_row(i, c, session.choices) for i, c in enumerate(session.conflicts)],
+        rows=[_row(i, c, session.choices, posted) for i, c in enumerate(session.conflicts)],
         canvas=build_canvas(document, validate(document), marks=_marks(session, theirs_diff)),
     )
 
@@ -387,10 +436,25 @@ def _marks(session: MergeSession, theirs_diff: JourneyDiff) -> dict[str, str]:
     return marks
 
 
-def _row(index: int, conflict: dict[str, Any], stored: dict[str, Any]) -> ConflictRow:
+def _json_text(side: dict[str, Any]) -> str:
+    return json.dumps(side["value"], indent=2, ensure_ascii=False) if side["present"] else ""
+
+
+def _row(
+    index: int,
+    conflict: dict[str, Any],
+    stored: dict[str, Any],
+    posted: Mapping[str, str] | None,
+) -> ConflictRow:
+    labels = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
+    sides = [(n, label, conflict[n]["present"], _json_text(conflict[n])) for n, label in labels]
     picked = stored.get(conflict["id"]) or {}
     if "custom" in picked:
-        return ConflictRow(index, conflict, "custom", json.dumps(picked["custom"], indent=2))
-    ours = conflict["ours"]
-    custom_text = json.dumps(ours["value"], indent=2) if ours["present"] else ""
-    return ConflictRow(index, conflict, str(picked.get("take") or ""), custom_text)
+        choice = "custom"
+        text = json.dumps(picked["custom"], indent=2, ensure_ascii=False)
+    else:
+        choice, text = str(picked.get("take") or ""), _json_text(conflict["ours"])
+    if posted is not None:
+        choice = posted.get(f"choice-{index}", "")
+        text = posted.get(f"custom-{index}", text)
+    return ConflictRow(index, conflict, choice, text, sides)

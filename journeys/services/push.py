@@ -1,21 +1,12 @@
 """Pushing an approved draft to SFMC: request, run (claim, send, classify), retry, recover.
 
 The PushAttempt row is the source of truth. `request_push` creates it (the database refuses a
-second active attempt per draft) and enqueues the task on commit; the task calls `run_push`,
-which claims the row with a conditional UPDATE and a lease, then talks to SFMC with no
-transaction or row lock held. Every state change afterwards is fenced by the claim's try
-number, so a run whose lease expired and was taken over can no longer change the row.
-
-What a run does with each answer (reliability notes §2.2, API notes §1.3, §1.4, §2.3):
-
-* success: GET the version again, store it as a snapshot and rebase the draft on it;
-* lost answer (ResponseLost) or a stale-modifiedDate rejection: GET and compare what we sent
-  with what is there; already applied is a success (never a false conflict, never a second
-  send); unchanged remote is safe to re-send; anything else is a real conflict;
-* conflict: store SFMC's version as a snapshot and open a merge session;
-* not a Draft (published or stopped): POST the same key to create version N+1;
-* 429 / 5xx / network: `retrying` with a backoff, up to MAX_TRIES, then `failed`;
-* refused credentials or validation: `failed`, with SFMC's per-activity messages.
+second active attempt per draft) and enqueues the task on commit; `run_push` claims the row with
+a conditional UPDATE and a lease, then talks to SFMC holding no transaction or lock. Every later
+change of the row is fenced by the claim's try number, so a run that was taken over changes
+nothing. After a lost answer or a stale-modifiedDate rejection a run GETs and compares before
+anything else: already applied is a success, never a false conflict nor a second send
+(reliability notes §2.2). A published base version gets version N+1 by POST (API notes §1.3).
 """
 
 from __future__ import annotations
@@ -32,11 +23,11 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from journeys.domain.diff import SERVER_OWNED_FIELDS, diff, keyed_index
+from journeys.domain.diff import diff
 from journeys.domain.document import content_hash, create_body, put_body
 from journeys.domain.validate import ERROR, validate
 from journeys.models import Draft, Journey, PushAttempt
-from journeys.permissions import can_push_draft, require
+from journeys.permissions import can_edit_draft, can_push_draft, require
 from journeys.services import merging
 from journeys.services.audit import record_event
 from journeys.services.remote import client_for, record_snapshot
@@ -392,7 +383,7 @@ class _PushRun:
         if self.attempt.tries > 1 or self.attempt.error_details.get("check_first"):
             # An earlier run may have sent this already: look before sending again.
             remote = self.fetch_or_none()
-            if remote is not None and applied(self.document, remote):
+            if remote is not None and merging.applied(create_body(self.document), remote):
                 self.notes.append("SFMC already had this content; nothing was sent again.")
                 return self.succeed(remote)
         if self.base is None or self.base.journey_id != self.journey.pk:
@@ -418,13 +409,17 @@ class _PushRun:
         for _ in range(MAX_SENDS_PER_RUN):
             try:
                 self.client.put_journey(body)
-            except (ResponseLost, VersionConflict):
+            except ResponseLost:
                 remote = self.fetch(version)
-                if applied(body, remote):
+                if merging.applied(body, remote):
                     return self.succeed(remote)
-                if remote.get("modifiedDate") == modified and remote.get("status") == "Draft":
-                    self.notes.append("SFMC's answer was lost before it applied; sent again.")
-                    continue  # nobody changed it and ours did not land: safe to send again
+                if remote.get("modifiedDate") != modified or remote.get("status") != "Draft":
+                    return mark_conflict(self.attempt, self.fetch())
+                self.notes.append("SFMC's answer was lost before the change applied; sent again.")
+            except VersionConflict:
+                remote = self.fetch(version)
+                if merging.applied(body, remote):
+                    return self.succeed(remote)  # our own earlier send, whose answer was lost
                 return mark_conflict(self.attempt, self.fetch())
             except NotADraft:
                 return self.next_version()
@@ -435,63 +430,41 @@ class _PushRun:
     def next_version(self) -> PushOutcome:
         """The base version is no longer a Draft: create version N+1 (same key) by POST."""
         assert self.base is not None
-        latest = self.fetch()
-        if int(latest.get("version") or 0) > self.base.version:
-            if applied(create_body(self.document), latest):
-                return self.succeed(latest)  # an earlier run already created it
-            return mark_conflict(self.attempt, latest)
-        if diff(self.base.document, latest):
-            return mark_conflict(self.attempt, latest)  # changed, then published or stopped
+        latest, number = self.fetch(), self.base.version
+        if merging.applied(create_body(self.document), latest):
+            return self.succeed(latest)  # an earlier run got it there
+        if int(latest.get("version") or 0) > number or diff(self.base.document, latest):
+            return mark_conflict(self.attempt, latest)  # changed, or a newer version exists
+        if latest.get("status") == "Draft":
+            raise RemoteError(
+                f"SFMC will not change version {number} right now (it is being published or "
+                "validated)."
+            )
         self.notes.append(
-            f"SFMC version {self.base.version} was {latest.get('status') or 'not a Draft'}, "
-            f"so this push created version {self.base.version + 1}."
+            f"SFMC version {number} was {latest.get('status')}, "
+            f"so this push created version {number + 1}."
         )
-        return self.create(previous_version=self.base.version)
+        return self.create(previous_version=number)
 
     def create(self, previous_version: int | None) -> PushOutcome:
         body = create_body(self.document)
         for _ in range(MAX_SENDS_PER_RUN):
             try:
                 created = self.client.create_journey(body)
-            except (ResponseLost, DraftExists):
+            except (ResponseLost, DraftExists) as error:
                 latest = self.fetch_or_none()
-                if latest is not None and applied(body, latest):
+                if latest is not None and merging.applied(body, latest):
                     return self.succeed(latest)
-                if latest is None or int(latest.get("version") or 0) == previous_version:
-                    continue  # nothing was created: safe to send again
-                return mark_conflict(self.attempt, latest)
+                if latest is not None and (
+                    isinstance(error, DraftExists) or latest.get("version") != previous_version
+                ):
+                    return mark_conflict(self.attempt, latest)  # someone else made a version
+                if isinstance(error, DraftExists):
+                    raise RemoteError("SFMC says a Draft exists but does not show it.") from error
+                self.notes.append("SFMC's answer was lost before the version existed; sent again.")
             else:
                 return self.succeed(self.fetch(int(created.get("version") or 0) or None))
         raise RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
-
-
-def applied(sent: dict[str, Any], remote: dict[str, Any]) -> bool:
-    """Whether `remote` holds everything `sent` carried, ignoring the fields SFMC owns.
-
-    A subset match: SFMC adds ids and other fields of its own, so only what we sent counts.
-    Keyed lists (activities, outcomes...) are matched by key, other lists position by position.
-    """
-    ours = {name: value for name, value in sent.items() if name not in SERVER_OWNED_FIELDS}
-    return _contains(remote, ours)
-
-
-def _contains(remote: Any, sent: Any) -> bool:
-    if isinstance(sent, dict):
-        return isinstance(remote, dict) and all(
-            name in remote and _contains(remote[name], value) for name, value in sent.items()
-        )
-    if isinstance(sent, list):
-        if not isinstance(remote, list) or len(remote) != len(sent):
-            return False
-        sent_index, remote_index = keyed_index(sent), keyed_index(remote)
-        if sent_index is not None and remote_index is not None:
-            return sent_index.keys() == remote_index.keys() and all(
-                _contains(remote_index[key], item) for key, item in sent_index.items()
-            )
-        return all(_contains(r, s) for r, s in zip(remote, sent, strict=True))
-    if isinstance(sent, bool) or isinstance(remote, bool):
-        return remote is sent  # JSON true is not 1, whatever Python says
-    return bool(remote == sent)
 
 
 # recovering
@@ -625,6 +598,7 @@ class PushPanel:
 
     status: PushStatus | None
     can_push: bool
+    can_update: bool
     drift: merging.Drift | None
     open_merge_id: int | None
 
@@ -643,6 +617,7 @@ def push_panel(user: Any, draft: Draft) -> PushPanel:
     return PushPanel(
         status=describe_attempt(attempt) if attempt else None,
         can_push=can_push,
+        can_update=can_edit_draft(user, draft),
         drift=merging.drift(draft),
         open_merge_id=open_merge.pk if open_merge else None,
     )

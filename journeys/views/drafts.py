@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection as db_connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journeys.domain.document import DocumentError
@@ -92,3 +93,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with db_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: the manifest of collected static files exists only after a build.
+    return redirect(static("journeys/favicon.svg"), permanent=True)

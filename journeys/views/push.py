@@ -2,6 +2,211 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import json
+from typing import Any
 
-PUSH_URLS: list[URLPattern] = []
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+
+from journeys.domain.merge import Choice, Custom, Take
+from journeys.models import Draft, MergeSession, PushAttempt
+from journeys.permissions import can_edit_draft, can_view_draft, require
+from journeys.services import merging, push
+from journeys.sfmc.errors import SFMCError
+from journeys.views.base import HtmxHttpRequest, get_draft_for_user
+
+ACTIONS = "journeys/_draft_actions.html"
+MERGE = "journeys/merge.html"
+
+
+def _attempt_for_user(request: HtmxHttpRequest, pk: int) -> PushAttempt:
+    attempt = get_object_or_404(
+        PushAttempt.objects.select_related("draft__journey__connection"), pk=pk
+    )
+    require(can_view_draft(request.user, attempt.draft))
+    return attempt
+
+
+def _session_for_user(request: HtmxHttpRequest, pk: int) -> MergeSession:
+    session = get_object_or_404(
+        MergeSession.objects.select_related(
+            "draft__journey__connection", "base_snapshot", "theirs_snapshot", "ours_revision"
+        ),
+        pk=pk,
+    )
+    require(can_view_draft(request.user, session.draft))
+    return session
+
+
+def _editor_url(draft: Draft) -> str:
+    return reverse("journeys:draft", args=[draft.pk])
+
+
+def _actions(
+    request: HtmxHttpRequest, draft: Draft, notice: str = "", status: int = 200
+) -> HttpResponse:
+    """htmx gets the editor bar's push actions again; a plain POST goes back to the editor."""
+    if not request.htmx:
+        if notice:
+            messages.warning(request, notice)
+        return redirect(_editor_url(draft))
+    draft.refresh_from_db()
+    context = {"draft": draft, "push_notice": notice, "user": request.user}
+    return render(request, ACTIONS, context, status=status)
+
+
+@require_POST
+@login_required
+def push_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    try:
+        push.request_push(request.user, draft)
+    except push.PushRefused as refused:
+        return _actions(request, draft, refused.message, status=409)
+    return _actions(request, draft)
+
+
+@require_GET
+@login_required
+def push_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = _attempt_for_user(request, pk)
+    status = push.describe_attempt(attempt)
+    if attempt.state == PushAttempt.State.CONFLICT and status.merge_id:
+        merge_url = reverse("journeys:merge", args=[status.merge_id])
+        return HttpResponseClientRedirect(merge_url) if request.htmx else redirect(merge_url)
+    context = {"status": status, "draft": attempt.draft}
+    if not request.htmx:
+        return render(request, "journeys/push.html", context)
+    fragment = render_to_string("journeys/push_status.html", context, request)
+    return HttpResponseStopPolling(fragment) if status.final else HttpResponse(fragment)
+
+
+@require_POST
+@login_required
+def push_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    attempt = _attempt_for_user(request, pk)
+    try:
+        push.retry_push(request.user, attempt)
+    except push.PushRefused as refused:
+        return _actions(request, attempt.draft, refused.message, status=409)
+    return _actions(request, attempt.draft)
+
+
+@require_POST
+@login_required
+def check_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    try:
+        snapshot = merging.check_remote(request.user, draft)
+    except SFMCError as error:
+        return _actions(request, draft, f"Could not check SFMC: {error.message}", status=409)
+    notice = f"SFMC has version {snapshot.version} ({snapshot.status}, {snapshot.modified_date})."
+    return _actions(request, draft, notice)
+
+
+@require_POST
+@login_required
+def update_from_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    try:
+        session = merging.start_update(request.user, draft)
+    except merging.MergeRefused as refused:
+        return _actions(request, draft, refused.message, status=409)
+    except SFMCError as error:
+        return _actions(request, draft, f"Could not fetch from SFMC: {error.message}", status=409)
+    url = reverse("journeys:merge", args=[session.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+class MergeChoicesForm(forms.Form):
+    """One pick per conflict: `choice-<n>` is ours, theirs or custom (`custom-<n>`, JSON)."""
+
+    SIDES = [("ours", "Your draft"), ("theirs", "SFMC"), ("custom", "Edited value")]
+
+    def __init__(self, conflicts: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.conflicts = conflicts
+        for index in range(len(conflicts)):
+            self.fields[f"choice-{index}"] = forms.ChoiceField(
+                choices=self.SIDES, error_messages={"required": "Choose a value."}
+            )
+            self.fields[f"custom-{index}"] = forms.CharField(required=False, strip=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for index in range(len(self.conflicts)):
+            if data.get(f"choice-{index}") != "custom":
+                continue
+            try:
+                data[f"value-{index}"] = json.loads(data.get(f"custom-{index}") or "")
+            except ValueError as error:
+                self.add_error(f"custom-{index}", f"This is not valid JSON: {error}.")
+        return data
+
+    def choices(self) -> dict[str, Choice]:
+        picked: dict[str, Choice] = {}
+        for index, conflict in enumerate(self.conflicts):
+            side = self.cleaned_data[f"choice-{index}"]
+            value = self.cleaned_data.get(f"value-{index}")
+            picked[conflict["id"]] = Custom(value) if side == "custom" else Take(side)
+        return picked
+
+
+def _merge_page(
+    request: HtmxHttpRequest,
+    session: MergeSession,
+    *,
+    form: MergeChoicesForm | None = None,
+    refusal: merging.MergeRefused | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    posted = request.POST if request.method == "POST" else None
+    context = {
+        "session": session,
+        "draft": session.draft,
+        "screen": merging.merge_screen(session, posted=posted),
+        "can_resolve": can_edit_draft(request.user, session.draft),
+        "form": form,
+        "refusal": refusal,
+    }
+    return render(request, MERGE, context, status=status)
+
+
+@require_GET
+@login_required
+def merge_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _merge_page(request, _session_for_user(request, pk))
+
+
+@require_POST
+@login_required
+def merge_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    session = _session_for_user(request, pk)
+    require(can_edit_draft(request.user, session.draft), "Only an editor can resolve a merge.")
+    form = MergeChoicesForm(session.conflicts, request.POST)
+    if not form.is_valid():
+        return _merge_page(request, session, form=form, status=400)
+    try:
+        resolution = merging.resolve_merge(request.user, session, form.choices())
+    except merging.MergeRefused as refused:
+        return _merge_page(request, session, form=form, refusal=refused, status=409)
+    messages.success(request, resolution.message)
+    return redirect(_editor_url(resolution.draft))
+
+
+PUSH_URLS: list[URLPattern] = [
+    path("drafts/<int:pk>/push/", push_request, name="draft-push"),
+    path("drafts/<int:pk>/check-sfmc/", check_sfmc, name="draft-check-sfmc"),
+    path("drafts/<int:pk>/update-from-sfmc/", update_from_sfmc, name="draft-update-from-sfmc"),
+    path("pushes/<int:pk>/", push_status, name="push-status"),
+    path("pushes/<int:pk>/retry/", push_retry, name="push-retry"),
+    path("merges/<int:pk>/", merge_view, name="merge"),
+    path("merges/<int:pk>/resolve/", merge_resolve, name="merge-resolve"),
+]

@@ -170,10 +170,12 @@
       const button = document.getElementById("redo-button");
       if (button && !button.disabled) button.click();
     } else if ((event.key === "Delete" || event.key === "Backspace") && event.target.closest("a.node")) {
-      const button = document.getElementById("delete-button");
-      if (button) {
+      // Only when the panel shows the focused node: else it would delete the panel's activity.
+      const form = document.querySelector("#panel .delete-form");
+      const key = form && form.querySelector("input[name=key]");
+      if (key && key.value === event.target.closest("a.node").dataset.key) {
         event.preventDefault();
-        button.click();
+        form.querySelector("#delete-button").click();
       }
     } else if (event.key === "Enter" && event.target.closest("a.slot")) {
       event.preventDefault();

@@ -326,6 +326,33 @@ def test_a_journey_is_built_with_the_keyboard_alone(signed_in, live_server, edit
     expect(page.locator("#panel h2")).to_have_text("Wait by Duration · WAITBYDURATION-1")
 
 
+def test_the_delete_key_deletes_the_focused_activity_only_when_its_panel_is_open(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Delete key"),
+        insert("EMAILV2"),
+        insert("SMSSYNC", after="EMAILV2-1"),
+    )
+    canvas = open_editor(page, live_server, draft)
+    canvas.open_panel("SMSSYNC-1")
+
+    # The focus is on the email while the panel shows the SMS: Delete must not delete the SMS.
+    tab_to(page, 'a.node[data-key="EMAILV2-1"]')
+    page.keyboard.press("Delete")
+    page.wait_for_timeout(300)
+    assert canvas.revision == 3
+    assert list(activities(draft)) == ["EMAILV2-1", "SMSSYNC-1"]
+
+    page.keyboard.press("Enter")
+    expect(page.locator("#panel h2")).to_have_text("Email · EMAILV2-1")
+    canvas.press_and_wait("Delete")
+    expect(canvas.node("EMAILV2-1")).to_have_count(0)
+    assert list(activities(draft)) == ["SMSSYNC-1"]
+
+
 def test_the_panel_configures_a_wait_an_email_and_a_two_branch_decision_split(
     signed_in, live_server, editor, connection, artifacts
 ):
@@ -383,6 +410,7 @@ def test_the_panel_configures_a_wait_an_email_and_a_two_branch_decision_split(
         "default_path_2": CONDITION.format(id="tier", value="Silver"),
     }
     expect(canvas.node(split)).not_to_have_class(re.compile(r"\bhas-"))
+    page.locator("#panel h2").scroll_into_view_if_needed()
     page.screenshot(path=artifacts / "canvas-panel.png")
 
 
@@ -495,7 +523,9 @@ def test_validation_problems_show_as_badges_on_nodes_until_fixed(
     expect(split).not_to_have_class(re.compile(r"\bhas-"))
     expect(split.locator(".problem-dot")).to_have_count(0)
     expect(page.locator("#validity")).to_have_text("Ready to push")
-    shares = [o["arguments"]["percentage"] for o in activities(draft)["RANDOMSPLITV2-1"]["outcomes"]]
+    shares = [
+        o["arguments"]["percentage"] for o in activities(draft)["RANDOMSPLITV2-1"]["outcomes"]
+    ]
     assert shares == [70, 30]
 
     canvas.open_panel("EMAILV2-1")
@@ -538,3 +568,52 @@ def test_zoom_buttons_scale_the_stage_and_fit_shows_a_100_activity_journey_whole
     assert canvas.zoom("fit") == pytest.approx(fitted, abs=0.001)
     canvas.wait_until_canvas_fits()  # the pan follows the zoom a tick later
     page.screenshot(path=artifacts / "canvas-large.png")
+
+
+LABEL_COLLISIONS = """() => {
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width
+    && a.y < b.y + b.height && b.y < a.y + a.height;
+  const found = [];
+  for (const node of document.querySelectorAll("#canvas a.node")) {
+    const card = node.querySelector("rect.card").getBBox();
+    const dot = node.querySelector("circle.problem-dot");
+    for (const text of node.querySelectorAll("text.node-label, text.node-type")) {
+      const box = text.getBBox();
+      if (box.x + box.width > card.x + card.width - 2) {
+        found.push(`${node.dataset.key}: "${text.textContent}" runs out of its card`);
+      } else if (dot && overlap(box, dot.getBBox())) {
+        found.push(`${node.dataset.key}: "${text.textContent}" runs under the problem badge`);
+      }
+    }
+  }
+  const slots = [...document.querySelectorAll("#canvas a.slot circle")].map((c) => c.getBBox());
+  for (const label of document.querySelectorAll("#canvas text.edge-label")) {
+    if (slots.some((slot) => overlap(label.getBBox(), slot))) {
+      found.push(`path label "${label.textContent}" lies under a + slot`);
+    }
+  }
+  return found;
+}"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="canvas.py shortens labels to 18 characters, too wide for a 168px card in bold "
+    "capitals, and layout.py puts path labels where the + slots are drawn",
+)
+def test_labels_stay_inside_their_cards_and_clear_of_the_drop_slots(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    split = "MULTICRITERIADECISIONV2-1"
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Labels"),
+        insert("MULTICRITERIADECISIONV2"),
+        {"op": "add-branch", "key": split},
+        insert("UPDATECONTACTDATAV2", after=split, outcome_key="default_path_1"),
+        insert("RANDOMSPLITV2", after="UPDATECONTACTDATAV2-1"),
+    )
+    open_editor(page, live_server, draft)
+    collisions = page.evaluate(LABEL_COLLISIONS)
+    assert collisions == [], "\n".join(collisions)

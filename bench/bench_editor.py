@@ -1,0 +1,339 @@
+"""What the canvas editor costs: server time, SQL queries and bytes per request, and the time
+Chromium takes to draw a generated journey.
+
+Run from the repository root (about a minute):
+
+    .venv/bin/python -m bench.bench_editor [runs]
+
+It uses a throwaway SQLite database in a temporary directory (VAR_DIR), never var/db.sqlite3.
+Server times are medians over `runs` requests (default 11) through django.test.Client as a
+logged-in editor, after one warm-up request: the editor page, one htmx structural edit (insert
+a wait) and one htmx panel save (a wait's duration), on generated journeys of 100 and 500
+activities. "ratio" compares each with json.dumps of the same document, the least any view
+that returns the document must do. Query counts are checked not to grow with the journey's
+size or with its history (1 revision vs 200); the script exits 1 if they do.
+
+The browser figure starts the app in a thread (Django's threaded WSGI server on 127.0.0.1:0)
+and loads the editor of the 100-activity journey in Debian's headless Chromium: from navigation
+start (performance.now() = 0) to the moment every node is in the DOM and panzoom has applied
+the fitted transform (seen by a MutationObserver on the stage's style), median of 5 loads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+HTMX = {"HX-Request": "true"}
+SIZES = (100, 500)
+HISTORY_REVISIONS = 200
+BROWSER_LOADS = 5
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+DRAWN_WATCH = """
+window.__drawn = null;
+new MutationObserver(() => {
+  if (window.__drawn !== null) return;
+  const stage = document.getElementById("stage");
+  const transform = stage ? stage.style.transform : "";
+  const nodes = document.querySelectorAll("#canvas svg a.node").length;
+  if (transform.includes("translate") && !transform.includes("(0px, 0px)")
+      && nodes === __NODES__) {
+    window.__drawn = performance.now();
+  }
+}).observe(document, { subtree: true, attributes: true, attributeFilter: ["style"] });
+"""
+
+
+@dataclass
+class Row:
+    name: str
+    median_ms: float | None = None
+    ratio: float | None = None
+    queries: int | None = None
+    size: int | None = None
+
+
+def setup_django(var_dir: str) -> None:
+    # Both before django.setup(): settings read VAR_DIR once, when they are imported.
+    os.environ["VAR_DIR"] = var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeys.settings")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def median_ms(run: Callable[[], object], runs: int) -> float:
+    run()  # warm-up: caches (templates, validation) as in a long-running server
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def count_queries(run: Callable[[], Any]) -> tuple[int, Any]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        result = run()
+    return len(captured.captured_queries), result
+
+
+class EditorRequests:
+    """The three requests measured, on one draft, each on its latest revision."""
+
+    def __init__(self, client: Any, draft: Any) -> None:
+        from django.urls import reverse
+
+        self.client = client
+        self.draft = draft
+        self.page_url = reverse("journeys:draft", args=[draft.pk])
+        self.edit_url = reverse("journeys:draft-edit", args=[draft.pk])
+        self.panel_url = reverse("journeys:draft-panel", args=[draft.pk])
+        waits = [a["key"] for a in draft.document["activities"] if a["type"] == "WAIT"]
+        self.wait_key = waits[len(waits) // 2]
+        self.duration = 2
+
+    def revision(self) -> int:
+        self.draft.refresh_from_db(fields=["revision_number"])
+        return int(self.draft.revision_number)
+
+    def page(self) -> Any:
+        return self.checked(self.client.get(self.page_url))
+
+    def insert(self) -> Any:
+        # After the same wait every time: the journey grows by one activity per request.
+        data = {
+            "op": "insert",
+            "type_id": "WAITBYDURATION",
+            "after": self.wait_key,
+            "revision": self.revision(),
+        }
+        return self.checked(self.client.post(self.edit_url, data, headers=HTMX))
+
+    def panel_save(self) -> Any:
+        from journeys.panel_forms import Target, panel_form_for
+
+        self.draft.refresh_from_db()
+        target = Target("activity", self.wait_key)
+        form = panel_form_for(self.draft.document, target)
+        data = {name: value for name, value in form.initial.items() if value not in (None, False)}
+        self.duration = 3 if self.duration == 2 else 2  # a real change every time
+        data.update(waitDuration=self.duration, revision=self.draft.revision_number)
+        url = f"{self.panel_url}?target=activity:{self.wait_key}"
+        return self.checked(self.client.post(url, data, headers=HTMX))
+
+    @staticmethod
+    def checked(response: Any) -> Any:
+        if response.status_code != 200:
+            raise RuntimeError(f"{response.status_code}: {response.content[:300]!r}")
+        return response
+
+
+def make_draft(user: Any, connection: Any, n_activities: int, seed: int) -> Any:
+    from bench.journeys_gen import generate_journey
+    from journeys.services.drafts import create_draft_from_upload
+
+    raw = json.dumps(generate_journey(n_activities, seed=seed)).encode()
+    return create_draft_from_upload(user, connection, raw).draft
+
+
+def add_history(user: Any, draft: Any, revisions: int) -> Any:
+    """Save small edits until the draft has `revisions` revisions (and a full undo stack)."""
+    from journeys.domain.graph import set_field
+    from journeys.services.drafts import save_revision
+
+    index = next(i for i, a in enumerate(draft.document["activities"]) if a["type"] == "WAIT")
+    path = ("activities", index, "configurationArguments", "waitDuration")
+    while draft.revision_number < revisions:
+        document = set_field(draft.document, path, draft.revision_number % 9 + 1)
+        draft = save_revision(
+            user, draft, document, expected_revision=draft.revision_number, summary="bench"
+        )
+    return draft
+
+
+def server_rows(client: Any, user: Any, connection: Any, runs: int) -> tuple[list[Row], dict]:
+    rows: list[Row] = []
+    queries: dict[tuple[str, int], int] = {}
+    for size in SIZES:
+        draft = make_draft(user, connection, size, seed=size)
+        requests = EditorRequests(client, draft)
+        dumped = median_ms(lambda d=draft: json.dumps(d.document), runs)
+        json_bytes = len(json.dumps(draft.document).encode())
+        for name, run in (
+            ("editor page GET", requests.page),
+            ("htmx insert (structural edit)", requests.insert),
+            ("htmx panel save", requests.panel_save),
+        ):
+            ms = median_ms(run, runs)
+            count, response = count_queries(run)
+            queries[(name, size)] = count
+            rows.append(Row(f"{name}, {size} act.", ms, ms / dumped, count, len(response.content)))
+        rows.append(Row(f"json.dumps(document), {size} act.", dumped, 1.0, 0, json_bytes))
+    return rows, queries
+
+
+def history_rows(client: Any, user: Any, connection: Any) -> tuple[list[Row], dict]:
+    """Queries per request on a 100-activity draft with 1 revision and with 200."""
+    rows: list[Row] = []
+    queries: dict[tuple[str, int], int] = {}
+    for revisions in (1, HISTORY_REVISIONS):
+        draft = add_history(user, make_draft(user, connection, 100, seed=3), revisions)
+        requests = EditorRequests(client, draft)
+        for name, run in (
+            ("editor page GET", requests.page),
+            ("htmx insert (structural edit)", requests.insert),
+            ("htmx panel save", requests.panel_save),
+        ):
+            count, _ = count_queries(run)
+            queries[(name, revisions)] = count
+            rows.append(Row(f"{name}, 100 act., {revisions} revision(s)", queries=count))
+    return rows, queries
+
+
+def serve_in_thread() -> tuple[Any, str]:
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler)
+    server.set_app(StaticFilesHandler(get_wsgi_application()))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    return server, f"http://{host}:{port}"
+
+
+def browser_rows(client: Any, draft: Any) -> list[Row]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return [Row("Chromium: not installed, browser figure skipped")]
+    from playwright.sync_api import sync_playwright
+
+    server, base_url = serve_in_thread()
+    session = client.cookies["sessionid"].value
+    nodes = len(draft.document["activities"]) + 3  # + trigger, goal and exit
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1400, "height": 900})
+            context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
+            context.add_init_script(DRAWN_WATCH.replace("__NODES__", str(nodes)))
+            page = context.new_page()
+            url = f"{base_url}/drafts/{draft.pk}/"
+            loads = [load_once(page, url, nodes) for _ in range(BROWSER_LOADS + 1)][1:]
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    name = f"Chromium: navigation to canvas drawn, {len(draft.document['activities'])} act."
+    rows = [Row(name, statistics.median(drawn for drawn, _, _ in loads))]
+    rows.append(Row("  of which: first byte", statistics.median(ttfb for _, ttfb, _ in loads)))
+    rows.append(Row("  of which: DOMContentLoaded", statistics.median(dcl for _, _, dcl in loads)))
+    return rows
+
+
+def load_once(page: Any, url: str, nodes: int) -> tuple[float, float, float]:
+    page.goto(url, wait_until="load")
+    page.wait_for_function("() => window.__drawn !== null", timeout=15000)
+    count = page.locator("#canvas svg a.node").count()
+    if count != nodes:
+        raise RuntimeError(f"the canvas drew {count} nodes, expected {nodes}")
+    drawn, timing = page.evaluate(
+        "() => [window.__drawn, performance.getEntriesByType('navigation')[0].toJSON()]"
+    )
+    return drawn, timing["responseStart"], timing["domContentLoadedEventEnd"]
+
+
+def print_table(rows: list[Row]) -> None:
+    def cell(value: float | int | None, spec: str) -> str:
+        return "" if value is None else format(value, spec)
+
+    width = max(len(row.name) for row in rows)
+    print(f"{'name':<{width}}  {'median ms':>9}  {'ratio':>6}  {'queries':>7}  {'bytes':>9}")
+    for row in rows:
+        print(
+            f"{row.name:<{width}}  {cell(row.median_ms, '9.1f'):>9}  "
+            f"{cell(row.ratio, '6.1f'):>6}  {cell(row.queries, '7d'):>7}  "
+            f"{cell(row.size, '9,d'):>9}"
+        )
+
+
+def growing(by_size: dict, by_history: dict) -> list[str]:
+    """The requests whose query count grows with the journey's size or its history."""
+    grows = []
+    for name in ("editor page GET", "htmx insert (structural edit)", "htmx panel save"):
+        small, large = by_size[(name, 100)], by_size[(name, 500)]
+        short, long = by_history[(name, 1)], by_history[(name, HISTORY_REVISIONS)]
+        if large > small:
+            grows.append(f"{name}: {small} queries at 100 activities, {large} at 500")
+        if long > short:
+            grows.append(f"{name}: {short} queries with 1 revision, {long} with 200")
+    return grows
+
+
+def main(runs: int = 11) -> int:
+    var_dir = tempfile.mkdtemp(prefix="bench-editor-")
+    started = time.perf_counter()
+    try:
+        setup_django(var_dir)
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+        from django.test import Client
+
+        from journeys.models import Connection
+
+        user = get_user_model().objects.create_user("bench-editor")
+        user.groups.add(Group.objects.get(name="Editors"))
+        connection = Connection.objects.create(
+            name="Bench",
+            auth_base_url="https://bench.auth.marketingcloudapis.com",
+            rest_base_url="https://bench.rest.marketingcloudapis.com",
+            client_id="bench",
+        )
+        client = Client(SERVER_NAME="localhost")
+        client.force_login(user)
+
+        rows, by_size = server_rows(client, user, connection, runs)
+        more, by_history = history_rows(client, user, connection)
+        drawn_draft = make_draft(user, connection, 100, seed=100)
+        rows += more + browser_rows(client, drawn_draft)
+        print(f"bench_editor: medians of {runs} requests; ratio = time / json.dumps(document)")
+        print_table(rows)
+        sizes = {row.name: row.size for row in rows}
+        for size in SIZES:
+            page = sizes[f"editor page GET, {size} act."]
+            partial = sizes[f"htmx insert (structural edit), {size} act."]
+            panel = sizes[f"htmx panel save, {size} act."]
+            print(
+                f"{size} act.: htmx insert partial = {partial / page:.0%} of the full page, "
+                f"panel save = {panel / page:.0%}"
+            )
+        grows = growing(by_size, by_history)
+        print("queries per request: " + ("; ".join(grows) if grows else "steady (OK)"))
+        print(f"total run time: {time.perf_counter() - started:.0f} s")
+        return 1 if grows else 0
+    finally:
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(*(int(arg) for arg in sys.argv[1:2])))
