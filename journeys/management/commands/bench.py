@@ -1,0 +1,58 @@
+"""Run every benchmark under bench/ and write their report to var/bench-report.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+# Each is `python -m bench.<name>`: separate processes, so one's caches never help another.
+BENCHMARKS = ["bench_domain", "bench_validate", "bench_sfmc", "bench_editor", "bench_push"]
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks (medians and ratios on named inputs) and write a report."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("names", nargs="*", help=f"a subset of {', '.join(BENCHMARKS)}")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        names = options["names"] or [
+            n for n in BENCHMARKS if (settings.BASE_DIR / "bench" / f"{n}.py").exists()
+        ]
+        unknown = set(names) - set(BENCHMARKS)
+        if unknown:
+            raise CommandError(f"Unknown benchmark(s): {', '.join(sorted(unknown))}")
+        machine = (
+            f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
+        sections = [
+            f"# Benchmark report\n\nMachine: {machine}. Run {time.strftime('%Y-%m-%d %H:%M')}.\n"
+        ]
+        failed = []
+        for name in names:
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== {name}"))
+            result = subprocess.run(
+                [sys.executable, "-m", f"bench.{name}"],
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            self.stdout.write(result.stdout)
+            if result.returncode:
+                failed.append(name)
+                self.stderr.write(result.stderr[-4000:])
+            sections.append(f"## {name}\n\n```\n{result.stdout.strip()}\n```\n")
+        report = settings.VAR_DIR / "bench-report.md"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("\n".join(sections))
+        self.stdout.write(f"Report written to {report}")
+        if failed:
+            raise CommandError(f"Benchmarks failed: {', '.join(failed)}")
