@@ -164,7 +164,9 @@ def add_history(user: Any, draft: Any, revisions: int) -> Any:
     return draft
 
 
-def server_rows(client: Any, user: Any, connection: Any, runs: int) -> tuple[list[Row], dict]:
+def server_rows(
+    client: Any, user: Any, connection: Any, runs: int, notes: list[str]
+) -> tuple[list[Row], dict]:
     rows: list[Row] = []
     queries: dict[tuple[str, int], int] = {}
     for size in SIZES:
@@ -184,7 +186,7 @@ def server_rows(client: Any, user: Any, connection: Any, runs: int) -> tuple[lis
         rows.append(Row(f"json.dumps(document), {size} act.", dumped, 1.0, 0, json_bytes))
         page, partial = len(requests.page().content), len(requests.insert().content)
         panel = len(requests.panel_save().content)
-        print(
+        notes.append(
             f"{size} act., bytes on the same journey: full page {page:,}, htmx insert partial "
             f"{partial:,} ({partial / page:.0%}), panel save {panel:,} ({panel / page:.0%})"
         )
@@ -225,32 +227,37 @@ def serve_in_thread() -> tuple[Any, str]:
     return server, f"http://{host}:{port}"
 
 
-def browser_rows(client: Any, draft: Any) -> list[Row]:
+def browser_rows(client: Any, drafts: list[Any]) -> list[Row]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        return [Row("Chromium: not installed, browser figure skipped")]
+        return [Row("Chromium: not installed, browser figures skipped")]
     from playwright.sync_api import sync_playwright
 
     server, base_url = serve_in_thread()
     session = client.cookies["sessionid"].value
-    nodes = len(draft.document["activities"]) + 3  # + trigger, goal and exit
+    rows = []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
-            context.add_init_script(DRAWN_WATCH.replace("__NODES__", str(nodes)))
-            page = context.new_page()
-            url = f"{base_url}/drafts/{draft.pk}/"
-            loads = [load_once(page, url, nodes) for _ in range(BROWSER_LOADS + 1)][1:]
+            for draft in drafts:
+                activities = len(draft.document["activities"])
+                nodes = activities + 3  # and the trigger, goal and exit
+                context = browser.new_context(viewport={"width": 1400, "height": 900})
+                context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
+                context.add_init_script(DRAWN_WATCH.replace("__NODES__", str(nodes)))
+                page = context.new_page()
+                url = f"{base_url}/drafts/{draft.pk}/"
+                # The first load fills the HTTP cache (htmx, panzoom, CSS): not counted.
+                loads = [load_once(page, url, nodes) for _ in range(BROWSER_LOADS + 1)][1:]
+                context.close()
+                drawn, first_byte, loaded = (statistics.median(x) for x in zip(*loads))
+                rows.append(Row(f"Chromium: navigation to canvas drawn, {activities} act.", drawn))
+                rows.append(Row("  of which: first byte", first_byte))
+                rows.append(Row("  of which: DOMContentLoaded", loaded))
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
-    name = f"Chromium: navigation to canvas drawn, {len(draft.document['activities'])} act."
-    rows = [Row(name, statistics.median(drawn for drawn, _, _ in loads))]
-    rows.append(Row("  of which: first byte", statistics.median(ttfb for _, ttfb, _ in loads)))
-    rows.append(Row("  of which: DOMContentLoaded", statistics.median(dcl for _, _, dcl in loads)))
     return rows
 
 
@@ -315,12 +322,14 @@ def main(runs: int = 11) -> int:
         client = Client(SERVER_NAME="localhost")
         client.force_login(user)
 
-        rows, by_size = server_rows(client, user, connection, runs)
+        notes: list[str] = []
+        rows, by_size = server_rows(client, user, connection, runs, notes)
         more, by_history = history_rows(client, user, connection)
-        drawn_draft = make_draft(user, connection, 100, seed=100)
-        rows += more + browser_rows(client, drawn_draft)
+        drawn = [make_draft(user, connection, size, seed=size + 1) for size in SIZES]
+        rows += more + browser_rows(client, drawn)
         print(f"bench_editor: medians of {runs} requests; ratio = time / json.dumps(document)")
         print_table(rows)
+        print("\n".join(notes))
         grows = growing(by_size, by_history)
         print("queries per request: " + ("; ".join(grows) if grows else "steady (OK)"))
         print(f"total run time: {time.perf_counter() - started:.0f} s")

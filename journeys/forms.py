@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from journeys.models import Connection
+from journeys.models import Connection, Draft
 
 
 class ConnectionChoiceForm(forms.Form):
@@ -97,3 +97,11 @@ class CommentForm(forms.Form):
     )
     activity_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class DraftFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    state = forms.ChoiceField(
+        required=False, choices=[("", "Any state"), *Draft.State.choices], label="State"
+    )
+    mine = forms.BooleanField(required=False, label="Only my drafts")

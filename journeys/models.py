@@ -126,6 +126,17 @@ class DraftQuerySet(models.QuerySet["Draft"]):
     def visible_to(self, user: Any) -> DraftQuerySet:
         return self.filter(journey__in=Journey.objects.visible_to(user))
 
+    def matching(self, user: Any, *, text: str, state: str, mine: bool) -> DraftQuerySet:
+        """The journeys list's filters: name or key contains `text`, a state, the user's own."""
+        drafts = self
+        if text:
+            drafts = drafts.filter(Q(journey__name__icontains=text) | Q(journey__key__icontains=text))
+        if state:
+            drafts = drafts.filter(state=state)
+        if mine:
+            drafts = drafts.filter(author=user)
+        return drafts
+
     def awaiting_review(self) -> DraftQuerySet:
         return self.filter(state=Draft.State.IN_REVIEW).order_by("submitted_at")
 

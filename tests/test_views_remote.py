@@ -240,3 +240,22 @@ def test_import_and_export_commands(editor, sim_connection, demo_journeys, tmp_p
     call_command("export_journey", "--draft", str(draft.pk), "-o", str(out))
     assert json.loads(out.read_text()) == draft.document
     assert Journey.objects.get().key == item["key"]
+
+
+def test_journeys_list_filters_by_text_state_and_author(client, editor, sim_connection):
+    from journeys.services.drafts import create_new_journey
+    from journeys.services.review import submit_for_review
+    from tests.factories import UserFactory
+
+    other = UserFactory(username="otto", roles=["Editors"])
+    create_new_journey(editor, sim_connection, "Welcome series")
+    submitted = create_new_journey(other, sim_connection, "Birthday offer")
+    submit_for_review(other, submitted, expected_revision=1, message="")
+    client.force_login(editor)
+    url = reverse("journeys:home")
+    assert b"Birthday offer" not in client.get(url, {"q": "welcome"}).content
+    by_state = client.get(url, {"state": "in_review"}, headers={"HX-Request": "true"})
+    assert b"Birthday offer" in by_state.content and b"Welcome series" not in by_state.content
+    assert b"<html" not in by_state.content
+    mine = client.get(url, {"mine": "on"})
+    assert b"Welcome series" in mine.content and b"Birthday offer" not in mine.content

@@ -13,7 +13,7 @@ from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journeys.domain.document import DocumentError
-from journeys.forms import NewJourneyForm, UploadJourneyForm
+from journeys.forms import DraftFilterForm, NewJourneyForm, UploadJourneyForm
 from journeys.models import Connection, Draft, RemoteSnapshot
 from journeys.permissions import can_view_journey, require
 from journeys.services.drafts import create_draft_from_upload, create_new_journey
@@ -31,11 +31,24 @@ def _json_download(document: object, filename: str) -> HttpResponse:
 @require_GET
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
+    form = DraftFilterForm(request.GET or None)
     drafts = Draft.objects.visible_to(request.user).select_related(
         "journey__connection", "author", "base_snapshot"
-    )[:200]
-    connections = Connection.objects.usable_by(request.user)
-    return render(request, "journeys/home.html", {"drafts": drafts, "connections": connections})
+    )
+    if form.is_valid():
+        drafts = drafts.matching(
+            request.user,
+            text=form.cleaned_data["q"],
+            state=form.cleaned_data["state"],
+            mine=form.cleaned_data["mine"],
+        )
+    context = {
+        "drafts": drafts[:200],
+        "form": form,
+        "connections": Connection.objects.usable_by(request.user),
+    }
+    template = "journeys/home.html"
+    return render(request, f"{template}#draft-list" if request.htmx else template, context)
 
 
 @require_http_methods(["GET", "POST"])
