@@ -1,7 +1,7 @@
 """What the canvas editor costs: server time, SQL queries and bytes per request, and the time
 Chromium takes to draw a generated journey.
 
-Run from the repository root (about a minute):
+Run from the repository root (about 35 s on 2 cores):
 
     .venv/bin/python -m bench.bench_editor [runs]
 
@@ -13,10 +13,11 @@ activities. "ratio" compares each with json.dumps of the same document, the leas
 that returns the document must do. Query counts are checked not to grow with the journey's
 size or with its history (1 revision vs 200); the script exits 1 if they do.
 
-The browser figure starts the app in a thread (Django's threaded WSGI server on 127.0.0.1:0)
-and loads the editor of the 100-activity journey in Debian's headless Chromium: from navigation
-start (performance.now() = 0) to the moment every node is in the DOM and panzoom has applied
-the fitted transform (seen by a MutationObserver on the stage's style), median of 5 loads.
+The browser figures start the app in a thread (Django's threaded WSGI server on 127.0.0.1:0)
+and load the editor of a 100- and a 500-activity journey in Debian's headless Chromium: from
+navigation start (performance.now() = 0) to the moment every node is in the DOM and panzoom
+has applied the fitted transform (seen by a MutationObserver on the stage's style), median of
+5 loads after one that fills the HTTP cache. Bytes are uncompressed response bodies.
 """
 
 from __future__ import annotations
@@ -66,16 +67,23 @@ class Row:
 
 
 def setup_django(var_dir: str) -> None:
-    # Both before django.setup(): settings read VAR_DIR once, when they are imported.
+    # All before django.setup(): settings read the environment once, when they are imported.
     os.environ["VAR_DIR"] = var_dir
+    os.environ["DB_ENGINE"] = "sqlite"
+    os.environ.pop("DB_NAME", None)  # it would win over VAR_DIR
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeys.settings")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
     import django
     from django.core.management import call_command
 
     django.setup()
+    from django.conf import settings
+
+    if not str(settings.DATABASES["default"]["NAME"]).startswith(var_dir):
+        raise RuntimeError("refusing to run on a database outside the temporary directory")
     call_command("migrate", verbosity=0)
-    logging.getLogger("journeys").setLevel(logging.WARNING)  # no audit line per request
+    for name in ("journeys", "axes"):  # no audit or login line per request
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def median_ms(run: Callable[[], object], runs: int) -> float:
@@ -250,7 +258,7 @@ def browser_rows(client: Any, drafts: list[Any]) -> list[Row]:
                 # The first load fills the HTTP cache (htmx, panzoom, CSS): not counted.
                 loads = [load_once(page, url, nodes) for _ in range(BROWSER_LOADS + 1)][1:]
                 context.close()
-                drawn, first_byte, loaded = (statistics.median(x) for x in zip(*loads))
+                drawn, first_byte, loaded = (statistics.median(x) for x in zip(*loads, strict=True))
                 rows.append(Row(f"Chromium: navigation to canvas drawn, {activities} act.", drawn))
                 rows.append(Row("  of which: first byte", first_byte))
                 rows.append(Row("  of which: DOMContentLoaded", loaded))

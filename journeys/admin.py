@@ -17,7 +17,7 @@ from journeys.sfmc.errors import HostNotAllowed, SFMCError
 def pretty_json(value: Any) -> str:
     """Read-only, escaped, indented JSON for admin detail pages."""
     return format_html(
-        '<pre style="max-height:40em;overflow:auto">{}</pre>',
+        '<pre class="document-json">{}</pre>',
         json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False),
     )
 
@@ -110,6 +110,9 @@ class JourneyAdmin(admin.ModelAdmin[models.Journey]):
 
 class ReadOnlyDocumentAdmin(admin.ModelAdmin[Any]):
     """Documents are shown as pretty JSON and never edited raw in admin."""
+
+    class Media:
+        css = {"all": ["journeys/admin/admin.css"]}
 
     @admin.display(description="document")
     def document_json(self, obj: Any) -> str:
@@ -225,6 +228,9 @@ class PushAttemptAdmin(admin.ModelAdmin[models.PushAttempt]):
 
 @admin.register(models.AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
+    class Media:
+        css = {"all": ["journeys/admin/admin.css"]}
+
     list_display = ["created_at", "action", "actor", "journey", "draft", "revision_number"]
     list_filter = ["action"]
     search_fields = ["action", "actor__username", "journey__name", "content_hash"]

@@ -14,8 +14,11 @@ from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_
 from journeys.domain.layout import Layout, NodeBox, layout
 from journeys.domain.validate import Problem
 
-LABEL_CHARS = 18
-TYPE_CHARS = 22
+# Text must stay inside a 168 px card: it starts 50 px in and stops short of the problem dot.
+LABEL_WIDTH_PX = 98
+TYPE_WIDTH_PX = 104
+LABEL_FONT_PX = 12
+TYPE_FONT_PX = 10.5
 # Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
 BADGES = {
     "EMAILV2": "EM",
@@ -142,8 +145,27 @@ class Canvas:
         ]
 
 
-def _short(text: str, limit: int = LABEL_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _glyph_em(char: str, bold: bool) -> float:
+    """A generous estimate of a sans-serif glyph's advance, in ems (no font metrics server-side)."""
+    if char in "il.,:;'|!Ijft ()[]":
+        em = 0.33
+    elif char.isupper() or char in "mwMW@%":
+        em = 0.74
+    elif char.isdigit():
+        em = 0.6
+    else:
+        em = 0.56
+    return em * (1.08 if bold else 1.0)
+
+
+def _fit(text: str, width_px: float, font_px: float, *, bold: bool = False) -> str:
+    """`text`, cut with an ellipsis where it would overflow `width_px`."""
+    used = 0.0
+    for index, char in enumerate(text):
+        used += _glyph_em(char, bold) * font_px
+        if used > width_px:
+            return text[: max(index - 1, 1)] + "…"
+    return text
 
 
 def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -175,8 +197,8 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         kind=kind,
         box=box,
         title=title,
-        label=_short(title),
-        type_label=_short(type_label, TYPE_CHARS),
+        label=_fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
+        type_label=_fit(type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
         badge=badge,
         css_class=css,
         entry=entry,

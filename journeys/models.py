@@ -130,7 +130,9 @@ class DraftQuerySet(models.QuerySet["Draft"]):
         """The journeys list's filters: name or key contains `text`, a state, the user's own."""
         drafts = self
         if text:
-            drafts = drafts.filter(Q(journey__name__icontains=text) | Q(journey__key__icontains=text))
+            drafts = drafts.filter(
+                Q(journey__name__icontains=text) | Q(journey__key__icontains=text)
+            )
         if state:
             drafts = drafts.filter(state=state)
         if mine:

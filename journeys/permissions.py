@@ -13,7 +13,13 @@ from journeys.models import Connection, Draft, Journey
 
 
 def can_use_connection(user: Any, connection: Connection) -> bool:
-    return Connection.objects.usable_by(user).filter(pk=connection.pk).exists()
+    # Remembered on the user object, which lives for one request (or one task): a page asks
+    # this several times, and group membership does not change halfway through.
+    known: dict[int, bool] = user.__dict__.setdefault("_journeys_connection_access", {})
+    if connection.pk not in known:
+        usable = Connection.objects.usable_by(user).filter(pk=connection.pk).exists()
+        known[connection.pk] = usable
+    return known[connection.pk]
 
 
 def can_view_draft(user: Any, draft: Draft) -> bool:

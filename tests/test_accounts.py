@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import RequestFactory
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
@@ -80,7 +81,8 @@ def test_demo_users_command_creates_three_personas_with_printed_credentials(db, 
 
     for username in ("editor", "approver", "admin"):
         password = re.search(rf"^\s*{username}\s+password: (\S+)$", out, re.M).group(1)
-        assert authenticate(username=username, password=password) is not None
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password=password) is not None
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects
@@ -102,3 +104,26 @@ def test_health_endpoint_answers_without_login(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_repeated_failed_logins_are_locked_out_even_with_the_right_password(
+    client, editor, settings
+):
+    url = reverse("login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "edna", "password": "wrong"})
+    locked = client.post(url, {"username": "edna", "password": "pw-for-tests-1"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_every_page_carries_a_strict_content_security_policy(client, editor):
+    client.force_login(editor)
+    for url in (reverse("journeys:home"), reverse("login"), reverse("admin:index")):
+        policy = client.get(url)["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        # Scripts only from our origin (plus a per-request nonce when a template used one).
+        assert re.fullmatch(r"'self'( 'nonce-[\w+/=-]+')?", directives["script-src"]), policy
+        assert directives["style-src"] == "'self'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert "unsafe" not in policy

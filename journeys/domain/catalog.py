@@ -244,7 +244,8 @@ def add_branch_outcome(activity: dict[str, Any], label: str | None = None) -> st
     and path optimizer shares are then spread evenly again.
     """
     outcomes: list[dict[str, Any]] = activity["outcomes"]
-    number = len(outcomes) + 1
+    # Journey Builder numbers paths without the remainder ("everyone else") path.
+    number = sum(1 for o in outcomes if o.get("key") != REMAINDER_PATH) + 1
     name = label if label is not None else f"Path {number}"
     sfmc_type = activity["type"]
     if sfmc_type == "MULTICRITERIADECISION":

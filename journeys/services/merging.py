@@ -351,6 +351,20 @@ class Drift:
     remote_modified: str
     remote_status: str
 
+    @property
+    def message(self) -> str:
+        """The banner's sentence."""
+        if self.remote_version == self.base_version:
+            return (
+                f"Someone changed SFMC version {self.base_version} after this draft was based on "
+                f"it (SFMC: modified {self.remote_modified}; your base: {self.base_modified})."
+            )
+        return (
+            f"SFMC has version {self.remote_version} ({self.remote_status or 'status unknown'}, "
+            f"modified {self.remote_modified}); this draft is based on version "
+            f"{self.base_version}."
+        )
+
 
 def drift(draft: Draft) -> Drift | None:
     """Whether the journey's latest known remote version is not the draft's base."""

@@ -100,7 +100,7 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
     no validation errors, and no other push of this draft is queued or running.
     """
     require(can_push_draft(user, draft), "You may not push this draft.")
-    draft = Draft.objects.select_for_update().select_related("base_snapshot").get(pk=draft.pk)
+    draft = Draft.objects.select_for_update().get(pk=draft.pk)
     approval = valid_approval(draft)
     if approval is None or approval.revision.content_hash != approval.content_hash:
         raise PushRefused(

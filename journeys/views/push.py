@@ -13,7 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    HttpResponseClientRefresh,
+    HttpResponseStopPolling,
+)
 
 from journeys.domain.merge import Choice, Custom, Take
 from journeys.models import Draft, MergeSession, PushAttempt
@@ -58,7 +62,12 @@ def _actions(
             messages.warning(request, notice)
         return redirect(_editor_url(draft))
     draft.refresh_from_db()
-    context = {"draft": draft, "push_notice": notice, "user": request.user}
+    context = {
+        "draft": draft,
+        "user": request.user,
+        "push_notice": notice,
+        "push_refused": status >= 400,
+    }
     return render(request, ACTIONS, context, status=status)
 
 
@@ -84,6 +93,8 @@ def push_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {"status": status, "draft": attempt.draft}
     if not request.htmx:
         return render(request, "journeys/push.html", context)
+    if attempt.state == PushAttempt.State.SUCCEEDED:
+        return HttpResponseClientRefresh()  # the whole editor bar changes: state, buttons
     fragment = render_to_string("journeys/push_status.html", context, request)
     return HttpResponseStopPolling(fragment) if status.final else HttpResponse(fragment)
 

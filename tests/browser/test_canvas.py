@@ -596,11 +596,6 @@ LABEL_COLLISIONS = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="canvas.py shortens labels to 18 characters, too wide for a 168px card in bold "
-    "capitals, and layout.py puts path labels where the + slots are drawn",
-)
 def test_labels_stay_inside_their_cards_and_clear_of_the_drop_slots(
     signed_in, live_server, editor, connection
 ):

@@ -1,0 +1,99 @@
+"""A push that meets a remote edit, merged in the browser, then pushed again by a real worker."""
+
+from __future__ import annotations
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import connection
+from django.db.backends.signals import connection_created
+from playwright.sync_api import expect
+
+from journeys.celery import app
+from journeys.models import MergeSession
+from tests.test_push_service import (
+    WELCOME,
+    approved_now,
+    edited,
+    import_demo,
+    remote_doc,
+    rename,
+)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _readers_do_not_lock(sender=None, connection=None, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.cursor().execute("PRAGMA read_uncommitted = 1")
+
+
+@pytest.fixture
+def worker():
+    """A real worker in a thread. On the in-memory SQLite test database its connection and the
+    live server's share a cache in which a reader blocks a writer outright ("table is
+    locked"); letting readers read uncommitted rows removes those read locks."""
+    connection_created.connect(_readers_do_not_lock)
+    if connection.vendor == "sqlite" and connection.connection is not None:
+        _readers_do_not_lock(connection=connection)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+        yield w
+    connection_created.disconnect(_readers_do_not_lock)
+
+
+def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
+    page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys, worker
+):
+    simulator = demo_journeys
+    draft = import_demo(editor, sim_connection)
+    draft = approved_now(editor, approver, edited(editor, draft, rename("Welcome series (spring)")))
+    # Meanwhile, someone renames the journey and changes a wait in Journey Builder.
+    for action, params in (
+        ("rename", {"name": "Welcome series (SFMC)"}),
+        ("change-wait", {"activity_key": "WAITBYDURATION-1", "duration": 4}),
+    ):
+        simulator.control("POST", "remote-edit", {"key": WELCOME, "action": action, **params})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    login(page, "edna")
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/")
+    page.click("#check-sfmc")
+    expect(page.locator(".drift-banner")).to_contain_text("Someone changed SFMC version 1")
+    page.screenshot(path=str(artifacts / "drift.png"))
+    page.click("#push-button")
+    page.wait_for_url(f"{live_server.url}/merges/*/", timeout=20_000)  # HX-Redirect on conflict
+
+    conflict = page.locator("fieldset.conflict")
+    expect(conflict).to_have_count(1)
+    expect(conflict.locator(".side-ours pre")).to_have_text('"Welcome series (spring)"')
+    expect(conflict.locator(".side-theirs pre")).to_have_text('"Welcome series (SFMC)"')
+    expect(page.locator("#theirs-title + ul")).to_contain_text("Wait 2 days → 4 days")
+    expect(page.locator('.merge-canvas .node.mark-changed[data-key="WAITBYDURATION-1"]')).to_be_visible()
+    page.screenshot(path=str(artifacts / "merge.png"), full_page=True)
+
+    conflict.get_by_label("Keep mine").check()
+    page.click("#resolve-button")
+    page.wait_for_url(f"{live_server.url}/drafts/{draft.pk}/")
+    expect(page.locator(".messages")).to_contain_text("needs review again")
+
+    # The merged content (SFMC's wait, our name) is new, so it is reviewed and approved again.
+    session = MergeSession.objects.get()
+    draft.refresh_from_db()
+    assert draft.base_snapshot == session.theirs_snapshot
+    approved_now(editor, approver, draft)
+    page.reload()
+    page.click("#push-button")
+    expect(page.locator('#push-status[data-state="succeeded"]')).to_be_visible(timeout=20_000)
+    expect(page.locator("#push-status")).to_contain_text("SFMC now has version 1")
+    page.screenshot(path=str(artifacts / "push-succeeded.png"), full_page=True)
+
+    remote = remote_doc(sim_connection)
+    assert remote["name"] == "Welcome series (spring)"
+    wait = next(a for a in remote["activities"] if a["key"] == "WAITBYDURATION-1")
+    assert wait["configurationArguments"]["waitDuration"] == 4
+    assert len(simulator.request_log(method="PUT", applied="true")) == 1
+    assert errors == []

@@ -1,0 +1,324 @@
+"""Push button, push status, drift banner and the merge screen, through Django's test client.
+
+The remote is the simulator over real HTTP; runs of the push are called directly (the task's
+body), since TestCase transactions never commit and so never enqueue.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt
+from journeys.services import push
+from tests.test_push_service import (
+    WELCOME,
+    approved_draft,  # noqa: F401 (fixture)
+    approved_now,
+    edited,
+    import_demo,
+    remote_doc,
+    rename,
+)
+
+State = PushAttempt.State
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def as_editor(client, editor):
+    client.force_login(editor)
+    return client
+
+
+def remote_edit(simulator, action, **params):
+    return simulator.control("POST", "remote-edit", {"key": WELCOME, "action": action, **params})
+
+
+def conflicted(editor, draft):
+    attempt = push.request_push(editor, draft)
+    assert push.run_push(attempt.pk).state == State.CONFLICT
+    return MergeSession.objects.get(attempt=attempt, state=MergeSession.State.OPEN)
+
+
+def editor_page(client, draft):
+    return client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
+
+
+# push button and status
+
+
+def test_the_editor_bar_offers_push_for_an_approved_draft_only(as_editor, editor, approved_draft):
+    assert 'id="push-button"' in editor_page(as_editor, approved_draft)
+    draft = edited(editor, approved_draft, rename("edited again"))
+    assert 'id="push-button"' not in editor_page(as_editor, draft)
+
+
+def test_pushing_with_htmx_returns_the_polling_status(as_editor, approved_draft):
+    response = as_editor.post(
+        reverse("journeys:draft-push", args=[approved_draft.pk]), headers=HTMX
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    attempt = PushAttempt.objects.get()
+    assert 'id="push-actions"' in html and "Queued" in html
+    assert 'hx-trigger="every 2s"' in html
+    assert f'href="{reverse("journeys:push-status", args=[attempt.pk])}"' in html
+    assert 'id="push-button"' not in html  # no second push while one is active
+
+
+def test_a_refused_push_says_why(as_editor, approved_draft, editor):
+    push.request_push(editor, approved_draft)
+    url = reverse("journeys:draft-push", args=[approved_draft.pk])
+
+    response = as_editor.post(url, headers=HTMX)
+    assert response.status_code == 409
+    assert "A push of this draft is already under way." in response.content.decode()
+
+    response = as_editor.post(url, follow=True)  # without JavaScript: back to the editor
+    assert "A push of this draft is already under way." in response.content.decode()
+
+
+def test_the_status_polls_until_final_then_stops_polling(as_editor, editor, approved_draft):
+    attempt = push.request_push(editor, approved_draft)
+    url = reverse("journeys:push-status", args=[attempt.pk])
+    queued = as_editor.get(url, headers=HTMX)
+    assert queued.status_code == 200 and 'hx-trigger="every 2s"' in queued.content.decode()
+
+    push.run_push(attempt.pk)
+
+    done = as_editor.get(url, headers=HTMX)
+    assert done["HX-Refresh"] == "true"  # the editor reloads: its state and buttons changed
+    html = editor_page(as_editor, approved_draft)
+    assert "Pushed" in html and "every 2s" not in html
+    assert f"SFMC now has version {remote_doc_version(approved_draft)}" in html
+    page = as_editor.get(url)  # the same status as a page, without JavaScript
+    assert page.status_code == 200 and "Back to the editor" in page.content.decode()
+
+
+def remote_doc_version(draft):
+    draft.refresh_from_db()
+    return draft.base_snapshot.version
+
+
+def test_a_failed_push_shows_the_reason_and_a_retry_that_makes_a_new_attempt(
+    as_editor, editor, approved_draft, sim_connection
+):
+    sim_connection.set_client_secret("wrong")
+    sim_connection.save()
+    attempt = push.request_push(editor, approved_draft)
+    push.run_push(attempt.pk)
+
+    response = as_editor.get(reverse("journeys:push-status", args=[attempt.pk]), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 286
+    assert "Push failed" in html and "credentials" in html and 'id="push-retry"' in html
+
+    as_editor.post(reverse("journeys:push-retry", args=[attempt.pk]), headers=HTMX)
+    assert PushAttempt.objects.filter(draft=approved_draft).count() == 2
+    assert PushAttempt.objects.latest("created_at").state == State.QUEUED
+
+
+def test_a_conflict_sends_the_browser_to_the_merge_screen(
+    as_editor, editor, approved_draft, simulator
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    attempt = push.request_push(editor, approved_draft)
+    push.run_push(attempt.pk)
+    session = MergeSession.objects.get()
+    url = reverse("journeys:push-status", args=[attempt.pk])
+
+    response = as_editor.get(url, headers=HTMX)
+    assert response["HX-Redirect"] == reverse("journeys:merge", args=[session.pk])
+    assert as_editor.get(url)["Location"] == reverse("journeys:merge", args=[session.pk])
+    assert 'id="open-merge"' in editor_page(as_editor, approved_draft)
+
+
+# the merge screen
+
+
+def test_the_merge_screen_shows_both_sides_what_merged_and_each_conflict(
+    as_editor, editor, approved_draft, simulator
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    remote_edit(simulator, "change-wait", activity_key="WAITBYDURATION-1", duration=5)
+    session = conflicted(editor, approved_draft)
+
+    response = as_editor.get(reverse("journeys:merge", args=[session.pk]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "What SFMC changed" in html and "What you changed" in html and "Merged cleanly" in html
+    assert "Renamed journey &#x27;Welcome series&#x27; → &#x27;Renamed in SFMC&#x27;" in html
+    assert "Wait 2 days → 5 days" in html  # SFMC's change that merged by itself
+    assert html.count('class="conflict"') == 1
+    for value in ("Welcome series", "Welcome series (spring)", "Renamed in SFMC"):
+        assert f"<pre>&quot;{value}&quot;</pre>" in html
+    assert 'name="choice-0" value="ours"' in html and 'name="choice-0" value="theirs"' in html
+    assert 'class="node node-activity' in html and "mark-changed" in html
+
+
+def test_resolving_to_the_approved_content_keeps_the_approval_and_pushes_again(
+    as_editor, editor, approved_draft, simulator, sim_connection
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    session = conflicted(editor, approved_draft)
+    approved_hash = approved_draft.content_hash
+
+    response = as_editor.post(
+        reverse("journeys:merge-resolve", args=[session.pk]), {"choice-0": "ours"}, follow=True
+    )
+
+    assert "it is being pushed" in response.content.decode()
+    draft = Draft.objects.get(pk=approved_draft.pk)
+    assert draft.content_hash == approved_hash and draft.state == Draft.State.APPROVED
+    assert draft.base_snapshot == session.theirs_snapshot  # rebased on SFMC now
+    requeued = PushAttempt.objects.get(state=State.QUEUED)
+    assert requeued.remote_modified_before == session.theirs_snapshot.modified_date
+    assert push.run_push(requeued.pk).state == State.SUCCEEDED
+    assert remote_doc(sim_connection)["name"] == "Welcome series (spring)"
+
+
+def test_resolving_to_new_content_saves_a_revision_that_needs_review_again(
+    as_editor, editor, approver, approved_draft, simulator, sim_connection
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    remote_edit(simulator, "change-wait", activity_key="WAITBYDURATION-1", duration=5)
+    session = conflicted(editor, approved_draft)
+    before = approved_draft.revision_number
+
+    as_editor.post(reverse("journeys:merge-resolve", args=[session.pk]), {"choice-0": "theirs"})
+
+    draft = Draft.objects.get(pk=approved_draft.pk)
+    assert draft.revision_number == before + 1 and draft.state == Draft.State.EDITING
+    assert draft.base_snapshot == session.theirs_snapshot
+    assert draft.document["name"] == "Renamed in SFMC"
+    wait = next(a for a in draft.document["activities"] if a["key"] == "WAITBYDURATION-1")
+    assert wait["configurationArguments"]["waitDuration"] == 5
+    assert not PushAttempt.objects.filter(state=State.QUEUED).exists()
+    with pytest.raises(push.PushRefused):
+        push.request_push(editor, draft)
+    assert AuditEvent.objects.filter(action="approval.voided", draft=draft).exists()
+
+    draft = approved_now(editor, approver, edited(editor, draft, rename("Spring, merged")))
+    attempt = push.request_push(editor, draft)
+    assert push.run_push(attempt.pk).state == State.SUCCEEDED
+    remote = remote_doc(sim_connection)
+    assert remote["name"] == "Spring, merged"
+    assert (
+        next(a for a in remote["activities"] if a["key"] == "WAITBYDURATION-1")[
+            "configurationArguments"
+        ]["waitDuration"]
+        == 5
+    )
+
+
+def test_if_sfmc_changes_again_the_next_merge_preselects_the_earlier_choices(
+    as_editor, editor, approved_draft, simulator
+):
+    remote_edit(simulator, "rename", name="First remote name")
+    session = conflicted(editor, approved_draft)
+    as_editor.post(reverse("journeys:merge-resolve", args=[session.pk]), {"choice-0": "ours"})
+    requeued = PushAttempt.objects.get(state=State.QUEUED)
+    remote_edit(simulator, "rename", name="Second remote name")  # while the push waited
+
+    assert push.run_push(requeued.pk).state == State.CONFLICT
+
+    again = MergeSession.objects.get(state=MergeSession.State.OPEN)
+    assert again.base_snapshot == session.theirs_snapshot  # base := the previous remote
+    assert again.choices == {"both-modified:/name": {"take": "ours"}}
+    html = as_editor.get(reverse("journeys:merge", args=[again.pk])).content.decode()
+    assert 'name="choice-0" value="ours" checked' in html
+    assert MergeSession.objects.get(pk=session.pk).state == MergeSession.State.RESOLVED
+
+
+def test_an_edited_json_value_resolves_a_conflict(as_editor, editor, approved_draft, simulator):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    session = conflicted(editor, approved_draft)
+    url = reverse("journeys:merge-resolve", args=[session.pk])
+
+    bad = as_editor.post(url, {"choice-0": "custom", "custom-0": '"unclosed'})
+    assert bad.status_code == 400 and "not valid JSON" in bad.content.decode()
+    assert "&quot;unclosed" in bad.content.decode()  # what was typed is kept
+
+    as_editor.post(url, {"choice-0": "custom", "custom-0": json.dumps("Both, combined")})
+    assert Draft.objects.get(pk=approved_draft.pk).document["name"] == "Both, combined"
+
+
+def test_every_conflict_needs_a_choice_and_a_broken_result_is_refused(
+    as_editor, editor, approved_draft, simulator
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    session = conflicted(editor, approved_draft)
+    url = reverse("journeys:merge-resolve", args=[session.pk])
+
+    assert as_editor.post(url, {}).status_code == 400
+    response = as_editor.post(url, {"choice-0": "custom", "custom-0": "42"})
+    assert response.status_code == 409
+    assert "would have 1 error(s)" in response.content.decode()
+    assert MergeSession.objects.get(pk=session.pk).state == MergeSession.State.OPEN
+
+
+def test_only_editors_resolve_a_merge(client, approver, editor, approved_draft, simulator):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    session = conflicted(editor, approved_draft)
+    client.force_login(approver)
+
+    page = client.get(reverse("journeys:merge", args=[session.pk])).content.decode()
+    assert "Only an editor can resolve this merge." in page
+    response = client.post(
+        reverse("journeys:merge-resolve", args=[session.pk]), {"choice-0": "ours"}
+    )
+    assert response.status_code == 403
+
+
+# drift
+
+
+def test_the_editor_warns_when_sfmc_has_a_newer_version_and_updates_the_draft(
+    as_editor, editor, sim_connection, demo_journeys, simulator
+):
+    draft = import_demo(editor, sim_connection)
+    draft = edited(editor, draft, rename("Mine"))
+    remote_edit(simulator, "change-wait", activity_key="WAITBYDURATION-1", duration=9)
+    assert "drift-banner" not in editor_page(as_editor, draft)  # nobody looked yet
+
+    as_editor.post(reverse("journeys:draft-check-sfmc", args=[draft.pk]), headers=HTMX)
+    html = editor_page(as_editor, draft)
+    assert "drift-banner" in html and 'id="update-from-sfmc"' in html
+
+    response = as_editor.post(reverse("journeys:draft-update-from-sfmc", args=[draft.pk]))
+    session = MergeSession.objects.get()
+    assert response["Location"] == reverse("journeys:merge", args=[session.pk])
+    assert session.origin == MergeSession.Origin.UPDATE and session.conflicts == []
+    as_editor.post(reverse("journeys:merge-resolve", args=[session.pk]))
+
+    draft.refresh_from_db()
+    assert draft.document["name"] == "Mine"
+    wait = next(a for a in draft.document["activities"] if a["key"] == "WAITBYDURATION-1")
+    assert wait["configurationArguments"]["waitDuration"] == 9
+    assert draft.base_snapshot.modified_date == remote_doc(sim_connection)["modifiedDate"]
+    assert "drift-banner" not in editor_page(as_editor, draft)
+
+
+def test_updating_a_draft_that_is_up_to_date_says_so(
+    as_editor, editor, sim_connection, demo_journeys
+):
+    draft = import_demo(editor, sim_connection)
+    response = as_editor.post(
+        reverse("journeys:draft-update-from-sfmc", args=[draft.pk]), headers=HTMX
+    )
+    assert response.status_code == 409
+    assert "already based on SFMC&#x27;s latest version" in response.content.decode()
+
+
+def test_recover_pushes_command_reports_what_it_queued(approved_draft, editor, capsys):
+    call_command("recover_pushes")
+    assert "No push needed recovering." in capsys.readouterr().out
+    attempt = push.request_push(editor, approved_draft)
+    call_command("recover_pushes", "--older-than", "0")
+    assert f"Queued again 1 push attempt(s): {attempt.pk}." in capsys.readouterr().out

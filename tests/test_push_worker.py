@@ -1,0 +1,124 @@
+"""The push task with a real Celery worker (in a thread) on the configured broker and database.
+
+Run these with a VAR_DIR of your own when other test sessions share the tree: the filesystem
+broker's queue lives under VAR_DIR, and a worker of another session would take the messages.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+
+from journeys.celery import app
+from journeys.models import AuditEvent, Draft, PushAttempt
+from journeys.services import push
+from journeys.tasks import push_draft
+from tests.test_push_service import approved_now, edited, import_demo, remote_doc, rename
+
+# serialized_rollback: the flush after each test would drop the roles the migrations made.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+State = PushAttempt.State
+
+
+def wait_for(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.fixture
+def task_runs():
+    """(args, state) of every push_draft run the worker finished (RETRY or SUCCESS).
+
+    Tests wait on these rather than poll the database: the in-memory SQLite test database
+    fails a write with "table is locked" while another thread reads the same table.
+    """
+    runs = []
+
+    def record(sender=None, args=None, state=None, **kwargs):
+        if sender is not None and sender.name == push_draft.name:
+            runs.append((list(args or ()), state))
+
+    task_postrun.connect(record, weak=False)
+    yield runs
+    task_postrun.disconnect(record)
+
+
+def finished(runs, attempt, count=1):
+    return sum(1 for args, state in runs if args == [attempt.pk] and state == "SUCCESS") >= count
+
+
+@pytest.fixture
+def draft(editor, approver, sim_connection, demo_journeys):
+    draft = import_demo(editor, sim_connection)
+    return approved_now(editor, approver, edited(editor, draft, rename("Pushed by a worker")))
+
+
+@pytest.fixture
+def worker():
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+        yield w
+
+
+def test_an_approved_draft_is_pushed_end_to_end_by_a_real_worker(
+    worker, task_runs, draft, editor, simulator, sim_connection
+):
+    attempt = push.request_push(editor, draft)  # commits, then enqueues
+
+    assert wait_for(lambda: finished(task_runs, attempt))
+    attempt.refresh_from_db()
+    assert attempt.state == State.SUCCEEDED
+    remote = remote_doc(sim_connection)
+    assert remote["name"] == "Pushed by a worker"
+    assert attempt.remote_modified_after == remote["modifiedDate"]
+    assert Draft.objects.get(pk=draft.pk).state == Draft.State.PUSHED
+    assert len(simulator.request_log(method="PUT", applied="true")) == 1
+
+
+def test_the_worker_retries_server_errors_with_backoff_then_succeeds(
+    worker, task_runs, draft, editor, simulator, monkeypatch, settings
+):
+    monkeypatch.setattr(push, "BACKOFF_BASE", 0.2)
+    settings.SFMC_MAX_RETRIES = 0  # no waiting inside the client: each 503 ends a try
+    simulator.add_fault("http_error", status=503, method="PUT", count=2)
+
+    attempt = push.request_push(editor, draft)
+
+    assert wait_for(lambda: finished(task_runs, attempt))
+    attempt.refresh_from_db()
+    assert [state for _, state in task_runs] == ["RETRY", "RETRY", "SUCCESS"]
+    assert attempt.state == State.SUCCEEDED and attempt.tries == 3
+    assert AuditEvent.objects.filter(action="push.retrying").count() == 2
+    assert len(simulator.request_log(method="PUT", applied="true")) == 1
+
+
+def test_a_duplicate_message_for_one_attempt_sends_only_once(
+    worker, task_runs, draft, editor, simulator
+):
+    attempt = push.request_push(editor, draft)
+    push_draft.delay(attempt.pk)  # as after a redelivery
+
+    assert wait_for(lambda: finished(task_runs, attempt, count=2))
+    attempt.refresh_from_db()
+    assert attempt.state == State.SUCCEEDED and attempt.tries == 1
+    assert len(simulator.request_log(method="PUT")) == 1
+
+
+def test_the_task_retries_itself_when_the_service_says_so(draft, editor, simulator, monkeypatch):
+    monkeypatch.setattr(push, "BACKOFF_BASE", 0.01)
+    simulator.add_fault("http_error", status=500, method="PUT", count=2)
+    attempt = push.request_push(editor, draft)
+
+    push_draft.apply(args=[attempt.pk])  # eager: each retry runs at once, in this thread
+
+    attempt.refresh_from_db()
+    assert attempt.state == State.SUCCEEDED and attempt.tries == 3
