@@ -317,3 +317,13 @@ def test_permission_matrix(client, editor, approver, admin_user, connection, rol
     if expected[role] == 403 and method == "post":
         assert Draft.objects.get(pk=draft.pk).revision_number == draft.revision_number
         assert not Comment.objects.exists() and not Approval.objects.exists()
+
+
+def test_open_comments_show_as_markers_on_the_editor_canvas(client, editor, approver, draft):
+    review.add_comment(approver, draft, "Why 1 day?", activity_key="WAITBYDURATION-1")
+    resolved = review.add_comment(approver, draft, "Old", activity_key="WAITBYDURATION-1")
+    review.set_comment_resolved(approver, resolved, True)
+    client.force_login(editor)
+    page = client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
+    assert page.count('class="comment-dot"') == 1
+    assert "1 open comment<" in page

@@ -129,6 +129,15 @@ def valid_approval(draft: Draft) -> Approval | None:
     )
 
 
+def open_comment_counts(draft: Draft) -> dict[str, int]:
+    """Unresolved comment threads per activity key (one query)."""
+    counts: dict[str, int] = {}
+    threads = draft.comments.filter(parent=None, resolved=False).exclude(activity_key="")
+    for key in threads.values_list("activity_key", flat=True):
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 @transaction.atomic
 def add_comment(
     user: Any,

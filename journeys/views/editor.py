@@ -21,6 +21,7 @@ from journeys.canvas import build_canvas, palette
 from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
+from journeys.services.review import open_comment_counts
 from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.permissions import can_edit_draft, require
 from journeys.services import editing
@@ -40,7 +41,7 @@ def _context(
     problems = validate(draft.document)
     return {
         "draft": draft,
-        "canvas": build_canvas(draft.document, problems),
+        "canvas": build_canvas(draft.document, problems, comments=open_comment_counts(draft)),
         "problems": problems,
         "error_count": sum(1 for p in problems if p.severity == "error"),
         "palette": palette(),

@@ -57,10 +57,7 @@ def _threads(draft: Draft) -> list[Comment]:
 def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     threads = _threads(draft)
-    open_counts: dict[str, int] = {}
-    for thread in threads:
-        if thread.activity_key and not thread.resolved:
-            open_counts[thread.activity_key] = open_counts.get(thread.activity_key, 0) + 1
+    open_counts = review_service.open_comment_counts(draft)
     last_review = draft.approvals.select_related("revision", "reviewer").first()
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
