@@ -30,7 +30,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tests.sfmc_server import RunningSimulator, start_simulator
 
@@ -194,7 +193,8 @@ def bench_throughput(simulator: RunningSimulator, var_dir: str) -> None:
             attempts = [request_push(fleet.editor, draft).pk for draft in fleet.drafts]
             queued = time.perf_counter() - started
             done = PushAttempt.objects.filter(pk__in=attempts, state="succeeded")
-            wait_until(lambda done=done: done.count() == len(attempts), 300, step=0.1)
+            total = len(attempts)
+            wait_until(lambda done=done, total=total: done.count() == total, 300, step=0.1)
             elapsed = time.perf_counter() - started
         finally:
             stop_workers(workers)

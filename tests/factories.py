@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from journeys import models
+from journeys.roles import ensure_roles
 
 SIM_CLIENT_SECRET = "sim-client-secret"
 
@@ -26,6 +27,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
+        if extracted:
+            # A transactional test's flush removes the groups the migrations made.
+            ensure_roles(Group, Permission)
         for name in extracted or []:
             self.groups.add(Group.objects.get(name=name))
 

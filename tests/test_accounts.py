@@ -127,3 +127,13 @@ def test_every_page_carries_a_strict_content_security_policy(client, editor):
         assert directives["style-src"] == "'self'"
         assert directives["frame-ancestors"] == "'none'"
         assert "unsafe" not in policy
+
+
+def test_the_roles_module_matches_what_the_migrations_created(db):
+    from django.contrib.auth.models import Group
+
+    from journeys.roles import ROLE_PERMISSIONS
+
+    for name, codenames in ROLE_PERMISSIONS.items():
+        created = Group.objects.get(name=name).permissions.values_list("codename", flat=True)
+        assert sorted(created) == sorted(codenames)

@@ -231,3 +231,14 @@ def test_every_change_names_a_path_holding_its_old_and_new_values(size, seed, ed
         assert change.summary
     added = {a["key"] for a in new["activities"]} - {a["key"] for a in old["activities"]}
     assert set(result.activities_added) == added
+
+
+def test_a_journey_new_to_sfmc_adds_each_step_rather_than_changing_a_setting():
+    new = {
+        "name": "N",
+        "activities": [{"key": "WAIT-1", "type": "WAIT", "outcomes": []}],
+        "triggers": [{"key": "TRIGGER", "type": "EmailAudience", "outcomes": []}],
+    }
+    result = diff({}, new)
+    assert result.activities_added == ("WAIT-1",)
+    assert not any(c.path == ("activities",) for c in result.changes)

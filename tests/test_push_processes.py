@@ -201,9 +201,9 @@ def test_a_worker_killed_mid_push_ends_succeeded_with_exactly_one_applied_put(wo
 
     world.start_worker("second")
     state = {}
-    assert wait_for(
-        lambda: _settled(world, attempt, state), timeout=60, step=1
-    ), f"the push stayed {state}"
+    assert wait_for(lambda: _settled(world, attempt, state), timeout=60, step=1), (
+        f"the push stayed {state}"
+    )
 
     assert state["state"] == "succeeded", state
     puts = simulator.request_log(method="PUT")

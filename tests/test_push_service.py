@@ -73,11 +73,16 @@ def run_until_final(attempt, limit=10):
     raise AssertionError(f"attempt still {attempt.state} after {limit} runs")
 
 
-@pytest.fixture
-def approved_draft(editor, approver, sim_connection, demo_journeys):
-    draft = import_demo(editor, sim_connection)
+def approved_demo(editor, approver, connection):
+    """The welcome series imported, renamed, submitted and approved."""
+    draft = import_demo(editor, connection)
     draft = edited(editor, draft, rename("Welcome series (spring)"))
     return approved_now(editor, approver, draft)
+
+
+@pytest.fixture
+def approved_draft(editor, approver, sim_connection, demo_journeys):
+    return approved_demo(editor, approver, sim_connection)
 
 
 # the happy path
@@ -467,3 +472,16 @@ def test_a_queued_push_nobody_picks_up_says_no_worker_seems_to_run(approved_draf
     assert "No worker seems to be running" in push.describe_attempt(attempt).detail
     assert push.recover_pushes() == [attempt.pk]
     assert push.recover_pushes(grace=timedelta(minutes=5)) == []
+
+
+def test_a_redirect_is_never_followed_and_the_push_fails_visibly(
+    approved_draft, editor, simulator
+):
+    simulator.add_fault("redirect", location="http://127.0.0.1:9/steal", method="PUT", count=1)
+    attempt = push.request_push(editor, approved_draft)
+
+    assert push.run_push(attempt.pk).state == State.FAILED
+
+    attempt.refresh_from_db()
+    assert "redirects are never followed" in attempt.error_message
+    assert applied_writes(simulator) == []

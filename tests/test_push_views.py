@@ -16,7 +16,7 @@ from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt
 from journeys.services import push
 from tests.test_push_service import (
     WELCOME,
-    approved_draft,  # noqa: F401 (fixture)
+    approved_demo,
     approved_now,
     edited,
     import_demo,
@@ -26,6 +26,11 @@ from tests.test_push_service import (
 
 State = PushAttempt.State
 HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def approved_draft(editor, approver, sim_connection, demo_journeys):
+    return approved_demo(editor, approver, sim_connection)
 
 
 @pytest.fixture
@@ -322,3 +327,28 @@ def test_recover_pushes_command_reports_what_it_queued(approved_draft, editor, c
     attempt = push.request_push(editor, approved_draft)
     call_command("recover_pushes", "--older-than", "0")
     assert f"Queued again 1 push attempt(s): {attempt.pk}." in capsys.readouterr().out
+
+
+def test_sfmc_validation_errors_are_listed_per_activity_with_links(
+    as_editor, editor, approver, sim_connection, demo_journeys
+):
+    draft = import_demo(editor, sim_connection)
+
+    def dangle(document):
+        document["activities"][1]["outcomes"][0]["next"] = "NOWHERE-1"
+
+    draft = approved_now(editor, approver, edited(editor, draft, dangle))
+    approval = draft.approvals.get()
+    attempt = PushAttempt.objects.create(  # as a push approved before the rules changed
+        draft=draft,
+        revision=approval.revision,
+        approval=approval,
+        requested_by=editor,
+        payload_hash=approval.content_hash,
+    )
+    push.run_push(attempt.pk)
+
+    html = editor_page(as_editor, draft)
+    key = draft.document["activities"][1]["key"]
+    assert "Push failed" in html and "SFMC refused the journey as invalid" in html
+    assert f'?select=activity:{key}">{key}</a>: ' in html

@@ -119,6 +119,9 @@ def diff(old: Any, new: Any) -> JourneyDiff:
         before, after = old_doc.get(field, MISSING), new_doc.get(field, MISSING)
         if before == after:
             continue
+        if field in KEYED_LISTS:
+            # An absent list of steps is an empty one: a journey new to SFMC adds each step.
+            before, after = _empty_if_missing(before), _empty_if_missing(after)
         indexes = (keyed_index(before), keyed_index(after)) if field in KEYED_LISTS else None
         if indexes and indexes[0] is not None and indexes[1] is not None:
             changes += _keyed_items(field, indexes[0], indexes[1])
@@ -135,6 +138,10 @@ def diff(old: Any, new: Any) -> JourneyDiff:
         by_kind["activity-removed"],
         tuple(dict.fromkeys(changed)),
     )
+
+
+def _empty_if_missing(value: Any) -> Any:
+    return [] if value is MISSING else value
 
 
 def _leaves(path: Path, old: Any, new: Any) -> Iterator[tuple[Path, Any, Any]]:

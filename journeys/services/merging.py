@@ -140,8 +140,15 @@ def _open(
 
 
 def open_session_for(draft: Draft) -> MergeSession | None:
-    """The draft's open merge, if any."""
-    return draft.merge_sessions.filter(state=Session.OPEN).first()
+    """The draft's open merge that still applies: same content and base as when it opened."""
+    return draft.merge_sessions.filter(
+        state=Session.OPEN, ours_hash=draft.content_hash, base_snapshot=draft.base_snapshot_id
+    ).first()
+
+
+def supersede_open_sessions(draft: Draft) -> None:
+    """After the draft's base moved (a push succeeded), older merges no longer apply."""
+    draft.merge_sessions.filter(state=Session.OPEN).update(state=Session.SUPERSEDED)
 
 
 # resolving
@@ -185,7 +192,11 @@ def resolve_merge(user: Any, session: MergeSession, choices: dict[str, Choice]) 
     if session.state != Session.OPEN:
         raise MergeRefused("This merge is finished or was replaced by a newer one.")
     draft = Draft.objects.select_for_update().get(pk=session.draft_id)
-    if draft.content_hash != session.ours_hash:
+    changed_since = (draft.content_hash, draft.base_snapshot_id) != (
+        session.ours_hash,
+        session.base_snapshot_id,
+    )
+    if changed_since:
         raise MergeRefused(
             "The draft changed since this merge was prepared; update it from SFMC again."
         )

@@ -32,19 +32,8 @@ from journeys.services import merging
 from journeys.services.audit import record_event
 from journeys.services.remote import client_for, record_snapshot
 from journeys.services.review import valid_approval
+from journeys.sfmc import errors as sfmc
 from journeys.sfmc.client import SFMCClient
-from journeys.sfmc.errors import (
-    AuthError,
-    DraftExists,
-    NotADraft,
-    NotFound,
-    RateLimited,
-    RemoteError,
-    ResponseLost,
-    SFMCError,
-    ValidationRejected,
-    VersionConflict,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +72,8 @@ def lease_duration() -> timedelta:
     """How long a claim is exclusive: longer than any one run can last.
 
     A run is bounded by the task's hard time limit and, where the pool enforces no limit
-    (solo), by its HTTP calls: a few sends and reads, each within the read timeout.
+    (solo), by its HTTP calls, each within the read timeout. A run that outlives it anyway is
+    still safe: its writes are fenced, and SFMC's modifiedDate check applies one PUT only.
     """
     http_bound = (MAX_SENDS_PER_RUN + 1) * float(settings.SFMC_READ_TIMEOUT)
     return timedelta(seconds=max(float(settings.CELERY_TASK_TIME_LIMIT), http_bound) + 5)
@@ -226,6 +216,7 @@ def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str
         if draft.content_hash == attempt.payload_hash:
             draft.state = Draft.State.PUSHED
         draft.save(update_fields=["base_snapshot", "state", "updated_at"])
+        merging.supersede_open_sessions(draft)
         details = _facts(attempt, version=snapshot.version, modified_date=snapshot.modified_date)
         record_event("push.succeeded", actor=attempt.requested_by, draft=draft, details=details)
     return PushOutcome(State.SUCCEEDED)
@@ -340,28 +331,28 @@ def run_push(attempt_id: int, *, client: SFMCClient | None = None) -> PushOutcom
     try:
         run = _PushRun(attempt, client or client_for(attempt.draft.journey.connection))
         return run.go()
-    except RateLimited as error:
+    except sfmc.RateLimited as error:
         return mark_retrying(attempt, "rate-limited", _plain(error), error.retry_after)
-    except RemoteError as error:  # ResponseLost is handled inside; this is 5xx or network
+    except sfmc.RemoteError as error:  # sfmc.ResponseLost is handled inside; this is 5xx or network
         return mark_retrying(attempt, "remote-error", _plain(error))
-    except AuthError as error:
+    except sfmc.AuthError as error:
         return mark_failed(attempt, "auth", _plain(error))
-    except ValidationRejected as error:
+    except sfmc.ValidationRejected as error:
         problems = [
             {"activity_key": p.activity_key, "message": p.message, "errorcode": p.errorcode}
             for p in error.problems
         ]
         return mark_failed(attempt, "validation", _plain(error), problems)
-    except SFMCError as error:
+    except sfmc.SFMCError as error:
         return mark_failed(attempt, type(error).__name__, _plain(error))
 
 
-def _plain(error: SFMCError) -> str:
+def _plain(error: sfmc.SFMCError) -> str:
     words = {
-        RateLimited: "SFMC asked us to slow down (rate limit).",
-        AuthError: "SFMC did not accept this connection's credentials.",
-        ValidationRejected: "SFMC refused the journey as invalid.",
-        RemoteError: "SFMC or the network failed.",
+        sfmc.RateLimited: "SFMC asked us to slow down (rate limit).",
+        sfmc.AuthError: "SFMC did not accept this connection's credentials.",
+        sfmc.ValidationRejected: "SFMC refused the journey as invalid.",
+        sfmc.RemoteError: "SFMC or the network failed.",
     }
     lead = next((text for kind, text in words.items() if isinstance(error, kind)), "")
     return f"{lead} {error.message}".strip()
@@ -396,7 +387,7 @@ class _PushRun:
     def fetch_or_none(self, version: int | None = None) -> dict[str, Any] | None:
         try:
             return self.fetch(version)
-        except NotFound:
+        except sfmc.NotFound:
             return None
 
     def succeed(self, remote: dict[str, Any]) -> PushOutcome:
@@ -409,23 +400,23 @@ class _PushRun:
         for _ in range(MAX_SENDS_PER_RUN):
             try:
                 self.client.put_journey(body)
-            except ResponseLost:
+            except sfmc.ResponseLost:
                 remote = self.fetch(version)
                 if merging.applied(body, remote):
                     return self.succeed(remote)
                 if remote.get("modifiedDate") != modified or remote.get("status") != "Draft":
                     return mark_conflict(self.attempt, self.fetch())
                 self.notes.append("SFMC's answer was lost before the change applied; sent again.")
-            except VersionConflict:
+            except sfmc.VersionConflict:
                 remote = self.fetch(version)
                 if merging.applied(body, remote):
                     return self.succeed(remote)  # our own earlier send, whose answer was lost
                 return mark_conflict(self.attempt, self.fetch())
-            except NotADraft:
+            except sfmc.NotADraft:
                 return self.next_version()
             else:
                 return self.succeed(self.fetch(version))
-        raise RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
+        raise sfmc.RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
 
     def next_version(self) -> PushOutcome:
         """The base version is no longer a Draft: create version N+1 (same key) by POST."""
@@ -436,7 +427,7 @@ class _PushRun:
         if int(latest.get("version") or 0) > number or diff(self.base.document, latest):
             return mark_conflict(self.attempt, latest)  # changed, or a newer version exists
         if latest.get("status") == "Draft":
-            raise RemoteError(
+            raise sfmc.RemoteError(
                 f"SFMC will not change version {number} right now (it is being published or "
                 "validated)."
             )
@@ -451,20 +442,22 @@ class _PushRun:
         for _ in range(MAX_SENDS_PER_RUN):
             try:
                 created = self.client.create_journey(body)
-            except (ResponseLost, DraftExists) as error:
+            except (sfmc.ResponseLost, sfmc.DraftExists) as error:
                 latest = self.fetch_or_none()
                 if latest is not None and merging.applied(body, latest):
                     return self.succeed(latest)
                 if latest is not None and (
-                    isinstance(error, DraftExists) or latest.get("version") != previous_version
+                    isinstance(error, sfmc.DraftExists) or latest.get("version") != previous_version
                 ):
                     return mark_conflict(self.attempt, latest)  # someone else made a version
-                if isinstance(error, DraftExists):
-                    raise RemoteError("SFMC says a Draft exists but does not show it.") from error
+                if isinstance(error, sfmc.DraftExists):
+                    raise sfmc.RemoteError(
+                        "SFMC says a Draft exists but does not show it."
+                    ) from error
                 self.notes.append("SFMC's answer was lost before the version existed; sent again.")
             else:
                 return self.succeed(self.fetch(int(created.get("version") or 0) or None))
-        raise RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
+        raise sfmc.RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
 
 
 # recovering
@@ -576,7 +569,9 @@ def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
             "so nothing is sent twice."
         )
     if stalled:
-        waited = int((timezone.now() - (attempt.next_retry_at or attempt.created_at)).seconds)
+        waited = int(
+            (timezone.now() - (attempt.next_retry_at or attempt.created_at)).total_seconds()
+        )
         return "Waiting", (
             f"No worker seems to be running: this push has waited {waited} s for one. "
             "Start a worker, or queue it again."

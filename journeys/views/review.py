@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -34,10 +34,13 @@ def _base_document(draft: Draft) -> dict[str, Any]:
 @require_GET
 @login_required
 def review_queue(request: HtmxHttpRequest) -> HttpResponse:
+    messages_ = AuditEvent.objects.filter(draft=OuterRef("pk"), action="draft.submitted")
     drafts = list(
         Draft.objects.awaiting_review()
         .visible_to(request.user)
-        .select_related("journey__connection", "author", "base_snapshot")[:100]
+        .exclude(author=request.user)  # nobody reviews their own draft
+        .select_related("journey__connection", "author", "base_snapshot")
+        .annotate(submit_message=Subquery(messages_.values("details__message")[:1]))[:100]
     )
     rows = [
         (draft, len(diff(_base_document(draft), draft.document).summaries())) for draft in drafts
@@ -74,7 +77,9 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_draft(request.user, draft),
         "can_approve": can_approve_draft(request.user, draft),
         "can_comment": can_comment(request.user, draft),
-        "revisions": draft.revisions.only("number", "summary")[:50],
+        "submission": AuditEvent.objects.filter(draft=draft, action="draft.submitted")
+        .select_related("actor")
+        .first(),
     }
     return render(request, "journeys/review.html", context)
 

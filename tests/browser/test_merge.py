@@ -72,7 +72,9 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     expect(conflict.locator(".side-ours pre")).to_have_text('"Welcome series (spring)"')
     expect(conflict.locator(".side-theirs pre")).to_have_text('"Welcome series (SFMC)"')
     expect(page.locator("#theirs-title + ul")).to_contain_text("Wait 2 days → 4 days")
-    expect(page.locator('.merge-canvas .node.mark-changed[data-key="WAITBYDURATION-1"]')).to_be_visible()
+    expect(
+        page.locator('.merge-canvas .node.mark-changed[data-key="WAITBYDURATION-1"]')
+    ).to_be_visible()
     page.screenshot(path=str(artifacts / "merge.png"), full_page=True)
 
     conflict.get_by_label("Keep mine").check()

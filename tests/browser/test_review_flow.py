@@ -11,14 +11,18 @@ or a content security policy violation.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
-from journeys.models import Approval, Comment, Draft
-from journeys.services.drafts import create_new_journey
+from bench.journeys_gen import generate_journey
+from journeys.domain.document import content_hash
+from journeys.models import Approval, Comment, Draft, Journey, RemoteSnapshot
+from journeys.services import review as review_service
+from journeys.services.drafts import create_draft_from_upload, create_new_journey
 from tests.browser.test_canvas import BrowserErrors, Editor, build, insert
 from tests.factories import ConnectionFactory
 
@@ -29,7 +33,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-WAIT, EMAIL, SMS = "WAITBYDURATION-1", "EMAILV2-1", "SMSSYNC-1"
+SEED = 1  # generate_journey(8, 1) starts with EMAILV2-1
 
 
 @pytest.fixture
@@ -61,9 +65,46 @@ def approver_page(browser, browser_context_args, login, approver, browser_errors
     context.close()
 
 
+def journey_in_sfmc_with_two_new_activities(user, connection) -> tuple[Draft, str, str]:
+    """A journey as fetched from SFMC (version 1), uploaded as a draft, then a wait and an SMS
+    inserted after its first email; the draft and the keys of the two new activities."""
+    document = generate_journey(8, SEED)
+    journey = Journey.objects.create(
+        connection=connection, key=document["key"], name=document["name"]
+    )
+    RemoteSnapshot.objects.create(
+        journey=journey,
+        version=1,
+        modified_date="2026-11-20T10:00:00",
+        status="Draft",
+        document=document,
+        content_hash=content_hash(document),
+    )
+    draft = create_draft_from_upload(user, connection, json.dumps(document).encode()).draft
+    assert draft.base_snapshot is not None
+    known = {a["key"] for a in document["activities"]}
+    draft = build(user, draft, insert("WAITBYDURATION", after="EMAILV2-1"))
+    (wait,) = {a["key"] for a in draft.document["activities"]} - known
+    draft = build(user, draft, insert("SMSSYNC", after=wait))
+    (sms,) = {a["key"] for a in draft.document["activities"]} - known - {wait}
+    return draft, wait, sms
+
+
 def after_canvas(page: Page, section: int = 0):
     """The "after" canvas of the n-th comparison on the review screen (0: against SFMC)."""
     return page.locator(".canvas.readonly").nth(section)
+
+
+MARKS = """canvas => Object.fromEntries(
+  [...canvas.querySelectorAll("a.node")]
+    .map((node) => [node.dataset.key, (node.className.baseVal.match(/\\bmark-(\\w+)/) || [])[1]])
+    .filter(([, mark]) => mark)
+)"""
+
+
+def marks(canvas) -> dict[str, str]:
+    """The marked nodes of a read-only canvas: {activity key: added | changed | removed}."""
+    return canvas.evaluate(MARKS)
 
 
 def change_lists(page: Page):
@@ -88,14 +129,9 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     editor_page, approver_page, live_server, editor, approver, connection, artifacts
 ):
     base = live_server.url
-    draft = build(
-        editor,
-        create_new_journey(editor, connection, "Spring welcome"),
-        insert("WAITBYDURATION"),
-        insert("EMAILV2", after=WAIT),
-        insert("SMSSYNC", after=EMAIL),
-    )
-    assert draft.revision_number == 4
+    draft, wait, sms = journey_in_sfmc_with_two_new_activities(editor, connection)
+    assert draft.revision_number == 3
+    name = draft.document["name"]
 
     # The editor opens the draft and submits it for review.
     ed = editor_page
@@ -106,43 +142,40 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     ap = approver_page
     ap.get_by_role("navigation", name="Main").get_by_role("link", name="Reviews").click()
     ap.wait_for_url(f"{base}/reviews/")
-    row = ap.locator("table.list tbody tr", has_text="Spring welcome")
+    row = ap.locator("table.list tbody tr", has_text=name)
     expect(row).to_have_count(1)
     expect(row.locator("td").nth(2)).to_have_text("edna")
     expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^\d+ changes$"))
-    row.get_by_role("link", name="Spring welcome").click()
+    row.get_by_role("link", name=name).click()
     review_url = f"{base}/drafts/{draft.pk}/review/"
     ap.wait_for_url(review_url)
 
-    # The review canvas marks every activity as added (the journey is new to SFMC) ...
+    # The review canvas marks the two new activities as added, and the email now leading to
+    # them as changed; nothing was removed, so there is no "before" canvas ...
     expect(ap.locator("#draft-state")).to_have_text("In review")
+    expect(ap.locator(".canvas.readonly")).to_have_count(1)
     review_canvas = after_canvas(ap)
-    for key in (WAIT, EMAIL, SMS):
-        expect(review_canvas.locator(f'a.node[data-key="{key}"]')).to_have_class(
-            re.compile(r"\bmark-added\b")
-        )
-    expect(review_canvas.locator("a.node.mark-changed, a.node.mark-removed")).to_have_count(0)
+    assert marks(review_canvas) == {wait: "added", sms: "added", "EMAILV2-1": "changed"}
     # ... and lists the changes in plain language, one group per activity.
     changes = change_lists(ap).first
-    for key in (WAIT, EMAIL, SMS):
+    for key in (wait, sms):
         group = changes.locator(f"#change-{key}")
         expect(group).to_have_class(re.compile(r"\badded\b"))
         expect(group).to_contain_text("(added)")
-    expect(ap.get_by_role("heading", name=re.compile("Changes since the last review"))).to_have_count(
-        0
-    )
+    expect(changes.locator("#change-EMAILV2-1")).to_contain_text("(changed)")
+    expect(ap.get_by_text("Changes since the last review")).to_have_count(0)
 
     # Clicking a node on the review canvas pins the next comment to that activity.
-    review_canvas.locator(f'a.node[data-key="{WAIT}"]').click()
-    ap.wait_for_url(f"{review_url}?on={WAIT}#comments")
-    expect(ap.locator('label[for="new-comment"]')).to_have_text(f"Comment on {WAIT}")
+    review_canvas.locator(f'a.node[data-key="{wait}"]').click()
+    ap.wait_for_url(f"{review_url}?on={wait}#comments")
+    expect(ap.locator('label[for="new-comment"]')).to_have_text(f"Comment on {wait}")
     ap.fill("#new-comment", "One day is too short: give them three days to open the email.")
     ap.get_by_role("button", name="Add comment").click()
     ap.wait_for_url(f"{review_url}#comments")
-    thread = thread_on(ap, WAIT)
-    expect(thread).to_contain_text("arlo · revision 4 · on WAITBYDURATION-1")
+    thread = thread_on(ap, wait)
+    expect(thread.locator("header").first).to_have_text(f"arlo · revision 3 · on {wait}")
     expect(thread).to_contain_text("One day is too short")
-    pinned = after_canvas(ap).locator(f'a.node[data-key="{WAIT}"]')
+    pinned = after_canvas(ap).locator(f'a.node[data-key="{wait}"]')
     expect(pinned.locator("circle.comment-dot")).to_be_visible()
     expect(pinned).to_have_attribute("aria-label", re.compile(r", 1 open comment$"))
     expect(after_canvas(ap).locator("circle.comment-dot")).to_have_count(1)
@@ -162,7 +195,7 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     canvas.open()
     expect(ed.locator("#editor-bar .meta")).to_contain_text("Editing")
     expect(ed.locator("#state-banner")).to_have_text("")
-    marker = canvas.node(WAIT).locator("circle.comment-dot")
+    marker = canvas.node(wait).locator("circle.comment-dot")
     expect(marker).to_be_visible()
     expect(marker.locator("title")).to_have_text("1 open comment")
     expect(ed.locator("#canvas circle.comment-dot")).to_have_count(1)
@@ -171,17 +204,17 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     ed.get_by_role("link", name="Review & submit").click()
     ed.wait_for_url(review_url)
     expect(ed.locator(".meta")).to_contain_text("last decision: Changes requested by arlo")
-    thread = thread_on(ed, WAIT)
+    thread = thread_on(ed, wait)
     thread.get_by_placeholder("Reply").fill("Done: the wait is three days now.")
     thread.get_by_role("button", name="Reply").click()
     ed.wait_for_url(f"{review_url}#comments")
-    thread = thread_on(ed, WAIT)
+    thread = thread_on(ed, wait)
     expect(thread.locator(".reply")).to_have_count(1)
     expect(thread.locator(".reply")).to_contain_text("edna")
     expect(thread.locator(".reply")).to_contain_text("Done: the wait is three days now.")
     thread.get_by_role("button", name="Resolve").click()
     ed.wait_for_url(f"{review_url}#comments")
-    thread = thread_on(ed, WAIT)
+    thread = thread_on(ed, wait)
     expect(thread).to_have_class(re.compile(r"\bresolved\b"))
     expect(thread.locator("header").first).to_contain_text("resolved")
     expect(thread.get_by_role("button", name="Reopen")).to_be_visible()
@@ -193,45 +226,42 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     ed.get_by_role("link", name="Open the canvas").click()
     canvas.wait_until_drawn()
     expect(ed.locator("#canvas circle.comment-dot")).to_have_count(0)
-    canvas.open_panel(WAIT)
+    canvas.open_panel(wait)
     canvas.change_field("#id_waitDuration", "3")
     draft.refresh_from_db()
-    assert draft.revision_number == 5
-    assert draft.document["activities"][0]["configurationArguments"]["waitDuration"] == 3
+    assert draft.revision_number == 4
+    new_wait = next(a for a in draft.document["activities"] if a["key"] == wait)
+    assert new_wait["configurationArguments"] == {"waitDuration": 3, "waitUnit": "DAYS"}
     submit(ed, "Lengthened the first wait as asked")
 
     # The approver's review screen now shows the changes since the last review: only the wait.
     ap.goto(f"{base}/reviews/")
-    ap.locator("table.list tbody tr", has_text="Spring welcome").get_by_role("link").click()
+    ap.locator("table.list tbody tr", has_text=name).get_by_role("link").click()
     ap.wait_for_url(review_url)
-    since = ap.get_by_role("heading", name="Changes since the last review (revision 4)")
+    since = ap.get_by_role("heading", name="Changes since the last review (revision 3)")
     expect(since).to_be_visible()
     expect(ap.locator(".canvas.readonly")).to_have_count(2)
     since_canvas = after_canvas(ap, 1)
-    expect(since_canvas.locator("a.node.mark-changed")).to_have_count(1)
-    expect(since_canvas.locator(f'a.node[data-key="{WAIT}"]')).to_have_class(
-        re.compile(r"\bmark-changed\b")
-    )
-    expect(since_canvas.locator("a.node.mark-added, a.node.mark-removed")).to_have_count(0)
+    assert marks(since_canvas) == {wait: "changed"}
     since_changes = change_lists(ap).nth(1)
     expect(since_changes.locator(":scope > li")).to_have_count(1)
-    expect(since_changes.locator(":scope > li")).to_have_id(f"change-{WAIT}")
+    expect(since_changes.locator(":scope > li")).to_have_id(f"change-{wait}")
     expect(since_changes.locator(":scope > li")).to_contain_text("(changed)")
     expect(since_changes.locator(":scope > li li")).to_have_text(["Wait 1 day → 3 days"])
-    # Against SFMC the journey is still all new, and the resolved thread pins no marker.
-    expect(after_canvas(ap).locator("a.node.mark-added")).to_have_count(3)
+    # Against SFMC nothing moved, and the resolved thread pins no marker.
+    assert marks(after_canvas(ap)) == {wait: "added", sms: "added", "EMAILV2-1": "changed"}
     expect(ap.locator(".canvas.readonly circle.comment-dot")).to_have_count(0)
     since.scroll_into_view_if_needed()
     ap.screenshot(path=artifacts / "review-since-last.png")
 
     ap.fill("#id_comment", "Looks good now.")
-    ap.get_by_role("button", name="Approve revision 5").click()
+    ap.get_by_role("button", name="Approve revision 4").click()
     expect(ap.locator(".messages")).to_contain_text("Approved.")
     expect(ap.locator("#draft-state")).to_have_text("Approved")
     draft.refresh_from_db()
     assert draft.state == Draft.State.APPROVED
     approval = draft.approvals.get(decision=Approval.Decision.APPROVED)
-    assert (approval.revision.number, approval.content_hash) == (5, draft.content_hash)
+    assert (approval.revision.number, approval.content_hash) == (4, draft.content_hash)
 
     # The editor's canvas now warns that the next change voids the approval.
     canvas.open()
@@ -251,18 +281,17 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
         for cells in (row.locator("td").all_inner_texts() for row in rows.all())
     ]
     assert steps[::-1] == [
-        ("edna", "draft.created", "1"),
+        ("edna", "draft.uploaded", "1"),
         ("edna", "draft.edited", "2"),
         ("edna", "draft.edited", "3"),
+        ("edna", "draft.submitted", "3"),
+        ("arlo", "comment.added", "3"),
+        ("arlo", "draft.changes_requested", "3"),
+        ("edna", "comment.added", "3"),
+        ("edna", "comment.resolved", "3"),
         ("edna", "draft.edited", "4"),
         ("edna", "draft.submitted", "4"),
-        ("arlo", "comment.added", "4"),
-        ("arlo", "draft.changes_requested", "4"),
-        ("edna", "comment.added", "4"),
-        ("edna", "comment.resolved", "4"),
-        ("edna", "draft.edited", "5"),
-        ("edna", "draft.submitted", "5"),
-        ("arlo", "draft.approved", "5"),
+        ("arlo", "draft.approved", "4"),
     ]
     what = rows.locator("td:nth-child(3)")
     expect(what.filter(has_text="draft.changes_requested")).to_contain_text(
@@ -299,3 +328,37 @@ def test_an_approver_cannot_approve_a_draft_they_wrote(
     draft.refresh_from_db()
     assert draft.state == Draft.State.IN_REVIEW
     assert not draft.approvals.exists()
+
+
+def open_review_as(page: Page, base: str, draft: Draft) -> None:
+    page.goto(f"{base}/drafts/{draft.pk}/review/")
+    expect(page.locator("#draft-state")).to_be_visible()
+
+
+def test_a_journey_new_to_sfmc_shows_every_activity_as_added_on_the_review_screen(
+    approver_page, live_server, editor, connection
+):
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Brand new"),
+        insert("WAITBYDURATION"),
+        insert("EMAILV2", after="WAITBYDURATION-1"),
+    )
+    page = approver_page
+    open_review_as(page, live_server.url, draft)
+    expect(page.get_by_text("This journey is new to SFMC: everything is added.")).to_be_visible()
+    assert marks(after_canvas(page)) == {"WAITBYDURATION-1": "added", "EMAILV2-1": "added"}
+
+
+def test_the_audit_trail_does_not_quote_a_comment_id_as_if_it_were_the_comment(
+    approver_page, live_server, approver, editor, connection
+):
+    draft = build(
+        editor, create_new_journey(editor, connection, "Commented"), insert("WAITBYDURATION")
+    )
+    review_service.add_comment(approver, draft, "Too short?", activity_key="WAITBYDURATION-1")
+    page = approver_page
+    page.goto(f"{live_server.url}/journeys/{draft.journey_id}/audit/")
+    what = page.locator("table.list tbody td:nth-child(3)", has_text="comment.added")
+    expect(what).to_have_count(1)
+    assert what.inner_text() in ("comment.added", "comment.added — “Too short?”")
