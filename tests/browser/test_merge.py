@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
@@ -24,6 +26,27 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def roles(transactional_db):
+    """The Editors and Approvers groups, made again by their migrations if they are gone.
+
+    Under Playwright's event loop Django hands this test another connection object than the
+    one holding the serialized database, so serialized_rollback restores nothing after a
+    non-browser transactional test has flushed the database (roles included).
+    """
+    from django.contrib.auth.models import Group
+    from django.db.migrations.executor import MigrationExecutor
+
+    if Group.objects.filter(name="Editors").exists():
+        return
+    state = MigrationExecutor(connection).loader.project_state(("journeys", "0004_comments"))
+    for name, function in (
+        ("0002_roles", "create_roles"),
+        ("0004_comments", "grant_comment_permissions"),
+    ):
+        getattr(importlib.import_module(f"journeys.migrations.{name}"), function)(state.apps, None)
 
 
 def _readers_do_not_lock(sender=None, connection=None, **kwargs):
