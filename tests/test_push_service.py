@@ -474,9 +474,7 @@ def test_a_queued_push_nobody_picks_up_says_no_worker_seems_to_run(approved_draf
     assert push.recover_pushes(grace=timedelta(minutes=5)) == []
 
 
-def test_a_redirect_is_never_followed_and_the_push_fails_visibly(
-    approved_draft, editor, simulator
-):
+def test_a_redirect_is_never_followed_and_the_push_fails_visibly(approved_draft, editor, simulator):
     simulator.add_fault("redirect", location="http://127.0.0.1:9/steal", method="PUT", count=1)
     attempt = push.request_push(editor, approved_draft)
 
