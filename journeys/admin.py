@@ -259,3 +259,27 @@ class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.MergeSession)
+class MergeSessionAdmin(admin.ModelAdmin[models.MergeSession]):
+    list_display = ["__str__", "draft", "origin", "state", "created_at"]
+    list_filter = ["origin", "state"]
+    search_fields = ["draft__journey__name", "draft__journey__key"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in models.MergeSession._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.Comment)
+class CommentAdmin(admin.ModelAdmin[models.Comment]):
+    list_display = ["__str__", "activity_key", "resolved", "created_at"]
+    list_filter = ["resolved"]
+    search_fields = ["body", "author__username", "draft__journey__name", "activity_key"]
+    readonly_fields = ["draft", "author", "parent", "revision_number", "created_at"]

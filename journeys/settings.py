@@ -7,9 +7,8 @@ Production: DEBUG=False, DB_ENGINE=postgres, CELERY_BROKER_URL=redis://..., a re
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 import django_stubs_ext
 from csp.constants import NONCE
@@ -248,6 +247,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Beat re-enqueues stalled pushes (a lost message, a killed worker) every minute.
+CELERY_BEAT_SCHEDULE = {
+    "recover-stalled-pushes": {"task": "journeys.tasks.recover_stalled_pushes", "schedule": 60.0},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The largest journey JSON file accepted by upload (the largest real one seen is ~150 KiB).
 JOURNEY_UPLOAD_MAX_BYTES = env_int("JOURNEY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)

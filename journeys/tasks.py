@@ -28,3 +28,9 @@ def push_draft(self: Any, attempt_id: int) -> None:
         outcome = push.release_after_timeout(attempt_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
+
+
+@shared_task(ignore_result=True)
+def recover_stalled_pushes() -> None:
+    """Re-enqueue pushes whose message was lost or whose worker died (run by celery beat)."""
+    push.recover_pushes()

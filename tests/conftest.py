@@ -64,8 +64,10 @@ def pytest_collection_modifyitems(config, items):
     # role groups) away from every test after it: restore it, whatever the test's marker says.
     for item in items:
         marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get(
-            "serialized_rollback"
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
         ):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

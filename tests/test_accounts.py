@@ -3,9 +3,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import RequestFactory
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.urls import reverse
 
 

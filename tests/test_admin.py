@@ -17,6 +17,7 @@ ADMIN_MODELS = [
     models.PushAttempt,
     models.AuditEvent,
 ]
+ALL_MODELS = [*ADMIN_MODELS, models.Comment, models.MergeSession]
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def populated(db, editor, approver):
     return {"draft": draft}
 
 
-@pytest.mark.parametrize("model", ADMIN_MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", ALL_MODELS, ids=lambda m: m.__name__)
 def test_every_model_has_an_admin_with_list_filters_or_search(model):
     model_admin = admin.site._registry[model]
     assert model_admin.list_display != ("__str__",)

@@ -137,18 +137,19 @@ def compose():
 
 def test_compose_has_database_broker_web_and_worker_with_health_checks(compose):
     services = compose["services"]
-    assert set(services) == {"db", "redis", "web", "worker"}
+    assert set(services) == {"db", "redis", "web", "worker", "beat"}
     for name, service in services.items():
         assert "healthcheck" in service, name
     assert "postgres" in services["db"]["image"]
     assert "redis" in services["redis"]["image"]
     assert "gunicorn journeys.wsgi" in services["web"]["command"]
     assert "migrate" in services["web"]["command"]
-    assert services["worker"]["command"][:3] == ["celery", "-A", "journeys"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "journeys", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "journeys", "beat"]
 
 
 def test_compose_app_services_take_env_file_and_wait_for_healthy_dependencies(compose):
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "beat"):
         service = compose["services"][name]
         assert service["env_file"] == ".env"
         assert service["depends_on"] == {

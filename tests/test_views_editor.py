@@ -331,3 +331,30 @@ def test_untrusted_names_are_escaped_in_the_canvas_and_panel(editor_client, edit
     assert b"<script>alert(1)" not in page.content
     assert b"<img src=x" not in page.content
     assert b"&lt;script&gt;" in page.content
+
+
+def test_sfmc_rejections_of_the_current_revision_show_on_their_activity(
+    editor_client, editor, connection
+):
+    from journeys.models import PushAttempt
+
+    draft = create_new_journey(editor, connection, "Rejected")
+    draft = build(editor_client, draft, {"op": "insert", "type_id": "WAITBYDURATION", "after": ""})
+    problem = {"activity_key": "WAITBYDURATION-1", "message": "Wait too long", "errorcode": 121000}
+    PushAttempt.objects.create(
+        draft=draft,
+        revision=draft.revisions.get(number=draft.revision_number),
+        requested_by=editor,
+        payload_hash=draft.content_hash,
+        state=PushAttempt.State.FAILED,
+        error_details={"problems": [problem]},
+    )
+    page = editor_client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
+    node = re.search(r'<a class="node[^"]*"[^>]*data-key="WAITBYDURATION-1".*?</a>', page, re.S)
+    assert "has-error" in node.group(0)
+    assert "SFMC refused it: Wait too long" in node.group(0)
+    draft = build(
+        editor_client, draft, {"op": "insert", "type_id": "EMAILV2", "after": "WAITBYDURATION-1"}
+    )
+    page = editor_client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
+    assert "SFMC refused it" not in page  # a newer revision has not been pushed yet

@@ -53,3 +53,11 @@ def test_celery_is_configured_for_json_only_and_late_acks():
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_time_limit > conf.task_soft_time_limit > 0
+
+
+def test_beat_runs_the_stalled_push_recovery_every_minute():
+    from journeys.tasks import recover_stalled_pushes
+
+    entry = app.conf.beat_schedule["recover-stalled-pushes"]
+    assert entry["task"] == recover_stalled_pushes.name
+    assert entry["schedule"] == 60.0

@@ -168,7 +168,11 @@ def add_comment(
         "comment.added",
         actor=user,
         draft=draft,
-        details={"comment_id": comment.pk, "text": comment.body[:200], "activity_key": activity_key},
+        details={
+            "comment_id": comment.pk,
+            "text": comment.body[:200],
+            "activity_key": activity_key,
+        },
     )
     return comment
 
@@ -183,6 +187,9 @@ def set_comment_resolved(user: Any, comment: Comment, resolved: bool) -> Comment
     thread.save(update_fields=["resolved", "resolved_by"])
     action = "comment.resolved" if resolved else "comment.reopened"
     record_event(
-        action, actor=user, draft=comment.draft, details={"comment_id": thread.pk, "text": thread.body[:200]}
+        action,
+        actor=user,
+        draft=comment.draft,
+        details={"comment_id": thread.pk, "text": thread.body[:200]},
     )
     return thread

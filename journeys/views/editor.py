@@ -21,10 +21,11 @@ from journeys.canvas import build_canvas, palette
 from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
-from journeys.services.review import open_comment_counts
 from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.permissions import can_edit_draft, require
+from journeys.push_display import remote_rejections
 from journeys.services import editing
+from journeys.services.review import open_comment_counts
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.panel import panel_context, parse_target, target_param
 
@@ -38,7 +39,7 @@ def _context(
     form: PanelForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
-    problems = validate(draft.document)
+    problems = validate(draft.document) + remote_rejections(draft)
     return {
         "draft": draft,
         "canvas": build_canvas(draft.document, problems, comments=open_comment_counts(draft)),

@@ -22,6 +22,7 @@ from django_htmx.http import (
 from journeys.domain.merge import Choice, Custom, Take
 from journeys.models import Draft, MergeSession, PushAttempt
 from journeys.permissions import can_edit_draft, can_view_draft, require
+from journeys.push_display import describe_attempt
 from journeys.services import merging, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -86,7 +87,7 @@ def push_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def push_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     attempt = _attempt_for_user(request, pk)
-    status = push.describe_attempt(attempt)
+    status = describe_attempt(attempt)
     if attempt.state == PushAttempt.State.CONFLICT and status.merge_id:
         merge_url = reverse("journeys:merge", args=[status.merge_id])
         return HttpResponseClientRedirect(merge_url) if request.htmx else redirect(merge_url)

@@ -38,7 +38,7 @@ def review_queue(request: HtmxHttpRequest) -> HttpResponse:
     drafts = list(
         Draft.objects.awaiting_review()
         .visible_to(request.user)
-        .exclude(author=request.user)  # nobody reviews their own draft
+        .exclude(author_id=request.user.pk)  # nobody reviews their own draft
         .select_related("journey__connection", "author", "base_snapshot")
         .annotate(submit_message=Subquery(messages_.values("details__message")[:1]))[:100]
     )

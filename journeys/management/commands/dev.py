@@ -52,7 +52,8 @@ class Command(BaseCommand):
                 + ["--data", str(data), "--seed-demo"]
             )
         commands.append(
-            [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo", "-l", "info"]
+            # -B embeds beat, which re-enqueues stalled pushes every minute.
+            [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo", "-B", "-l", "info"]
         )
         commands.append([python, "manage.py", "runserver", options["addr"], "--noreload"])
         processes = []
