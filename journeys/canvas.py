@@ -19,6 +19,7 @@ LABEL_WIDTH_PX = 98
 TYPE_WIDTH_PX = 104
 LABEL_FONT_PX = 12
 TYPE_FONT_PX = 10.5
+EDGE_FONT_PX = 11
 # Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
 BADGES = {
     "EMAILV2": "EM",
@@ -137,12 +138,15 @@ class Canvas:
         return self.layout.height
 
     @property
-    def marked_edges(self) -> list[tuple[Any, bool]]:
-        """Each edge with whether it was re-linked (for compare canvases)."""
-        return [
-            (edge, (edge.source, edge.outcome_key or "") in self.relinked)
-            for edge in self.layout.edges
-        ]
+    def marked_edges(self) -> list[tuple[Any, bool, str]]:
+        """Each edge, whether it was re-linked, and its label cut to the room before its target."""
+        lefts = {box.key: box.x for box in (*self.layout.nodes, *self.layout.side_boxes)}
+        result = []
+        for edge in self.layout.edges:
+            room = lefts.get(edge.target, edge.label_at[0] + 200) - edge.label_at[0] - 6
+            label = _fit(edge.label, max(room, 24), EDGE_FONT_PX) if edge.label else ""
+            result.append((edge, (edge.source, edge.outcome_key or "") in self.relinked, label))
+        return result
 
 
 def _glyph_em(char: str, bold: bool) -> float:

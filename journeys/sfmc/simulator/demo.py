@@ -235,9 +235,9 @@ def _tier_decision(j: str) -> dict[str, Any]:
         "MULTICRITERIADECISION",
         "Loyalty tier",
         outcomes=[
-            _outcome("default_path_1", "EMAILV2-1"),
-            _outcome("default_path_2", "EMAILV2-2"),
-            _outcome("remainder_path", "EMAILV2-3"),
+            {**_outcome("default_path_1", "EMAILV2-1"), "metaData": {"label": "Gold"}},
+            {**_outcome("default_path_2", "EMAILV2-2"), "metaData": {"label": "Silver"}},
+            {**_outcome("remainder_path", "EMAILV2-3"), "metaData": {"label": "Everyone else"}},
         ],
         config={
             "criteria": {
@@ -352,8 +352,8 @@ def win_back() -> dict[str, Any]:
         "MULTICRITERIADECISION",
         "Lapsed for 90 days?",
         outcomes=[
-            _outcome("default_path_1", "EMAILV2-1"),
-            _outcome("remainder_path", None),
+            {**_outcome("default_path_1", "EMAILV2-1"), "metaData": {"label": "Lapsed 90+ days"}},
+            {**_outcome("remainder_path", None), "metaData": {"label": "Still active"}},
         ],
         config={
             "criteria": {"default_path_1": _filter("Members.DaysSinceOpen", "GreaterThan", "90")},
