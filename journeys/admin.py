@@ -283,3 +283,24 @@ class CommentAdmin(admin.ModelAdmin[models.Comment]):
     list_filter = ["resolved"]
     search_fields = ["body", "author__username", "draft__journey__name", "activity_key"]
     readonly_fields = ["draft", "author", "parent", "revision_number", "created_at"]
+
+
+@admin.register(models.PublishRequest)
+class PublishRequestAdmin(admin.ModelAdmin[models.PublishRequest]):
+    """Publishes are read-only here: the worker and the Publish button change them."""
+
+    list_display = ["__str__", "draft", "version", "state", "runs", "requested_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["draft__journey__name", "draft__journey__key", "status_id", "error_message"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in models.PublishRequest._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

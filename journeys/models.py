@@ -19,8 +19,11 @@ from journeys.secrets import decrypt_secret, encrypt_secret
 
 class ConnectionQuerySet(models.QuerySet["Connection"]):
     def usable_by(self, user: Any) -> ConnectionQuerySet:
-        """Connections whose journeys `user` may see: unrestricted ones and their groups' ones."""
-        if not user.is_authenticated:
+        """Connections whose journeys `user` may see: unrestricted ones and their groups' ones.
+
+        Only for users with a role: "unrestricted" means everyone with a role, not every login.
+        """
+        if not user.is_authenticated or not user.has_perm("journeys.view_connection"):
             return self.none()
         if user.is_superuser:
             return self
@@ -387,3 +390,70 @@ class MergeSession(models.Model):
 
     def __str__(self) -> str:
         return f"Merge #{self.pk} of draft #{self.draft_id}: {self.state}"
+
+
+class PublishRequest(models.Model):
+    """One publish (activation) of the SFMC version a successful push created; the UI polls it.
+
+    `unconfirmed_send_at` is set just before a publishAsync goes out and cleared when SFMC's
+    answer says what happened: while it is set, the next run looks at the version before it
+    asks again, so a publish whose answer was lost (or whose worker died) is never sent twice.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Working"
+        WAITING = "waiting", "Publishing"
+        RETRYING = "retrying", "Retrying"
+        SUCCEEDED = "succeeded", "Published"
+        FAILED = "failed", "Failed"
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING, State.WAITING, State.RETRYING)
+    FINAL_STATES = (State.SUCCEEDED, State.FAILED)
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="publish_requests")
+    push_attempt = models.ForeignKey(
+        PushAttempt, on_delete=models.PROTECT, related_name="publish_requests"
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="publish_requests"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    remote_id = models.CharField("SFMC id", max_length=64, blank=True)
+    version = models.PositiveIntegerField()
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    status_id = models.CharField("publish status id", max_length=64, blank=True)
+    remote_status = models.CharField(max_length=40, blank=True)
+    runs = models.PositiveIntegerField(default=0)
+    polls = models.PositiveIntegerField(default=0)
+    sends = models.PositiveIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)
+    unconfirmed_send_at = models.DateTimeField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    last_published_date = models.CharField(max_length=40, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["draft"],
+                condition=Q(state__in=["queued", "running", "waiting", "retrying"]),
+                name="one_active_publish_per_draft",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Publish #{self.pk} of draft #{self.draft_id}, version {self.version}: {self.state}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in self.FINAL_STATES

@@ -213,6 +213,9 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "journeys@localhost")
 
+# Error pages and e-mails hide secret-named locals, POST fields and Fernet tokens too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "journeys.error_reports.SecretsReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from journeys import services
-from journeys.services import push
+from journeys.services import publish, push
 
 
 @shared_task
@@ -34,3 +34,23 @@ def push_draft(self: Any, attempt_id: int) -> None:
 def recover_stalled_pushes() -> None:
     """Re-enqueue pushes whose message was lost or whose worker died (run by celery beat)."""
     push.recover_pushes()
+
+
+# Like push_draft: late ack plus the row's claim and lease. One run is one step (send, or one
+# status check); the service says when to run again. Returns the state, for logs and tests.
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def publish_version(self: Any, request_id: int) -> str:
+    """Run one step of a publish request; schedule the next when the service asks for one."""
+    try:
+        outcome = publish.run_publish(request_id)
+    except SoftTimeLimitExceeded:
+        outcome = publish.release_after_timeout(request_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.state
+
+
+@shared_task(ignore_result=True)
+def recover_stalled_publishes() -> None:
+    """Re-enqueue publishes whose message was lost or whose worker died (for celery beat)."""
+    publish.recover_publishes()

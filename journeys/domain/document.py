@@ -99,14 +99,21 @@ def parse_journey_json(text: str | bytes) -> Journey:
     """Parse the JSON text of one journey, raising DocumentError with a plain message."""
     try:
         data = json.loads(text, parse_constant=_reject_constant)
+    except DocumentError:
+        raise
     except json.JSONDecodeError as error:
         raise DocumentError(
             f"This is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         ) from error
     except UnicodeDecodeError as error:
         raise DocumentError("This file is not text in UTF-8, UTF-16 or UTF-32.") from error
+    except ValueError as error:  # a number longer than Python converts (4300 digits)
+        raise DocumentError("This JSON has a number with too many digits to read.") from error
+    except RecursionError as error:
+        raise DocumentError(TOO_DEEP) from error
     if not isinstance(data, dict):
         raise DocumentError(f"Expected one journey (a JSON object), not {_kind(data)}.")
+    check_storable(data)
     if _is_envelope(data):
         count = len(data["items"]) if isinstance(data.get("items"), list) else 0
         raise DocumentError(
@@ -114,6 +121,41 @@ def parse_journey_json(text: str | bytes) -> Journey:
             "not a single journey. Open one journey at a time."
         )
     return data
+
+
+# Real journeys nest about 12 levels deep; far deeper input only exhausts the stack later.
+MAX_NESTING = 100
+TOO_DEEP = f"This JSON is nested more than {MAX_NESTING} levels deep; a journey never is."
+
+
+def check_storable(data: object) -> None:
+    """Raise DocumentError for what parses but cannot be hashed, stored or shown: nesting
+    deeper than MAX_NESTING, numbers out of a float's range (1e400), lone surrogates ("\\ud800")
+    and NUL characters (PostgreSQL refuses "\\u0000" in jsonb and text).
+    """
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise DocumentError(TOO_DEEP)
+        texts = [node] if isinstance(node, str) else []
+        if isinstance(node, dict):
+            texts = [key for key in node if isinstance(key, str)]
+            stack.extend((value, depth + 1) for value in node.values())
+        elif isinstance(node, list):
+            stack.extend((value, depth + 1) for value in node)
+        if any("\x00" in text for text in texts):
+            raise DocumentError("This JSON has a NUL character (\\u0000) in a text.")
+    try:
+        canonical_json(data).encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DocumentError(
+            "This JSON has text that is not valid Unicode (a lone surrogate such as \\ud800)."
+        ) from error
+    except ValueError as error:
+        raise DocumentError(
+            "This JSON has a number JSON does not allow (NaN, Infinity, or too large, like 1e400)."
+        ) from error
 
 
 def _reject_constant(name: str) -> Any:

@@ -17,6 +17,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from journeys.domain.document import TOO_DEEP, check_storable
+
 HOUR_MINUTE = RegexValidator(
     r"^([01][0-9]|2[0-3]):[0-5][0-9]$", "Enter a time as HH:MM on a 24-hour clock, e.g. 09:00."
 )
@@ -148,15 +150,27 @@ class JsonTextField(forms.JSONField):
     def to_python(self, value: Any) -> Any:
         if isinstance(value, str) and value.strip() and not self.disabled:
             try:
-                json.loads(value, parse_constant=_refuse_constant)
+                check_storable(json.loads(value, parse_constant=_refuse_constant))
             except json.JSONDecodeError as error:
                 raise ValidationError(
                     f"{self.section}: {error.msg} at line {error.lineno}, column {error.colno}",
                     code="invalid",
                 ) from error
-            except ValueError as error:
+            except ValueError as error:  # NaN, 1e400, a lone surrogate, too many digits
                 raise ValidationError(f"{self.section}: {error}", code="invalid") from error
+            except RecursionError as error:
+                raise ValidationError(f"{self.section}: {TOO_DEEP}", code="invalid") from error
         return super().to_python(value)
+
+    def bound_data(self, data: Any, initial: Any) -> Any:
+        # Shown back as typed whenever it is not a usable value (Django only does so for a
+        # syntax error): a lone surrogate would not encode, deep nesting would not parse.
+        try:
+            value = super().bound_data(data, initial)
+            check_storable(value)
+        except (ValueError, RecursionError):
+            return forms.fields.InvalidJSONInput(data)
+        return value
 
     def validate(self, value: Any) -> None:
         super().validate(value)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField
 
 from journeys.domain.document import (
     DocumentError,
@@ -98,10 +99,14 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         raise DocumentError(
             "This JSON is not a journey: it needs a 'key' and an 'activities' list."
         )
+    key, longest_key = str(document["key"]), _max_length("key")
+    if len(key) > longest_key:
+        raise DocumentError(
+            f"The journey's key is {len(key)} characters long; at most {longest_key} are allowed."
+        )
+    name = str(document.get("name") or key)[: _max_length("name")]
     journey, created = Journey.objects.get_or_create(
-        connection=connection,
-        key=str(document["key"]),
-        defaults={"name": str(document.get("name") or document["key"])},
+        connection=connection, key=key, defaults={"name": name}
     )
     base = None if created else journey.snapshots.order_by("-fetched_at").first()
     draft = start_draft(
@@ -113,6 +118,10 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         action="draft.uploaded",
     )
     return UploadResult(draft=draft, problems=problems)
+
+
+def _max_length(field: str) -> int:
+    return int(cast("CharField[str, str]", Journey._meta.get_field(field)).max_length or 0)
 
 
 UNDO_DEPTH = 100

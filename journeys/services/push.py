@@ -168,6 +168,7 @@ def claim_attempt(attempt_id: int) -> PushAttempt | None:
     )
     due = Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now + EARLY_CLAIM_SLACK)
     with transaction.atomic():
+        _lock_draft(push_attempts=attempt_id)
         claimed = PushAttempt.objects.filter(claimable, due, pk=attempt_id).update(
             state=State.RUNNING,
             tries=F("tries") + 1,
@@ -191,8 +192,20 @@ def _audit(attempt: PushAttempt, action: str, **details: Any) -> None:
     record_event(action, actor=attempt.requested_by, draft=attempt.draft, details=facts)
 
 
+def _lock_draft(**which: Any) -> None:
+    """Lock the attempt's draft row before changing the attempt, in every transaction that does.
+
+    `request_push` holds the draft's lock while it inserts an attempt, and that insert waits for
+    any open transaction changing the draft's active attempt (the one-active-push constraint).
+    Such a transaction also needs the draft (its audit events and snapshot reference it; the
+    success rebases it), so taking the attempt first deadlocked under load on PostgreSQL.
+    """
+    list(Draft.objects.select_for_update(of=("self",)).filter(**which).values_list("pk"))
+
+
 def _fenced(attempt: PushAttempt, **fields: Any) -> bool:
     """Update the attempt only if this run still owns it (same try, still running)."""
+    _lock_draft(pk=attempt.draft_id)
     owned = PushAttempt.objects.filter(pk=attempt.pk, state=State.RUNNING, tries=attempt.tries)
     if not owned.update(**fields):
         logger.warning("push attempt %s was taken over; this run changes nothing", attempt.pk)
@@ -484,6 +497,7 @@ def requeue_attempt(attempt: PushAttempt, *, actor: Any = None, why: str) -> Pus
         )
         # A run that died mid-send may have reached SFMC: the next one looks first.
         details = {**attempt.error_details, "check_first": True}
+        _lock_draft(pk=attempt.draft_id)
         changed = PushAttempt.objects.filter(stalled, pk=attempt.pk).update(
             state=Case(When(state=State.RUNNING, then=Value(State.RETRYING)), default=F("state")),
             lease_until=None,

@@ -19,11 +19,12 @@ from django_htmx.http import (
     HttpResponseStopPolling,
 )
 
+from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
-from journeys.models import Draft, MergeSession, PushAttempt
+from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
 from journeys.permissions import can_edit_draft, can_view_draft, require
-from journeys.push_display import describe_attempt
-from journeys.services import merging, push
+from journeys.push_display import describe_attempt, describe_publish
+from journeys.services import merging, publish, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
@@ -137,6 +138,55 @@ def update_from_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
+def _publish_request_for_user(request: HtmxHttpRequest, pk: int) -> PublishRequest:
+    publish_request = get_object_or_404(
+        PublishRequest.objects.select_related("draft__journey__connection"), pk=pk
+    )
+    require(can_view_draft(request.user, publish_request.draft))
+    return publish_request
+
+
+@require_POST
+@login_required
+def publish_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    require(publish.can_publish_draft(request.user, draft), "Only an approver may publish.")
+    try:
+        publish.request_publish(request.user, draft)
+    except publish.PublishRefused as refused:
+        return _actions(request, draft, refused.message, status=409)
+    return _actions(request, draft)
+
+
+@require_GET
+@login_required
+def publish_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The polled status: the whole editor reloads once SFMC has answered (the canvas then
+    shows the journey as published, or SFMC's errors on their activities)."""
+    publish_request = _publish_request_for_user(request, pk)
+    status = describe_publish(publish_request)
+    context = {"status": status, "draft": publish_request.draft}
+    if not request.htmx:
+        return render(request, "journeys/publish.html", context)
+    if status.final and (status.errors or status.warnings or status.state == "succeeded"):
+        return HttpResponseClientRefresh()
+    fragment = render_to_string("journeys/publish_status.html", context, request)
+    return HttpResponseStopPolling(fragment) if status.final else HttpResponse(fragment)
+
+
+@require_POST
+@login_required
+def publish_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    publish_request = _publish_request_for_user(request, pk)
+    draft = publish_request.draft
+    require(publish.can_publish_draft(request.user, draft), "Only an approver may publish.")
+    try:
+        publish.retry_publish(request.user, publish_request)
+    except publish.PublishRefused as refused:
+        return _actions(request, draft, refused.message, status=409)
+    return _actions(request, draft)
+
+
 class MergeChoicesForm(forms.Form):
     """One pick per conflict: `choice-<n>` is ours, theirs or custom (`custom-<n>`, JSON)."""
 
@@ -157,9 +207,16 @@ class MergeChoicesForm(forms.Form):
             if data.get(f"choice-{index}") != "custom":
                 continue
             try:
-                data[f"value-{index}"] = json.loads(data.get(f"custom-{index}") or "")
+                value = json.loads(data.get(f"custom-{index}") or "")
+                check_storable(value)  # NaN, 1e400, a lone surrogate
+            except DocumentError as error:
+                self.add_error(f"custom-{index}", error.message)
             except ValueError as error:
                 self.add_error(f"custom-{index}", f"This is not valid JSON: {error}.")
+            except RecursionError:
+                self.add_error(f"custom-{index}", TOO_DEEP)
+            else:
+                data[f"value-{index}"] = value
         return data
 
     def choices(self) -> dict[str, Choice]:
@@ -219,6 +276,9 @@ PUSH_URLS: list[URLPattern] = [
     path("drafts/<int:pk>/update-from-sfmc/", update_from_sfmc, name="draft-update-from-sfmc"),
     path("pushes/<int:pk>/", push_status, name="push-status"),
     path("pushes/<int:pk>/retry/", push_retry, name="push-retry"),
+    path("drafts/<int:pk>/publish/", publish_request, name="draft-publish"),
+    path("publishes/<int:pk>/", publish_status, name="publish-status"),
+    path("publishes/<int:pk>/retry/", publish_retry, name="publish-retry"),
     path("merges/<int:pk>/", merge_view, name="merge"),
     path("merges/<int:pk>/resolve/", merge_resolve, name="merge-resolve"),
 ]
