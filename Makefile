@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench browser-deps clean
+.PHONY: run test lint bench bench-deps browser-deps clean
 
 run: $(STAMP)
 	$(BIN)/python manage.py dev
@@ -17,8 +17,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-bench: $(STAMP)
+bench: $(STAMP) bench-deps
 	$(BIN)/python manage.py bench
+
+# The load benchmark drives gunicorn with wrk (Debian's package).
+bench-deps:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -439,6 +439,27 @@ def revisions(draft: int) -> int:
     return Draft.objects.get(pk=draft).revision_number
 
 
+def merged_since(draft: int, revision: int) -> int:
+    """Revisions after `revision` made by a stale save merged onto newer changes."""
+    from journeys.models import Revision
+
+    newer = Revision.objects.filter(draft_id=draft, number__gt=revision)
+    return newer.filter(summary__endswith="(merged with newer changes)").count()
+
+
+def only_names_changed(draft: int) -> bool:
+    """Whether the newest revision is the first one with another name (the saves post the
+    whole settings form as read from the panel: everything else must come back unchanged)."""
+    from journeys.models import Revision
+
+    first, last = (
+        Revision.objects.filter(draft_id=draft).order_by(order).first()
+        for order in ("number", "-number")
+    )
+    assert first is not None and last is not None
+    return {**first.document, "name": ""} == {**last.document, "name": ""}
+
+
 def settled_revisions(draft: int) -> int:
     """The draft's revision once requests still queued when the load stopped have finished."""
     last, stable_since, deadline = revisions(draft), time.monotonic(), time.monotonic() + 20
@@ -472,7 +493,14 @@ def main() -> int:
     var_dir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     env = production_env(var_dir, var_dir / "static")
     server = None
-    postgres(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    import psycopg
+
+    try:
+        postgres(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    except psycopg.OperationalError as error:
+        print(f"bench_load: skipped, PostgreSQL is not reachable ({error})")
+        shutil.rmtree(var_dir, ignore_errors=True)
+        return 0
     postgres(f'CREATE DATABASE "{DATABASE}"')
     try:
         setup_django(env, var_dir)
@@ -513,9 +541,11 @@ def main() -> int:
             if not 0 <= made - run.count(200, 300) * save <= connections * save:
                 unaccounted.append(f"{name}: {run.count(200, 300)} acknowledged, {made} revisions")
             elif save:
-                run.name += f" ({made} revisions)"
+                run.name += f" ({made} rev., {merged_since(draft, before)} merged)"
         stop(server)
         server = None
+        if not only_names_changed(draft):
+            unaccounted.append("the saves changed more than the journey's name")
         generator = "wrk 4" if use_wrk else "a Python load generator (wrk is not installed)"
         print(
             f"bench_load: gunicorn, {WORKERS} sync workers, DEBUG=False, PostgreSQL "
@@ -523,8 +553,10 @@ def main() -> int:
         )
         print_table(runs)
         print(
-            "409 = stale revision quoted and the name changed meanwhile: refused, nothing saved "
-            "(the edit path's answer to concurrent renames of one field)"
+            "rev. = revisions the run made (acknowledged saves plus those still in flight when "
+            "wrk stopped); merged = of them, saves quoting a stale revision, merged onto the "
+            "newer one (the other save had set the same name); 409 = a stale save whose name "
+            "differs from both: refused, nothing saved"
         )
         for run in runs:
             for refusal in sorted(run.refusals):
@@ -537,9 +569,9 @@ def main() -> int:
     finally:
         if server is not None:
             stop(server)
-        from django.db import connections
+        from django.db import connections as databases
 
-        connections.close_all()
+        databases.close_all()
         postgres(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         shutil.rmtree(var_dir, ignore_errors=True)
 

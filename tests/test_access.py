@@ -2,8 +2,8 @@
 
 The list of URLs is not written here: it is walked from the URL conf (`get_resolver()`), and each
 route's placeholders are filled with real objects (a draft with a push conflict and its merge
-screen, a comment, a snapshot, ...). A new URL fails `test_every_url_pattern_is_classified` until
-it is added to APP_URLS below, so nothing is served without being checked here.
+screen, a comment, a snapshot, ...). A new URL fails the first test below until it is classified
+in APP_URLS, so nothing is served without being checked here.
 
 What is checked, for anonymous users, editors, approvers, admins, users with no role and users of
 another group-restricted connection:
@@ -18,7 +18,7 @@ another group-restricted connection:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -562,11 +562,3 @@ def test_the_same_post_with_the_token_from_a_rendered_page_is_accepted(world):
     )
     assert response.status_code == 302
     assert draft.comments.filter(body="with a token").exists()
-
-
-# helpers other modules reuse
-
-
-def walked_urls(objects: Objects, keep: Callable[[Route], bool] = lambda r: True) -> list[str]:
-    """Every concrete URL of the URL conf for `objects`."""
-    return [concrete(route, objects) for route in ROUTES if keep(route)]

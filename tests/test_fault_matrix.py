@@ -417,10 +417,10 @@ class FaultWorld(World):
 WORLD_ENV = {
     "DEBUG": "True",
     "SFMC_SIMULATOR_ENABLED": "True",
-    "SFMC_READ_TIMEOUT": "1",
+    "SFMC_READ_TIMEOUT": "0.5",
     "SFMC_MAX_RETRIES": str(CLIENT_RETRIES),
-    "CELERY_TASK_TIME_LIMIT": "4",  # leases: max(4 s, the run's HTTP bound) + 5 s
-    "CELERY_TASK_SOFT_TIME_LIMIT": "3",
+    "CELERY_TASK_TIME_LIMIT": "2",  # leases: max(2 s, the run's HTTP bound) + 5 s
+    "CELERY_TASK_SOFT_TIME_LIMIT": "1",
     "CELERY_VISIBILITY_TIMEOUT": "5",
     "LOG_LEVEL": "WARNING",
 }

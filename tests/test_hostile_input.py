@@ -19,6 +19,7 @@ import json
 import math
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django import forms
@@ -31,13 +32,22 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from journeys.domain.catalog import ENTRIES
-from journeys.domain.document import content_hash
-from journeys.models import AuditEvent, Comment, Draft, Journey, MergeSession, Revision
+from journeys.domain.document import canonical_json, content_hash
+from journeys.models import (
+    AuditEvent,
+    Comment,
+    Draft,
+    Journey,
+    MergeSession,
+    PushAttempt,
+    Revision,
+)
 from journeys.panel_forms import Target, panel_form_for
-from journeys.services import editing
+from journeys.services import editing, push, review
 from journeys.services.drafts import create_new_journey
 from tests.factories import ConnectionFactory
 from tests.test_access import ID_NAMES, ROUTES, concrete, request
+from tests.test_push_service import WELCOME, approved_demo, approved_now, edited
 
 FUZZ = settings(
     max_examples=25,
@@ -259,10 +269,6 @@ def _upload(client: Client, connection: Any, raw: bytes) -> tuple[Any, list[Draf
     return response, made, changed
 
 
-def _expected_document(raw: bytes) -> Any:
-    return json.loads(raw)
-
-
 def check_upload(client: Client, connection: Any, raw: bytes) -> None:
     response, made, changed = _upload(client, connection, raw)
     _event("stored" if made else "refused")
@@ -276,9 +282,9 @@ def check_upload(client: Client, connection: Any, raw: bytes) -> None:
         return
     [draft] = made
     assert response["Location"] == reverse("journeys:draft", args=[draft.pk])
-    expected = _expected_document(raw)
-    assert draft.document == expected
-    assert draft.content_hash == content_hash(expected)
+    expected = json.loads(raw)  # as uploaded (a duplicate key keeps its last value)
+    assert canonical_json(draft.document) == canonical_json(expected)  # as read back
+    assert draft.content_hash == content_hash(expected) == content_hash(draft.document)
     [revision] = draft.saved_revisions
     assert revision.number == draft.revision_number == 1
     assert revision.document == expected
@@ -484,19 +490,13 @@ def test_fuzzed_panel_targets_and_history_travel_answer_cleanly(editor_client, b
     action = data.draw(st.sampled_from(["panel", "undo", "redo", "restore"]))
     if action == "panel":
         target = data.draw(st.one_of(TEXT, st.sampled_from(["activity:", "goal:x", "activity"])))
-        url = reverse("journeys:draft-panel", args=[pk]) + "?" + _query({"target": target})
+        url = reverse("journeys:draft-panel", args=[pk]) + "?" + urlencode({"target": target})
     elif action == "restore":
         number = data.draw(st.integers(min_value=0, max_value=10**30))
         url = reverse("journeys:draft-restore", args=[pk, number])
     else:
         url = reverse(f"journeys:draft-{action}", args=[pk])
     post_and_check(editor_client, url, {"revision": revision}, pk, data.draw(st.booleans()))
-
-
-def _query(params: dict[str, str]) -> str:
-    from urllib.parse import urlencode
-
-    return urlencode(params)
 
 
 @pytest.fixture
@@ -512,8 +512,6 @@ def test_fuzzed_review_forms_answer_cleanly_and_keep_the_history_consistent(
     editor_client, approver_client, approver, busy_draft, data
 ):
     pk = busy_draft.pk
-    from journeys.services import review
-
     thread = review.add_comment(approver, busy_draft, "First")
     which = data.draw(st.sampled_from(["submit", "decide", "comment", "resolve"]))
     revision = data.draw(_revision_value(busy_draft.revision_number))
@@ -543,44 +541,22 @@ def test_fuzzed_review_forms_answer_cleanly_and_keep_the_history_consistent(
 # --- the merge screen --------------------------------------------------------------------
 
 
+def _wait_nine_days(document: dict[str, Any]) -> None:
+    for activity in document["activities"]:
+        if activity["key"] == "WAITBYDURATION-1":
+            activity["configurationArguments"]["waitDuration"] = 9
+
+
 @pytest.fixture
 def open_merge(editor, approver, sim_connection, demo_journeys, simulator) -> MergeSession:
-    from journeys.models import PushAttempt
-    from journeys.services import push
-    from tests.test_push_service import WELCOME, approved_demo
-
+    """The demo journey renamed and its wait changed both here and in SFMC: two conflicts."""
     draft = approved_demo(editor, approver, sim_connection)
     for action, params in (
         ("rename", {"name": "Renamed in SFMC"}),
         ("change-wait", {"activity_key": "WAITBYDURATION-1", "duration": 5}),
     ):
         simulator.control("POST", "remote-edit", {"key": WELCOME, "action": action, **params})
-    draft = editing.apply_edit(
-        editor,
-        draft,
-        lambda d: (
-            {
-                **d,
-                "activities": [
-                    {
-                        **a,
-                        "configurationArguments": {
-                            **a.get("configurationArguments", {}),
-                            "waitDuration": 9,
-                        },
-                    }
-                    if a["key"] == "WAITBYDURATION-1"
-                    else a
-                    for a in d["activities"]
-                ],
-            },
-            "wait 9",
-        ),
-        expected_revision=draft.revision_number,
-    ).draft
-    from tests.test_push_service import approved_now
-
-    draft = approved_now(editor, approver, draft)
+    draft = approved_now(editor, approver, edited(editor, draft, _wait_nine_days))
     attempt = push.request_push(editor, draft)
     push.run_push(attempt.pk)
     assert PushAttempt.objects.get(pk=attempt.pk).state == PushAttempt.State.CONFLICT

@@ -15,6 +15,7 @@ from django.utils import timezone
 from journeys.domain import graph
 from journeys.domain.document import put_body
 from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt, Revision
+from journeys.push_display import describe_attempt
 from journeys.services import push
 from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import client_for, import_journey
@@ -232,7 +233,7 @@ def test_a_burst_of_server_errors_is_retried_then_succeeds(
     assert attempt.state == State.RETRYING and attempt.tries == 1
     assert attempt.next_retry_at is not None and attempt.error_code == "remote-error"
     assert "SFMC or the network failed" in attempt.error_message
-    status = push.describe_attempt(attempt)
+    status = describe_attempt(attempt)
     assert status.title == "Retrying" and "Try 1 of 5" in status.detail
 
     run_until_final(attempt)
@@ -344,7 +345,7 @@ def test_after_too_many_tries_the_push_fails_visibly(
     run_until_final(attempt)
 
     assert attempt.state == State.FAILED and attempt.tries == push.MAX_TRIES
-    status = push.describe_attempt(attempt)
+    status = describe_attempt(attempt)
     assert status.final and status.can_retry and "Gave up after 5 tries" in status.detail
     assert applied_writes(simulator) == []
 
@@ -390,7 +391,7 @@ def test_sfmc_validation_errors_are_kept_per_activity(
     [dangling] = [p for p in problems if "NOWHERE-1" in p["message"]]
     assert dangling["activity_key"] == draft.document["activities"][1]["key"]
     assert all(p["activity_key"] for p in problems)  # each one can be drawn on its activity
-    assert push.describe_attempt(attempt).problems == problems
+    assert describe_attempt(attempt).problems == problems
 
 
 # the remote moved on
@@ -437,7 +438,7 @@ def test_a_remote_edit_turns_the_push_into_a_merge(
     assert [c["id"] for c in session.conflicts] == ["both-modified:/name"]
     assert applied_writes(simulator) == []
     assert AuditEvent.objects.filter(action="push.conflict").count() == 1
-    status = push.describe_attempt(attempt)
+    status = describe_attempt(attempt)
     assert status.final and status.merge_id == session.pk
 
 
@@ -453,7 +454,7 @@ def test_a_worker_that_died_mid_run_shows_as_stalled_and_is_recovered(
         lease_until=timezone.now() - timedelta(seconds=1)
     )
     attempt.refresh_from_db()
-    status = push.describe_attempt(attempt)
+    status = describe_attempt(attempt)
     assert status.stalled and status.can_retry and status.title == "Stalled"
 
     with django_capture_on_commit_callbacks() as callbacks:
@@ -469,7 +470,7 @@ def test_a_queued_push_nobody_picks_up_says_no_worker_seems_to_run(approved_draf
         created_at=timezone.now() - timedelta(minutes=2)
     )
     attempt.refresh_from_db()
-    assert "No worker seems to be running" in push.describe_attempt(attempt).detail
+    assert "No worker seems to be running" in describe_attempt(attempt).detail
     assert push.recover_pushes() == [attempt.pk]
     assert push.recover_pushes(grace=timedelta(minutes=5)) == []
 

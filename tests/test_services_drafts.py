@@ -123,3 +123,14 @@ def test_upload_of_a_known_key_is_based_on_that_journeys_latest_snapshot(editor,
     result = create_draft_from_upload(editor, connection, raw)
     assert result.draft.journey == journey
     assert result.draft.base_snapshot == snapshot
+
+
+def test_an_edit_that_changes_nothing_saves_no_revision_and_keeps_the_review(editor, connection):
+    from journeys.services.review import submit_for_review
+
+    draft = create_new_journey(editor, connection, "Same")
+    draft = submit_for_review(editor, draft, expected_revision=1, message="")
+    same = save_revision(editor, draft, dict(draft.document), expected_revision=1, summary="noop")
+    assert same.revision_number == 1
+    assert same.state == Draft.State.IN_REVIEW
+    assert draft.revisions.count() == 1

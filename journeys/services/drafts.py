@@ -142,11 +142,14 @@ def save_revision(
     The row lock makes this the optimistic lock: two saves quoting the same revision cannot both
     succeed, and the loser gets StaleRevision, never a silent overwrite. `history` says how the
     undo and redo stacks move: "edit" (a new change clears redo), "undo", "redo" or "keep".
+    An edit that leaves the content as it is saves nothing.
     """
     require(can_edit_draft(user, draft))
     locked = Draft.objects.select_for_update().get(pk=draft.pk)
     if locked.revision_number != expected_revision:
         raise StaleRevision(locked, expected_revision)
+    if history == "edit" and content_hash(document) == locked.content_hash:
+        return locked  # nothing changed: no revision, and a review or approval stands
     _move_history(locked, history)
     withdrawn = {
         Draft.State.IN_REVIEW: "draft.withdrawn",

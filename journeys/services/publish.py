@@ -69,6 +69,12 @@ NO_WORKER_AFTER = timedelta(seconds=30)
 CALLS_PER_RUN = 3
 
 
+CHANGED_WHILE_PUBLISHING = (
+    "SFMC's version changed while it was being published: what went live is not exactly the "
+    "pushed revision. Check SFMC."
+)
+
+
 class PublishRefused(Exception):
     """The publish cannot be requested now; `message` says why in plain words."""
 
@@ -540,7 +546,9 @@ class _PublishRun:
         status = str(answer.get("status") or "")
         warnings = _items(answer.get("warnings"))
         if status == "PublishCompleted":
-            return mark_published(self.request, self.fetch(), warnings=warnings)
+            remote = self.fetch()
+            changed = "" if merging.applied(self.ours, remote) else CHANGED_WHILE_PUBLISHING
+            return mark_published(self.request, remote, warnings=warnings, note=changed)
         if status == "Error":
             return mark_rejected(self.request, _items(answer.get("errors")), warnings)
         return mark_in_process(self.request, status)

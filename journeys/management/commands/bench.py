@@ -13,7 +13,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # Each is `python -m bench.<name>`: separate processes, so one's caches never help another.
-BENCHMARKS = ["bench_domain", "bench_validate", "bench_sfmc", "bench_editor", "bench_push"]
+BENCHMARKS = [
+    "bench_domain",
+    "bench_validate",
+    "bench_sfmc",
+    "bench_editor",
+    "bench_push",
+    "bench_load",
+]
 
 
 class Command(BaseCommand):
