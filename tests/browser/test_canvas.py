@@ -372,7 +372,8 @@ def test_the_panel_configures_a_wait_an_email_and_a_two_branch_decision_split(
     canvas.change_field("#id_waitDuration", "3")
     # The auto-save leaves the panel alone, so the focus stays where the user tabbed to.
     assert page.evaluate("() => document.activeElement.id") == "id_waitUnit"
-    canvas.change_field("#id_waitUnit", "DAYS")
+    # (a new wait is in days already: choosing days again would change nothing, and a change
+    # that changes nothing saves no revision)
     canvas.change_field("#id_waitUnit", "WEEKS")
     canvas.change_field("#id_waitUnit", "DAYS")
     canvas.change_field("#id_name", "Wait three days")
