@@ -250,9 +250,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Beat re-enqueues stalled pushes (a lost message, a killed worker) every minute.
+# Beat re-enqueues stalled pushes and publishes (a lost message, a killed worker) every minute.
 CELERY_BEAT_SCHEDULE = {
     "recover-stalled-pushes": {"task": "journeys.tasks.recover_stalled_pushes", "schedule": 60.0},
+    "recover-stalled-publishes": {
+        "task": "journeys.tasks.recover_stalled_publishes",
+        "schedule": 60.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -17,7 +17,7 @@ ADMIN_MODELS = [
     models.PushAttempt,
     models.AuditEvent,
 ]
-ALL_MODELS = [*ADMIN_MODELS, models.Comment, models.MergeSession]
+ALL_MODELS = [*ADMIN_MODELS, models.Comment, models.MergeSession, models.PublishRequest]
 
 
 @pytest.fixture

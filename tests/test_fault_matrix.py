@@ -249,7 +249,7 @@ def fast(settings, monkeypatch, simulator):
     for name in ("FIRST_POLL_AFTER", "POLL_EVERY", "SLOW_POLL_EVERY"):
         monkeypatch.setattr(publish, name, 0.3)
     # A lost publishAsync is watched this long before it is sent again (> latency 2 s + 0.5 s).
-    monkeypatch.setattr(publish, "LOST_PUBLISH_GRACE", timedelta(seconds=3))
+    monkeypatch.setattr(publish, "LOST_PUBLISH_GRACE", timedelta(seconds=3.5))
     simulator.configure(publish_delay=0.5)
 
 

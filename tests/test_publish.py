@@ -548,3 +548,18 @@ def test_a_version_changed_while_sfmc_was_publishing_it_is_published_with_a_warn
 
     assert request.state == State.SUCCEEDED
     assert request.notes == [publish.CHANGED_WHILE_PUBLISHING]
+
+
+def test_after_publishing_the_next_push_makes_a_new_version_that_can_be_published_too(
+    draft, editor, approver, sim_connection
+):
+    run_publish_until_final(publish.request_publish(approver, draft))
+    draft = approved_now(editor, approver, edited(editor, draft, rename("Welcome, version 2")))
+
+    draft = pushed(editor, approver, sim_connection, draft)  # v1 is Published: POST makes v2
+    second = run_publish_until_final(publish.request_publish(approver, draft))
+
+    assert second.state == State.SUCCEEDED and second.version == 2
+    assert remote_doc(sim_connection, version=1)["status"] == "Unpublished"
+    assert remote_doc(sim_connection)["status"] == "Published"
+    assert merging.drift(Draft.objects.get(pk=draft.pk)) is None

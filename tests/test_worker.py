@@ -61,3 +61,8 @@ def test_beat_runs_the_stalled_push_recovery_every_minute():
     entry = app.conf.beat_schedule["recover-stalled-pushes"]
     assert entry["task"] == recover_stalled_pushes.name
     assert entry["schedule"] == 60.0
+    from journeys.tasks import recover_stalled_publishes
+
+    assert app.conf.beat_schedule["recover-stalled-publishes"]["task"] == (
+        recover_stalled_publishes.name
+    )

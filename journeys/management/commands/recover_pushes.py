@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from journeys.services.publish import recover_publishes
 from journeys.services.push import NO_WORKER_AFTER, recover_pushes
 
 
@@ -26,7 +27,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        recovered = recover_pushes(grace=timedelta(seconds=options["older_than"]))
+        grace = timedelta(seconds=options["older_than"])
+        publishes = recover_publishes(grace=grace)
+        if publishes:
+            ids = ", ".join(str(pk) for pk in publishes)
+            self.stdout.write(f"Queued again {len(publishes)} publish request(s): {ids}.")
+        recovered = recover_pushes(grace=grace)
         if recovered:
             ids = ", ".join(str(pk) for pk in recovered)
             self.stdout.write(f"Queued again {len(recovered)} push attempt(s): {ids}.")
