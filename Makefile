@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(BIN)/mypy .
 
 bench: $(STAMP) bench-deps
-	$(BIN)/python manage.py bench
+	$(BIN)/python manage.py bench --readme
 
 # The load benchmark drives gunicorn with wrk (Debian's package).
 bench-deps:

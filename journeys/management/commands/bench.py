@@ -28,6 +28,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", help=f"a subset of {', '.join(BENCHMARKS)}")
+        parser.add_argument(
+            "--readme",
+            action="store_true",
+            help="also put the report into README.md, between the bench-report markers",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         names = options["names"] or [
@@ -61,5 +66,21 @@ class Command(BaseCommand):
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text("\n".join(sections))
         self.stdout.write(f"Report written to {report}")
+        if options["readme"]:
+            _write_into_readme(settings.BASE_DIR / "README.md", "\n".join(sections))
         if failed:
             raise CommandError(f"Benchmarks failed: {', '.join(failed)}")
+
+
+START, END = "<!-- bench-report:start -->", "<!-- bench-report:end -->"
+
+
+def _write_into_readme(readme: Any, report: str) -> None:
+    text = readme.read_text()
+    if START not in text or END not in text:
+        raise CommandError(f"README.md has no {START} ... {END} block to fill.")
+    # The report's own headings become sub-headings of the README's Performance section.
+    body = report.replace("\n## ", "\n#### ").replace("# Benchmark report", "### Latest full run")
+    before, rest = text.split(START, 1)
+    after = rest.split(END, 1)[1]
+    readme.write_text(f"{before}{START}\n{body}\n{END}{after}")
