@@ -563,3 +563,11 @@ def test_after_publishing_the_next_push_makes_a_new_version_that_can_be_publishe
     assert remote_doc(sim_connection, version=1)["status"] == "Unpublished"
     assert remote_doc(sim_connection)["status"] == "Published"
     assert merging.drift(Draft.objects.get(pk=draft.pk)) is None
+
+
+def test_no_push_starts_while_a_publish_is_under_way(draft, editor, approver):
+    publish.request_publish(approver, draft)
+    draft = approved_now(editor, approver, edited(editor, draft, rename("Next version")))
+    with pytest.raises(push.PushRefused, match="publish of this draft is under way"):
+        push.request_push(editor, draft)
+    assert not draft.push_attempts.filter(state=PushAttempt.State.QUEUED).exists()

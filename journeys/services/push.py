@@ -26,7 +26,7 @@ from django.utils import timezone
 from journeys.domain.diff import diff
 from journeys.domain.document import content_hash, create_body, put_body
 from journeys.domain.validate import ERROR, validate
-from journeys.models import Draft, Journey, PushAttempt
+from journeys.models import Draft, Journey, PublishRequest, PushAttempt
 from journeys.permissions import can_push_draft, require
 from journeys.services import merging
 from journeys.services.audit import record_event
@@ -87,7 +87,7 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
     """Queue a push of the draft's approved revision; the task runs after commit.
 
     Refused (PushRefused) unless the approval covers the draft's current content, which has
-    no validation errors, and no other push of this draft is queued or running.
+    no validation errors, and no other push or publish of this draft is queued or running.
     """
     require(can_push_draft(user, draft), "You may not push this draft.")
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
@@ -103,6 +103,9 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
             f"The draft has {len(errors)} validation error(s); fix them first "
             f"(first: {errors[0].message})"
         )
+    if draft.publish_requests.filter(state__in=PublishRequest.ACTIVE_STATES).exists():
+        # A push would change the very version SFMC is publishing.
+        raise PushRefused("A publish of this draft is under way; push once it has finished.")
     base = draft.base_snapshot
     ran_before = draft.push_attempts.filter(payload_hash=approval.content_hash, tries__gt=0)
     try:
