@@ -538,7 +538,9 @@ def main() -> int:
             run.name = name
             runs.append(run)
             made = settled_revisions(draft) - before
-            if not 0 <= made - run.count(200, 300) * save <= connections * save:
+            # A save that leaves the name as it already is makes no revision (no-op edits save
+            # nothing), so acknowledged saves bound the revisions from above, plus in-flight ones.
+            if not 0 <= made <= (run.count(200, 300) + connections) * save:
                 unaccounted.append(f"{name}: {run.count(200, 300)} acknowledged, {made} revisions")
             elif save:
                 run.name += f" ({made} rev., {merged_since(draft, before)} merged)"
@@ -553,10 +555,10 @@ def main() -> int:
         )
         print_table(runs)
         print(
-            "rev. = revisions the run made (acknowledged saves plus those still in flight when "
-            "wrk stopped); merged = of them, saves quoting a stale revision, merged onto the "
-            "newer one (the other save had set the same name); 409 = a stale save whose name "
-            "differs from both: refused, nothing saved"
+            "rev. = revisions the run made (acknowledged saves that changed the name, plus those "
+            "still in flight when wrk stopped; a save that sets the name it already has saves "
+            "nothing); merged = of them, saves quoting a stale revision, merged onto the newer "
+            "one; 409 = a stale save whose name differs from both: refused, nothing saved"
         )
         for run in runs:
             for refusal in sorted(run.refusals):
