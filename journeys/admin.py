@@ -22,6 +22,20 @@ def pretty_json(value: Any) -> str:
     )
 
 
+class NoAddAdmin:
+    """Rows of this model are made by the product's services, never typed in admin."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class ViewOnlyAdmin(NoAddAdmin):
+    """Records (snapshots, revisions, audit, merges, publishes): shown, never edited."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ConnectionForm(forms.ModelForm[models.Connection]):
     """The client secret is write-only: never rendered back, kept when left blank."""
 
@@ -120,7 +134,7 @@ class ReadOnlyDocumentAdmin(admin.ModelAdmin[Any]):
 
 
 @admin.register(models.RemoteSnapshot)
-class RemoteSnapshotAdmin(ReadOnlyDocumentAdmin):
+class RemoteSnapshotAdmin(ViewOnlyAdmin, ReadOnlyDocumentAdmin):
     list_display = ["journey", "version", "status", "modified_date", "fetched_at"]
     list_filter = ["status", "journey__connection"]
     search_fields = ["journey__name", "journey__key", "content_hash"]
@@ -135,12 +149,6 @@ class RemoteSnapshotAdmin(ReadOnlyDocumentAdmin):
         "document_json",
     ]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 class RevisionInline(admin.TabularInline[models.Revision, models.Draft]):
     model = models.Revision
@@ -151,7 +159,7 @@ class RevisionInline(admin.TabularInline[models.Revision, models.Draft]):
 
 
 @admin.register(models.Draft)
-class DraftAdmin(ReadOnlyDocumentAdmin):
+class DraftAdmin(NoAddAdmin, ReadOnlyDocumentAdmin):
     list_display = ["__str__", "journey", "author", "state", "revision_number", "updated_at"]
     list_filter = ["state", "journey__connection"]
     search_fields = ["journey__name", "journey__key", "author__username"]
@@ -170,12 +178,9 @@ class DraftAdmin(ReadOnlyDocumentAdmin):
     ]
     inlines = [RevisionInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(models.Revision)
-class RevisionAdmin(ReadOnlyDocumentAdmin):
+class RevisionAdmin(ViewOnlyAdmin, ReadOnlyDocumentAdmin):
     list_display = ["draft", "number", "author", "summary", "created_at"]
     search_fields = ["draft__journey__name", "summary", "content_hash"]
     exclude = ["document"]
@@ -189,15 +194,9 @@ class RevisionAdmin(ReadOnlyDocumentAdmin):
         "document_json",
     ]
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(models.Approval)
-class ApprovalAdmin(admin.ModelAdmin[models.Approval]):
+class ApprovalAdmin(NoAddAdmin, admin.ModelAdmin[models.Approval]):
     list_display = ["draft", "decision", "reviewer", "content_hash", "created_at"]
     list_filter = ["decision"]
     search_fields = ["draft__journey__name", "reviewer__username", "comment"]
@@ -211,23 +210,17 @@ class ApprovalAdmin(admin.ModelAdmin[models.Approval]):
         "created_at",
     ]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(models.PushAttempt)
-class PushAttemptAdmin(admin.ModelAdmin[models.PushAttempt]):
+class PushAttemptAdmin(NoAddAdmin, admin.ModelAdmin[models.PushAttempt]):
     list_display = ["__str__", "draft", "state", "tries", "requested_by", "created_at"]
     list_filter = ["state"]
     search_fields = ["draft__journey__name", "error_message", "payload_hash"]
     readonly_fields = [field.name for field in models.PushAttempt._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
+class AuditEventAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.AuditEvent]):
     class Media:
         css = {"all": ["journeys/admin/admin.css"]}
 
@@ -251,30 +244,19 @@ class AuditEventAdmin(admin.ModelAdmin[models.AuditEvent]):
         return pretty_json(obj.details)
 
     # The audit trail is append-only, for admins too.
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(models.MergeSession)
-class MergeSessionAdmin(admin.ModelAdmin[models.MergeSession]):
+class MergeSessionAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.MergeSession]):
     list_display = ["__str__", "draft", "origin", "state", "created_at"]
     list_filter = ["origin", "state"]
     search_fields = ["draft__journey__name", "draft__journey__key"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in models.MergeSession._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(models.Comment)
@@ -286,7 +268,7 @@ class CommentAdmin(admin.ModelAdmin[models.Comment]):
 
 
 @admin.register(models.PublishRequest)
-class PublishRequestAdmin(admin.ModelAdmin[models.PublishRequest]):
+class PublishRequestAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.PublishRequest]):
     """Publishes are read-only here: the worker and the Publish button change them."""
 
     list_display = ["__str__", "draft", "version", "state", "runs", "requested_by", "created_at"]
@@ -295,12 +277,6 @@ class PublishRequestAdmin(admin.ModelAdmin[models.PublishRequest]):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in models.PublishRequest._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
