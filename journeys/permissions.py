@@ -64,3 +64,8 @@ def can_push_draft(user: Any, draft: Draft) -> bool:
     if not can_view_draft(user, draft):
         return False
     return bool(user.has_perm("journeys.push_draft") or draft.author_id == user.pk)
+
+
+def can_publish_draft(user: Any, draft: Draft) -> bool:
+    """Approvers (the push_draft permission) publish; an author without it does not."""
+    return bool(user.has_perm("journeys.push_draft") and can_view_draft(user, draft))

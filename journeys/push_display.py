@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from journeys.domain.validate import Problem
 from journeys.models import Draft, PublishRequest, PushAttempt
-from journeys.permissions import can_edit_draft, can_push_draft
+from journeys.permissions import can_edit_draft, can_publish_draft, can_push_draft
 from journeys.services import merging
 from journeys.services import publish as publishing
 from journeys.services.push import ACTIVE_STATES, MAX_TRIES, is_stalled
@@ -311,7 +311,7 @@ def publish_panel(user: Any, draft: Draft) -> PublishPanel:
     active = request is not None and request.state in PublishRequest.ACTIVE_STATES
     can_publish = (
         not active
-        and publishing.can_publish_draft(user, draft)
+        and can_publish_draft(user, draft)
         and not publishing.publish_blocker(draft, publishing.latest_push(draft))
     )
     return PublishPanel(

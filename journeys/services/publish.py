@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from journeys.domain.document import create_body
 from journeys.models import Draft, PublishRequest, PushAttempt
-from journeys.permissions import can_view_draft, require
+from journeys.permissions import can_publish_draft, require
 from journeys.services import merging
 from journeys.services.audit import record_event
 from journeys.services.remote import client_for, record_snapshot
@@ -89,11 +89,6 @@ class PublishOutcome:
 
     state: str
     retry_in: float | None = None
-
-
-def can_publish_draft(user: Any, draft: Draft) -> bool:
-    """Approvers (the push_draft permission) publish; an author without it does not."""
-    return bool(user.has_perm("journeys.push_draft") and can_view_draft(user, draft))
 
 
 def poll_delay(polls: int) -> float:

@@ -22,7 +22,7 @@ from django_htmx.http import (
 from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
-from journeys.permissions import can_edit_draft, can_view_draft, require
+from journeys.permissions import can_edit_draft, can_publish_draft, can_view_draft, require
 from journeys.push_display import describe_attempt, describe_publish
 from journeys.services import merging, publish, push
 from journeys.sfmc.errors import SFMCError
@@ -150,7 +150,7 @@ def _publish_request_for_user(request: HtmxHttpRequest, pk: int) -> PublishReque
 @login_required
 def publish_request(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
-    require(publish.can_publish_draft(request.user, draft), "Only an approver may publish.")
+    require(can_publish_draft(request.user, draft), "Only an approver may publish.")
     try:
         publish.request_publish(request.user, draft)
     except publish.PublishRefused as refused:
@@ -179,7 +179,7 @@ def publish_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def publish_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     publish_request = _publish_request_for_user(request, pk)
     draft = publish_request.draft
-    require(publish.can_publish_draft(request.user, draft), "Only an approver may publish.")
+    require(can_publish_draft(request.user, draft), "Only an approver may publish.")
     try:
         publish.retry_publish(request.user, publish_request)
     except publish.PublishRefused as refused:
