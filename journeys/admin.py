@@ -250,13 +250,28 @@ class AuditEventAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.AuditEvent]):
 
 
 @admin.register(models.MergeSession)
-class MergeSessionAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.MergeSession]):
+class MergeSessionAdmin(ViewOnlyAdmin, ReadOnlyDocumentAdmin):
     list_display = ["__str__", "draft", "origin", "state", "created_at"]
     list_filter = ["origin", "state"]
     search_fields = ["draft__journey__name", "draft__journey__key"]
+    exclude = ["conflicts", "merged_document", "choices"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [field.name for field in models.MergeSession._meta.fields]
+        fields = models.MergeSession._meta.fields
+        shown = [field.name for field in fields if field.name not in self.exclude]
+        return [*shown, "conflicts_json", "merged_document_json", "choices_json"]
+
+    @admin.display(description="conflicts")
+    def conflicts_json(self, obj: models.MergeSession) -> str:
+        return pretty_json(obj.conflicts)
+
+    @admin.display(description="merged document")
+    def merged_document_json(self, obj: models.MergeSession) -> str:
+        return pretty_json(obj.merged_document)
+
+    @admin.display(description="choices")
+    def choices_json(self, obj: models.MergeSession) -> str:
+        return pretty_json(obj.choices)
 
 
 @admin.register(models.Comment)

@@ -1,7 +1,8 @@
 """The product's state: connections, journeys, remote snapshots, drafts and their history.
 
-Documents are stored whole, as SFMC serves them, in JSONFields: one row read renders a journey
-whatever its size. Every state change goes through `journeys.services`, which also writes the
+Documents are stored whole, as SFMC serves them, as JSON text (journeys.fields.DocumentField, key
+order and numbers kept on every engine): one row read renders a journey whatever its size.
+Every state change goes through `journeys.services`, which also writes the
 AuditEvent in the same transaction.
 """
 
@@ -14,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 
+from journeys.fields import DocumentField
 from journeys.secrets import decrypt_secret, encrypt_secret
 
 
@@ -113,7 +115,7 @@ class RemoteSnapshot(models.Model):
     version = models.PositiveIntegerField()
     modified_date = models.CharField(max_length=40)
     status = models.CharField(max_length=40)
-    document = models.JSONField()
+    document = DocumentField()
     content_hash = models.CharField(max_length=64)
     fetched_at = models.DateTimeField(auto_now_add=True)
 
@@ -166,7 +168,7 @@ class Draft(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     state = models.CharField(max_length=20, choices=State.choices, default=State.EDITING)
-    document = models.JSONField()
+    document = DocumentField()
     content_hash = models.CharField(max_length=64)
     revision_number = models.PositiveIntegerField(default=1)
     # Revision numbers whose content undo and redo bring back; kept here so they survive reloads.
@@ -194,7 +196,7 @@ class Revision(models.Model):
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    document = models.JSONField()
+    document = DocumentField()
     content_hash = models.CharField(max_length=64)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     summary = models.CharField(max_length=500, blank=True)
@@ -369,9 +371,9 @@ class MergeSession(models.Model):
     theirs_snapshot = models.ForeignKey(RemoteSnapshot, on_delete=models.PROTECT, related_name="+")
     ours_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
     ours_hash = models.CharField(max_length=64)
-    conflicts = models.JSONField(default=list, blank=True)
-    merged_document = models.JSONField()
-    choices = models.JSONField(default=dict, blank=True)
+    conflicts = DocumentField(default=list, blank=True)
+    merged_document = DocumentField()
+    choices = DocumentField(default=dict, blank=True)
     result_revision = models.ForeignKey(
         Revision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -82,6 +82,27 @@ def test_documents_are_shown_as_escaped_pretty_json(admin_client, populated):
     assert b"&quot;name&quot;: &quot;Welcome &lt;b&gt;&quot;" in page.content
 
 
+def test_a_merge_session_shows_its_documents_as_json(admin_client, populated):
+    draft = populated["draft"]
+    revision = draft.revisions.get()
+    doc = {"key": "welcome", "activities": [], "negative": -0.0, "on": True}
+    merge = models.MergeSession.objects.create(
+        draft=draft,
+        origin="update",
+        theirs_snapshot=draft.base_snapshot,
+        ours_revision=revision,
+        ours_hash="a" * 64,
+        merged_document=doc,
+        conflicts=[{"id": "c1", "ours": {"present": True, "value": None}}],
+        choices={"c1": {"take": "theirs"}},
+    )
+    page = admin_client.get(reverse("admin:journeys_mergesession_change", args=[merge.pk]))
+    assert page.status_code == 200
+    assert b"&quot;negative&quot;: -0.0,\n  &quot;on&quot;: true" in page.content
+    assert b"&quot;value&quot;: null" in page.content
+    assert b"&quot;take&quot;: &quot;theirs&quot;" in page.content
+
+
 def test_audit_events_cannot_be_changed_or_deleted_even_by_a_superuser(admin_client, populated):
     event = models.AuditEvent.objects.get()
     url = reverse("admin:journeys_auditevent_delete", args=[event.pk])
