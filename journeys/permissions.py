@@ -83,16 +83,18 @@ def approve_refusal(user: Any, draft: Draft) -> str:
 
 
 def can_approve_draft(user: Any, draft: Draft) -> bool:
+    """Whether the Approve (and Request changes) button applies to `user`; see approve_refusal."""
     return not approve_refusal(user, draft)
 
 
 def _unsettled_revision_written_by(user: Any, draft: Draft) -> int | None:
-    """None if `user` wrote none of the draft's revisions after its last settled one (one query).
+    """The number of the draft's last settled revision (0: none) if `user` wrote any revision
+    after it, else None; one query.
 
     Settled: approved (an approval of exactly that revision's content) or pushed successfully.
-    Whoever resolved a merge wrote its result revision, whoever created the draft revision 1
-    (its Revision row), whoever undid, redid or restored the revision that did it. Otherwise
-    the number of the last settled revision (0 when none is).
+    A revision's author wrote it: the draft's creator revision 1, whoever edited, undid, redid
+    or restored the others (all go through `save_revision`); whoever resolved a merge also
+    wrote its result revision, even one the merge left unchanged.
     """
     revisions = Revision.objects.filter(draft_id=draft.pk)
     approved = Q(
