@@ -12,7 +12,10 @@ another group-restricted connection:
 - a refused request (403, 404, 405, a redirect to login) writes nothing;
 - nobody outside a restricted connection sees or changes its drafts, and nobody without a role
   sees any journey;
-- a POST without a CSRF token is refused with 403 and writes nothing.
+- a POST without a CSRF token is refused with 403 and writes nothing;
+- each state-changing action (submit, approve, request changes, push), posted with real data,
+  changes the draft's state and writes its rows for exactly the roles allowed, and nothing for
+  the others (four eyes: whoever edited the draft may not approve it).
 """
 
 from __future__ import annotations
@@ -32,9 +35,16 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from journeys.models import AuditEvent, Draft, MergeSession, PublishRequest, PushAttempt
+from journeys.models import (
+    Approval,
+    AuditEvent,
+    Draft,
+    MergeSession,
+    PublishRequest,
+    PushAttempt,
+)
 from journeys.services import push, review
-from journeys.services.drafts import create_new_journey
+from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import record_snapshot
 from tests.factories import ConnectionFactory, UserFactory
 from tests.sfmc_server import CLIENT_ID, CLIENT_SECRET
@@ -531,6 +541,94 @@ def test_nobody_outside_the_team_creates_uploads_or_imports_into_a_restricted_co
     assert response.status_code in REFUSED
     assert Draft.objects.count() == drafts
     assert AuditEvent.objects.count() == events
+
+
+# what the state-changing actions do: the rows and the state, not only the status
+
+
+@pytest.fixture
+def co_author(db):
+    """Cody: editor and approver, who edits the draft below before it is reviewed."""
+    return UserFactory(username="cody", roles=["Editors", "Approvers"])
+
+
+def _reviewed_draft(editor, co_author, approver, state: str) -> Draft:
+    """Edna's draft, which Cody edited, in `state` (approved by Arlo, who wrote nothing)."""
+    draft = create_new_journey(editor, ConnectionFactory(), "Four eyes")
+    draft = save_revision(
+        co_author, draft, {**draft.document, "description": "x"}, expected_revision=1, summary="x"
+    )
+    if state != Draft.State.EDITING:
+        draft = review.submit_for_review(editor, draft, expected_revision=2, message="")
+    if state == Draft.State.APPROVED:
+        draft = review.approve(approver, draft, expected_revision=2).draft
+    return draft
+
+
+EFFECT_ROLES = ["anonymous", "editor", "approver", "admin", "outsider", "other team", "co-author"]
+EDITORS = {"editor", "admin", "other team", "co-author"}
+# action: (url name, the draft's state before, form data, who may, the state after, rows written)
+STATE_CHANGES: dict[str, tuple[str, str, dict[str, Any], set[str], str, dict[str, int]]] = {
+    "submit": (
+        "journeys:draft-submit",
+        Draft.State.EDITING,
+        {"revision": 2, "message": "please"},
+        EDITORS,
+        Draft.State.IN_REVIEW,
+        {"journeys.AuditEvent": 1},
+    ),
+    "approve": (
+        "journeys:draft-decide",
+        Draft.State.IN_REVIEW,
+        {"revision": 2, "decision": "approve"},
+        {"approver", "admin", "other team"},  # not the author, nor Cody who edited it
+        Draft.State.APPROVED,
+        {"journeys.Approval": 1, "journeys.AuditEvent": 1},
+    ),
+    "request changes": (
+        "journeys:draft-decide",
+        Draft.State.IN_REVIEW,
+        {"revision": 2, "decision": "changes", "comment": "Say more"},
+        {"approver", "admin", "other team"},
+        Draft.State.EDITING,
+        {"journeys.Approval": 1, "journeys.AuditEvent": 1},
+    ),
+    "push": (
+        "journeys:draft-push",
+        Draft.State.APPROVED,
+        {},
+        {"editor", "approver", "admin", "other team", "co-author"},  # the author, or approvers
+        Draft.State.APPROVED,
+        {"journeys.PushAttempt": 1, "journeys.AuditEvent": 1},
+    ),
+}
+
+
+@pytest.mark.parametrize("role", EFFECT_ROLES)
+@pytest.mark.parametrize("action", list(STATE_CHANGES))
+def test_each_state_change_happens_for_exactly_the_roles_allowed_and_nothing_for_the_others(
+    editor, approver, admin_user, outsider, other_team, co_author, role, action
+):
+    url_name, state, data, allowed, state_after, rows = STATE_CHANGES[action]
+    draft = _reviewed_draft(editor, co_author, approver, state)
+    users = {"anonymous": None, "editor": editor, "approver": approver, "admin": admin_user}
+    users.update({"outsider": outsider, "other team": other_team, "co-author": co_author})
+    user = users[role]
+    before, decisions = row_counts(), list(Approval.objects.values_list("pk", flat=True))
+    response = _client_for(user).post(reverse(url_name, args=[draft.pk]), data, follow=True)
+    after = row_counts()
+    written = {k: after[k] - before[k] for k in before if before[k] != after[k]}
+    draft.refresh_from_db()
+    if role in allowed:
+        assert response.status_code == 200, (role, action, response.status_code)
+        assert (draft.state, written) == (state_after, rows), (role, action)
+        new = Approval.objects.exclude(pk__in=decisions)
+        assert [a.reviewer for a in new] == ([user] if "journeys.Approval" in rows else [])
+    else:
+        assert (draft.state, written) == (state, {}), (role, action, "refused, yet it changed")
+        assert response.status_code in (200, 403), (role, action, response.status_code)
+        if role == "co-author" and action != "submit":
+            assert "someone else must approve it" in response.content.decode()
 
 
 # CSRF

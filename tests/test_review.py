@@ -101,10 +101,10 @@ def test_an_approver_may_not_approve_their_own_draft(approver, connection):
     approver.groups.add(*UserFactory(username="both", roles=["Editors"]).groups.all())
     own = create_new_journey(approver, connection, "Mine")
     own = review.submit_for_review(approver, own, expected_revision=1, message="")
-    from django.core.exceptions import PermissionDenied
-
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(review.ReviewRefused, match="someone else must approve it"):
         review.approve(approver, own, expected_revision=1)
+    assert not Approval.objects.exists()
+    assert Draft.objects.get(pk=own.pk).state == Draft.State.IN_REVIEW
 
 
 def test_comments_pin_to_activities_reply_in_threads_and_resolve(editor, approver, draft):
@@ -240,6 +240,9 @@ def test_decision_views_post_through_forms_and_refuse_a_missing_comment(
 
 
 # The permission matrix: every role against every review and editing action, via the views.
+# Each action says what it changes, and the test checks that change happened exactly for the
+# roles allowed to do it: a view that answers as expected but does nothing (or does it for the
+# wrong person) fails here, not only one that answers with the wrong status.
 ROLES = ["anonymous", "editor", "approver", "admin", "outsider"]
 
 
@@ -253,50 +256,89 @@ def _user(role, editor, approver, admin_user):
     }[role]
 
 
+def _revision(draft):
+    return Draft.objects.get(pk=draft.pk).revision_number
+
+
+def _state(draft):
+    return Draft.objects.get(pk=draft.pk).state
+
+
 ACTIONS = {
-    # name: (method, url name, data factory, {role: expected status})
+    # name: (method, url name, draft state, data factory, {role: expected status},
+    #        what the action changed, read after it: the same value means it did nothing)
     "view editor": (
         "get",
         "journeys:draft",
+        Draft.State.EDITING,
         None,
         {"anonymous": 302, "editor": 200, "approver": 200, "admin": 200, "outsider": 403},
+        _revision,
     ),
     "edit canvas": (
         "post",
         "journeys:draft-edit",
+        Draft.State.EDITING,
         lambda d: {"op": "insert", "type_id": "EMAILV2", "revision": d.revision_number},
         {"anonymous": 302, "editor": 302, "approver": 403, "admin": 302, "outsider": 403},
+        _revision,
     ),
     "view review": (
         "get",
         "journeys:draft-review",
+        Draft.State.EDITING,
         None,
         {"anonymous": 302, "editor": 200, "approver": 200, "admin": 200, "outsider": 403},
+        _revision,
     ),
     "submit": (
         "post",
         "journeys:draft-submit",
+        Draft.State.EDITING,
         lambda d: {"revision": d.revision_number},
         {"anonymous": 302, "editor": 302, "approver": 403, "admin": 302, "outsider": 403},
+        _state,
     ),
     "approve": (
         "post",
         "journeys:draft-decide",
+        Draft.State.IN_REVIEW,
         lambda d: {"revision": d.revision_number, "decision": "approve"},
         {"anonymous": 302, "editor": 403, "approver": 302, "admin": 302, "outsider": 403},
+        lambda d: (_state(d), list(Approval.objects.values_list("decision", "reviewer"))),
+    ),
+    "request changes": (
+        "post",
+        "journeys:draft-decide",
+        Draft.State.IN_REVIEW,
+        lambda d: {"revision": d.revision_number, "decision": "changes", "comment": "Why?"},
+        {"anonymous": 302, "editor": 403, "approver": 302, "admin": 302, "outsider": 403},
+        lambda d: (_state(d), list(Approval.objects.values_list("decision", "reviewer"))),
     ),
     "comment": (
         "post",
         "journeys:comment-add",
+        Draft.State.EDITING,
         lambda d: {"body": "hi"},
         {"anonymous": 302, "editor": 302, "approver": 302, "admin": 302, "outsider": 403},
+        lambda d: list(Comment.objects.values_list("body", "author")),
     ),
     "download": (
         "get",
         "journeys:draft-download",
+        Draft.State.EDITING,
         None,
         {"anonymous": 302, "editor": 200, "approver": 200, "admin": 200, "outsider": 403},
+        _revision,
     ),
+}
+# What each action leaves behind when the role is allowed to do it (user is the actor's pk).
+EFFECTS = {
+    "edit canvas": lambda draft, user: draft.revision_number + 1,
+    "submit": lambda draft, user: Draft.State.IN_REVIEW,
+    "approve": lambda draft, user: (Draft.State.APPROVED, [("approved", user)]),
+    "request changes": lambda draft, user: (Draft.State.EDITING, [("changes_requested", user)]),
+    "comment": lambda draft, user: [("hi", user)],
 }
 
 
@@ -305,17 +347,24 @@ ACTIONS = {
 def test_permission_matrix(client, editor, approver, admin_user, connection, role, action):
     author = UserFactory(username="author", roles=["Editors"])
     draft = create_new_journey(author, connection, "Matrix")
-    if action == "approve":
+    method, url_name, state, data, expected, observe = ACTIONS[action]
+    if state == Draft.State.IN_REVIEW:
         draft = review.submit_for_review(author, draft, expected_revision=1, message="")
-    method, url_name, data, expected = ACTIONS[action]
     user = _user(role, editor, approver, admin_user)
     if user is not None:
         client.force_login(user)
+    before = observe(draft)
     url = reverse(url_name, args=[draft.pk])
     response = getattr(client, method)(url, data(draft) if data else None)
     assert response.status_code == expected[role], (role, action, response.status_code)
-    if expected[role] == 403 and method == "post":
-        assert Draft.objects.get(pk=draft.pk).revision_number == draft.revision_number
+    allowed = method == "post" and user is not None and expected[role] != 403
+    after = observe(draft)
+    if allowed:
+        assert after == EFFECTS[action](draft, user.pk), (role, action, "did not happen")
+    else:
+        assert after == before, (role, action, "changed the draft though refused")
+    if not allowed and method == "post":
+        assert _revision(draft) == draft.revision_number
         assert not Comment.objects.exists() and not Approval.objects.exists()
 
 

@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from journeys.models import Approval, Comment, Connection, Draft
 from journeys.permissions import (
-    can_approve_draft,
+    NOT_A_REVIEWER,
+    approve_refusal,
     can_comment,
     can_edit_draft,
+    can_review_draft,
     can_use_connection,
     require,
 )
@@ -78,10 +80,13 @@ def submit_for_review(user: Any, draft: Draft, *, expected_revision: int, messag
 def _decide(
     user: Any, draft: Draft, expected_revision: int, decision: str, comment: str
 ) -> Approval:
-    require(can_approve_draft(user, draft), "You may not review this draft.")
+    require(can_review_draft(user, draft), NOT_A_REVIEWER)
     draft = _locked(draft, expected_revision)
     if draft.state != Draft.State.IN_REVIEW:
         raise ReviewRefused("Only a draft that is in review can be approved or sent back.")
+    refusal = approve_refusal(user, draft)  # under the lock: no revision can slip in now
+    if refusal:
+        raise ReviewRefused(refusal)
     approval = Approval.objects.create(
         draft=draft,
         revision=draft.revisions.get(number=draft.revision_number),

@@ -17,9 +17,11 @@ from journeys.domain.diff import diff
 from journeys.forms import CommentForm, DecisionForm, SubmitForm
 from journeys.models import AuditEvent, Comment, Draft, Journey
 from journeys.permissions import (
-    can_approve_draft,
+    NOT_A_REVIEWER,
+    approve_refusal,
     can_comment,
     can_edit_draft,
+    can_review_draft,
     can_view_journey,
     require,
 )
@@ -75,7 +77,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "threads": threads,
         "pin_key": request.GET.get("on", ""),
         "can_edit": can_edit_draft(request.user, draft),
-        "can_approve": can_approve_draft(request.user, draft),
+        "approve_refusal": approve_refusal(request.user, draft),
         "can_comment": can_comment(request.user, draft),
         "submission": AuditEvent.objects.filter(draft=draft, action="draft.submitted")
         .select_related("actor")
@@ -114,7 +116,7 @@ def submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
-    require(can_approve_draft(request.user, draft), "You may not review this draft.")
+    require(can_review_draft(request.user, draft), NOT_A_REVIEWER)  # four eyes: the service
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
