@@ -22,12 +22,22 @@ REPO = Path(__file__).resolve().parent.parent
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(600)"]
 
 
+def with_a_child(pid_file: Path) -> list[str]:
+    """A process that starts a child of its own (as the worker starts its embedded beat)."""
+    code = (
+        "import subprocess, sys, time; "
+        f"child = subprocess.Popen({SLEEPER!r}); "
+        "open(sys.argv[1], 'w').write(str(child.pid)); time.sleep(600)"
+    )
+    return [sys.executable, "-c", code, str(pid_file)]
+
+
 def alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
         return False
-    return True
+    return state != "Z"
 
 
 @pytest.fixture
@@ -58,15 +68,20 @@ def watched():
         supervisor.stop()
 
 
-def test_a_child_that_dies_is_restarted_and_the_others_keep_running(watched):
+def test_a_child_that_dies_is_restarted_and_the_others_keep_running(watched, tmp_path):
     lines: list[str] = []
-    supervisor = Supervisor({"worker": SLEEPER, "simulator": SLEEPER}, REPO, lines.append)
+    beat = tmp_path / "beat.pid"
+    worker_command = with_a_child(beat)
+    supervisor = Supervisor({"worker": worker_command, "simulator": SLEEPER}, REPO, lines.append)
     watched(supervisor)
     worker, simulator = (child.process for child in supervisor.children)
+    assert wait_for(lambda: beat.exists() and beat.read_text(), timeout=60)
+    first_beat = int(beat.read_text())
 
     os.kill(worker.pid, signal.SIGKILL)
 
     assert wait_for(lambda: supervisor.children[0].process is not worker, timeout=60)
+    assert not alive(first_beat)  # what the dead worker left behind is stopped too
     restarted = supervisor.children[0].process
     assert restarted.poll() is None
     assert supervisor.children[1].process is simulator and simulator.poll() is None
@@ -98,10 +113,11 @@ def test_a_child_that_keeps_dying_stops_everything_with_a_message(watched):
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
-def test_sigterm_or_ctrl_c_stops_every_child(stop_signal):
+def test_sigterm_or_ctrl_c_stops_every_child_and_theirs(stop_signal, tmp_path):
+    beat = tmp_path / "beat.pid"
     code = (
         "import sys; from journeys.management.commands.dev import Supervisor, supervise; "
-        f"s = Supervisor({{'a': {SLEEPER!r}, 'b': {SLEEPER!r}}}, '.', print); "
+        f"s = Supervisor({{'a': {with_a_child(beat)!r}, 'b': {SLEEPER!r}}}, '.', print); "
         "supervise(s, ready=lambda: print('READY', *[c.process.pid for c in s.children], "
         "flush=True))"
     )
@@ -110,11 +126,12 @@ def test_sigterm_or_ctrl_c_stops_every_child(stop_signal):
     )
     line = dev.stdout.readline()
     assert line.startswith("READY"), line
-    children = [int(pid) for pid in line.split()[1:]]
-    assert all(alive(pid) for pid in children)
+    assert wait_for(lambda: beat.exists() and beat.read_text(), timeout=60)
+    processes = [int(pid) for pid in line.split()[1:]] + [int(beat.read_text())]
+    assert all(alive(pid) for pid in processes)
 
     dev.send_signal(stop_signal)
 
     assert dev.wait(60) == 0
     assert "Stopping" in dev.stdout.read()
-    assert not [pid for pid in children if alive(pid)]
+    assert wait_for(lambda: not [pid for pid in processes if alive(pid)], timeout=60)

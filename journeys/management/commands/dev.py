@@ -7,6 +7,8 @@ everything with a message. Ctrl-C or SIGTERM stops them all.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -78,6 +80,7 @@ class Supervisor:
             code = child.process.poll()
             if code is None:
                 continue
+            _signal_group(child.process, signal.SIGKILL)  # what it left behind, e.g. its beat
             how = (
                 f"was killed by {signal.Signals(-code).name}"
                 if code < 0
@@ -97,17 +100,23 @@ class Supervisor:
     def stop(self) -> None:
         running = [c.process for c in self.children if c.process and c.process.poll() is None]
         for process in running:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in running:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
 
     def _spawn(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.command, cwd=self.cwd)
+        # Its own session: its own children (the worker's embedded beat) can be stopped with it.
+        child.process = subprocess.Popen(child.command, cwd=self.cwd, start_new_session=True)
         child.restart_at = None
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def _interrupt(signum: int, frame: object) -> None:
