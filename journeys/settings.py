@@ -235,7 +235,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         # An idle worker looks for messages this often (seconds): the wait a push can add.
-        "polling_interval": 0.1,
+        "polling_interval": 0.05,
         # Worker remote-control files, which kombu would otherwise write into the working dir.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
