@@ -2,7 +2,7 @@
 
 Run from the repository root (about a minute on 2 cores):
 
-    .venv/bin/python -m bench.bench_push [latency_pushes]
+    .venv/bin/python -m bench.bench_push [latency_pushes] [--latency-only]
 
 Everything runs in a temporary directory (VAR_DIR): a SQLite file database, the filesystem
 broker (or the broker CELERY_BROKER_URL names, e.g. redis://127.0.0.1:6379/5), the simulator
@@ -10,7 +10,8 @@ in a thread of this process and real `celery -A journeys worker -P solo` subproc
 
 * latency: `request_push` (the Push button's service, commit included) until the simulator has
   applied the PUT, one push at a time with one idle worker; median and p95, and the ratio to a
-  bare SFMCClient.put_journey of the same body (what the push must do at the least);
+  bare SFMCClient.put_journey of the same body (what the push must do at the least); then the
+  CPU the idle worker uses while it polls the broker for 30 s;
 * throughput: 200 pushes (200 journeys) queued at once, drained by 1 and then 2 workers, from
   the first request to the last attempt marked succeeded;
 * merge: two 500-activity descendants of one generated journey, 10% edits each
@@ -36,6 +37,7 @@ from tests.sfmc_server import RunningSimulator, start_simulator
 THROUGHPUT_PUSHES = 200
 MERGE_ACTIVITIES = 500
 MERGE_RUNS = 20
+IDLE_SECONDS = 30
 
 
 def setup_django(var_dir: str, simulator: RunningSimulator) -> None:
@@ -163,6 +165,11 @@ def bench_latency(simulator: RunningSimulator, var_dir: str, pushes: int) -> Non
             )
             samples.append(time.perf_counter() - started)
             time.sleep(0.05)  # let the worker record the success before the next push
+        time.sleep(1)  # the last push's bookkeeping
+        idle_started, cpu_started = time.perf_counter(), cpu_seconds(workers[0].pid)
+        time.sleep(IDLE_SECONDS)
+        idle_cpu = cpu_seconds(workers[0].pid) - cpu_started
+        idle_wall = time.perf_counter() - idle_started
     finally:
         stop_workers(workers)
     client = client_for(fleet.connection)
@@ -178,6 +185,16 @@ def bench_latency(simulator: RunningSimulator, var_dir: str, pushes: int) -> Non
     print(f"bare client PUT of the same body               {stats(bare)}")
     ratio = statistics.median(samples) / statistics.median(bare)
     print(f"ratio of medians                               {ratio:8.1f}×")
+    print(
+        f"idle worker CPU over {idle_wall:.0f} s                     {idle_cpu:8.2f} s  "
+        f"({100 * idle_cpu / idle_wall:.1f} % of one core)"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bench_throughput(simulator: RunningSimulator, var_dir: str) -> None:
@@ -240,8 +257,9 @@ def bench_merge() -> None:
     print(f"merge screen data (diffs, canvas, validation)   {stats(screen)}")
 
 
-def main(latency_pushes: int = 15) -> None:
-    """Run the three benchmarks on a throwaway database, broker and simulator."""
+def main(latency_pushes: int = 15, latency_only: bool = False) -> None:
+    """Run the three benchmarks (or only the latency one) on a throwaway database, broker and
+    simulator."""
     with tempfile.TemporaryDirectory() as var_dir:
         simulator = start_simulator(Path(var_dir) / "simulator.sqlite3")
         try:
@@ -251,12 +269,14 @@ def main(latency_pushes: int = 15) -> None:
             print(f"broker {settings.CELERY_BROKER_URL}, database SQLite in {var_dir}")
             started = time.perf_counter()
             bench_latency(simulator, var_dir, latency_pushes)
-            bench_throughput(simulator, var_dir)
-            bench_merge()
+            if not latency_only:
+                bench_throughput(simulator, var_dir)
+                bench_merge()
             print(f"total {time.perf_counter() - started:.1f} s")
         finally:
             simulator.stop()
 
 
 if __name__ == "__main__":
-    main(*(int(arg) for arg in sys.argv[1:2]))
+    arguments = [arg for arg in sys.argv[1:] if arg != "--latency-only"]
+    main(*(int(arg) for arg in arguments[:1]), latency_only="--latency-only" in sys.argv)

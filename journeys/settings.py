@@ -226,11 +226,16 @@ LOGGING = {
 # Celery: JSON only, late acks (the push is guarded by a claim on its row), bounded time.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
+    # kombu's own filesystem transport can hand a reader a half-written message and lose it
+    # (kombu#1551): filesystem:// runs journeys/broker.py, the same transport made safe.
+    CELERY_BROKER_TRANSPORT = "journeys.broker:Transport"
     _queue_dir = VAR_DIR / "celery" / "queue"
     _queue_dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        # An idle worker looks for messages this often (seconds): the wait a push can add.
+        "polling_interval": 0.05,
         # Worker remote-control files, which kombu would otherwise write into the working dir.
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }

@@ -1,20 +1,140 @@
-"""Run the whole product on embedded defaults: web server, worker, SFMC simulator, demo data."""
+"""Run the whole product on embedded defaults: web server, worker, SFMC simulator, demo data.
+
+`dev` supervises its processes: one that exits unexpectedly is restarted after a short backoff,
+with a log line; one that dies RESTART_LIMIT times within RESTART_WINDOW seconds stops
+everything with a message. Ctrl-C or SIGTERM stops them all.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+RESTART_LIMIT = 5  # deaths of one process within RESTART_WINDOW seconds before giving up
+RESTART_WINDOW = 60.0
+BACKOFF = 0.5  # seconds before the first restart, doubled for each recent death
+BACKOFF_CAP = 8.0
+
+
+class GaveUp(Exception):
+    """A process keeps dying: restarting it again would only hide the problem."""
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    process: subprocess.Popen[bytes] | None = None
+    deaths: list[float] = field(default_factory=list)
+    restarts: int = 0
+    restart_at: float | None = None  # set while it waits for its restart
+
+
+class Supervisor:
+    """Keeps named processes running: restarts the ones that exit, with a backoff and a cap."""
+
+    def __init__(
+        self,
+        commands: dict[str, list[str]],
+        cwd: Path,
+        log: Callable[[str], object],
+        limit: int = RESTART_LIMIT,
+        window: float = RESTART_WINDOW,
+        backoff: float = BACKOFF,
+    ) -> None:
+        self.children = [Child(name, command) for name, command in commands.items()]
+        self.cwd, self.log = cwd, log
+        self.limit, self.window, self.backoff = limit, window, backoff
+
+    def start(self, pause: float = 0.0) -> None:
+        for child in self.children:
+            self._spawn(child)
+            time.sleep(pause)
+
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Watch the processes until `stop` is set; raises GaveUp when one keeps dying."""
+        stop = stop or threading.Event()
+        while not stop.wait(0.2):
+            self.check(time.monotonic())
+
+    def check(self, now: float) -> None:
+        for child in self.children:
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    self._spawn(child)
+                continue
+            assert child.process is not None
+            code = child.process.poll()
+            if code is None:
+                continue
+            _signal_group(child.process, signal.SIGKILL)  # what it left behind, e.g. its beat
+            how = (
+                f"was killed by {signal.Signals(-code).name}"
+                if code < 0
+                else f"exited with code {code}"
+            )
+            child.deaths = [t for t in child.deaths if now - t < self.window] + [now]
+            if len(child.deaths) >= self.limit:
+                raise GaveUp(
+                    f"{child.name} {how}; it died {len(child.deaths)} times in "
+                    f"{self.window:.0f} s, so `dev` gives up. Its output above says why."
+                )
+            child.restarts += 1
+            delay = min(self.backoff * 2 ** (len(child.deaths) - 1), BACKOFF_CAP)
+            child.restart_at = now + delay
+            self.log(f"{child.name} {how}; restarting (restart {child.restarts}) in {delay:.1f} s")
+
+    def stop(self) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            _signal_group(process, signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+
+    def _spawn(self, child: Child) -> None:
+        # Its own session: its own children (the worker's embedded beat) can be stopped with it.
+        child.process = subprocess.Popen(child.command, cwd=self.cwd, start_new_session=True)
+        child.restart_at = None
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
+
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def supervise(supervisor: Supervisor, ready: Callable[[], object] = lambda: None) -> None:
+    """Start the processes, call `ready`, keep them running until Ctrl-C or SIGTERM (or GaveUp),
+    then stop them all."""
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too
+    try:
+        supervisor.start(pause=0.5)
+        ready()
+        supervisor.run()
+    except KeyboardInterrupt:
+        supervisor.log("\nStopping…")
+    finally:
+        supervisor.stop()
 
 
 class Command(BaseCommand):
@@ -32,54 +152,33 @@ class Command(BaseCommand):
         call_command("migrate", verbosity=0)
         self.stdout.write("Demo users:")
         call_command("create_demo_users", stdout=self.stdout)
-        processes = self._start(options)
+        supervisor = Supervisor(self._commands(options), settings.BASE_DIR, self.stderr.write)
+        try:
+            supervise(supervisor, ready=lambda: self._ready(options))
+        except GaveUp as gave_up:
+            raise CommandError(str(gave_up)) from gave_up
+
+    def _commands(self, options: dict[str, Any]) -> dict[str, list[str]]:
+        python = sys.executable
+        commands = {}
+        if settings.SFMC_SIMULATOR_ENABLED:
+            data = settings.VAR_DIR / "simulator.sqlite3"
+            port = str(options["simulator_port"])
+            commands["simulator"] = [python, "-m", "journeys.sfmc.simulator", "--port", port]
+            commands["simulator"] += ["--data", str(data), "--seed-demo"]
+        # -B embeds beat, which re-enqueues stalled pushes every minute.
+        commands["worker"] = [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo"]
+        commands["worker"] += ["-B", "-l", "info"]
+        commands["web server"] = [python, "manage.py", "runserver", options["addr"], "--noreload"]
+        return commands
+
+    def _ready(self, options: dict[str, Any]) -> None:
+        if settings.SFMC_SIMULATOR_ENABLED:
+            call_command("setup_demo", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nJourney editor on http://{options['addr']}/  "
                 f"(admin: /admin/, simulator controls: {settings.SFMC_SIMULATOR_URL}/_sim/)\n"
-                "Press Ctrl-C to stop.\n"
+                "A process that stops is restarted. Press Ctrl-C to stop.\n"
             )
         )
-        self._wait(processes)
-
-    def _start(self, options: dict[str, Any]) -> list[subprocess.Popen[bytes]]:
-        python = sys.executable
-        commands = []
-        if settings.SFMC_SIMULATOR_ENABLED:
-            data = settings.VAR_DIR / "simulator.sqlite3"
-            commands.append(
-                [python, "-m", "journeys.sfmc.simulator", "--port", str(options["simulator_port"])]
-                + ["--data", str(data), "--seed-demo"]
-            )
-        commands.append(
-            # -B embeds beat, which re-enqueues stalled pushes every minute.
-            [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo", "-B", "-l", "info"]
-        )
-        commands.append([python, "manage.py", "runserver", options["addr"], "--noreload"])
-        processes = []
-        for command in commands:
-            processes.append(subprocess.Popen(command, cwd=settings.BASE_DIR))
-            time.sleep(0.5)
-        if settings.SFMC_SIMULATOR_ENABLED:
-            call_command("setup_demo", stdout=self.stdout)
-        return processes
-
-    def _wait(self, processes: list[subprocess.Popen[bytes]]) -> None:
-        # SIGTERM is handled like Ctrl-C so `kill` stops the children too.
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            while all(process.poll() is None for process in processes):
-                time.sleep(0.5)
-            failed = [p.args for p in processes if p.poll() is not None]
-            self.stderr.write(f"A process stopped, shutting down: {failed}")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-        finally:
-            for process in processes:
-                if process.poll() is None:
-                    process.terminate()
-            for process in processes:
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
