@@ -41,6 +41,32 @@ def simulator(tmp_path):
     yield from running_simulator(tmp_path / "simulator.sqlite3")
 
 
+class SimClock:
+    """The in-process simulator's wall clock (token expiry, publish delay), stopped: a test moves
+    it on with `advance` instead of sleeping and hoping nothing else took that long meanwhile."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sim_clock(monkeypatch):
+    import time
+
+    from journeys.sfmc.simulator import interactions, store
+
+    clock = SimClock(time.time())
+    monkeypatch.setattr(store, "time", clock)  # both use time.time() only
+    monkeypatch.setattr(interactions, "time", clock)
+    return clock
+
+
 @pytest.fixture
 def sim_connection(db, simulator, settings):
     """A Connection to the running simulator, which the settings allow as the one http host."""
