@@ -42,13 +42,16 @@ def simulator(tmp_path):
 
 
 class SimClock:
-    """The in-process simulator's wall clock (token expiry, publish delay), stopped: a test moves
-    it on with `advance` instead of sleeping and hoping nothing else took that long meanwhile."""
+    """The in-process simulator's clock (token expiry, publish delay, rate limit), stopped: a test
+    moves it on with `advance` instead of sleeping and hoping nothing else took that long."""
 
     def __init__(self, now: float) -> None:
         self.now = now
 
     def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
@@ -59,11 +62,11 @@ class SimClock:
 def sim_clock(monkeypatch):
     import time
 
-    from journeys.sfmc.simulator import interactions, store
+    from journeys.sfmc.simulator import faults, interactions, store
 
     clock = SimClock(time.time())
-    monkeypatch.setattr(store, "time", clock)  # both use time.time() only
-    monkeypatch.setattr(interactions, "time", clock)
+    for module in (store, interactions, faults):  # they use time.time() or .monotonic() only
+        monkeypatch.setattr(module, "time", clock)
     return clock
 
 

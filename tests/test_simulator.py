@@ -618,9 +618,9 @@ def test_unknown_routes_and_methods_answer_with_the_error_envelope(api):
     assert (method.status_code, method.json()["errorcode"]) == (405, 405)
 
 
-def test_rate_limit_is_off_by_default_and_answers_429_with_retry_after_when_on(sim, api):
+def test_rate_limit_is_off_by_default_and_answers_429_with_retry_after_when_on(sim, api, sim_clock):
     assert all(api.get(API).status_code == 200 for _ in range(20))
-    sim.configure(rate_limit_capacity=2, rate_limit_per_second=0.5)
+    sim.configure(rate_limit_capacity=2, rate_limit_per_second=0.5)  # the clock stands still
 
     statuses = [api.get(API) for _ in range(3)]
 
