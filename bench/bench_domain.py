@@ -28,6 +28,9 @@ FIXTURE = (
     / "shared/fixtures/sfmc-real/08-greenpeace-automation-audience-stowait-updatecontact.json"
 )
 REPEATS = 30
+# Performance guard (reliability notes, merge checklist 36): merging 500 activities with 10%
+# edits a side stays under this. A figure to watch here, not a test: tests assert no speed.
+MERGE_GUARD_MS = 20.0
 DEEPDIFF_REPEATS = 3
 
 
@@ -105,6 +108,12 @@ def main() -> None:
         "generated 500": measure(generated),
     }
     print(table(columns))
+    merge_ms = columns["generated 500"]["merge (10% edits each side)"]
+    verdict = "within" if merge_ms < MERGE_GUARD_MS else "OVER"
+    print(
+        f"merge of 500 activities: {merge_ms:.2f} ms median, "
+        f"{verdict} the {MERGE_GUARD_MS:.0f} ms guard"
+    )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,35 @@ def simulator(tmp_path):
     yield from running_simulator(tmp_path / "simulator.sqlite3")
 
 
+class SimClock:
+    """The in-process simulator's clock (token expiry, publish delay, rate limit), stopped: a test
+    moves it on with `advance` instead of sleeping and hoping nothing else took that long."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sim_clock(monkeypatch):
+    import time
+
+    from journeys.sfmc.simulator import faults, interactions, store
+
+    clock = SimClock(time.time())
+    for module in (store, interactions, faults):  # they use time.time() or .monotonic() only
+        monkeypatch.setattr(module, "time", clock)
+    return clock
+
+
 @pytest.fixture
 def sim_connection(db, simulator, settings):
     """A Connection to the running simulator, which the settings allow as the one http host."""

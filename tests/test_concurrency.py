@@ -270,7 +270,7 @@ def run_people(count: int, body: Callable[[int], None]) -> None:
 
     def run(person: int) -> None:
         try:
-            start.wait(30)
+            start.wait(120)
             body(person)
         except BaseException as error:  # reported by the main thread
             failures.append(error)
@@ -278,8 +278,9 @@ def run_people(count: int, body: Callable[[int], None]) -> None:
     threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + 240  # a person slower than this (on a loaded machine) is stuck
     for thread in threads:
-        thread.join(120)
+        thread.join(max(0.0, deadline - time.monotonic()))
     assert not any(thread.is_alive() for thread in threads), "a person never finished"
     if failures:
         raise failures[0]
@@ -385,12 +386,19 @@ def test_people_editing_the_same_draft_at_once_lose_no_acknowledged_edit(
     gate = request_gate()
     browsers: list[Browser] = []
     edits: list[Edit] = []
+    loaded = threading.Barrier(people)
 
     def person(n: int) -> None:
         rng = random.Random(n)
         browser = Browser(live_server.url, usernames[n], gate)
         browsers.append(browser)
         tabs = {"shared": EditorTab(browser, shared.pk), "own": EditorTab(browser, own[n].pk)}
+        # Everyone has loaded revision 1 before anyone edits: the race is certain, whatever the
+        # scheduling. All first edits quote revision 1, so all but the one landing first are
+        # stale; with these seeds persons 0 and 2 first rename (one of them must be refused) and
+        # persons 1 and 3 first insert different types in different places (the later one, at
+        # least, is merged).
+        loaded.wait(240)
         for m in range(edits_each):
             tab = tabs["own" if m % 3 == 2 else "shared"]
             if rng.random() < 0.6:
@@ -428,9 +436,11 @@ def test_people_editing_the_same_draft_at_once_lose_no_acknowledged_edit(
     assert {e.status for e in edits} <= {200, 409}, sorted({e.status for e in edits})
     assert same.lost == [] and own_drafts.lost == []
     assert same.attempted == same.acknowledged + same.refused
-    # The race really happened: stale edits were merged, overlapping ones refused.
+    # The race really happened (the barrier above makes it certain): stale edits were merged,
+    # overlapping ones refused; only a stale edit is ever refused.
     assert same.merged > 0 and same.refused > 0
-    assert same.acknowledged > people  # and plenty of the work still went through
+    assert same.merged + same.refused >= people - 1
+    assert all(e.revision > e.quoted for e in shared_edits if e.status == 409)
     # Nobody else edits a person's own draft: none of those edits may be refused.
     assert own_drafts.refused == 0 and own_drafts.acknowledged == own_drafts.attempted
     assert Draft.objects.get(pk=shared.pk).revision_number == 1 + same.acknowledged
@@ -450,6 +460,7 @@ class PushRace:
     runs: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     most_active: int = 0
+    looks: int = 0
     writes: list[tuple[str, dict[str, Any], bool]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -492,7 +503,7 @@ def worker(race: PushRace, gate: Any, stop: threading.Event, shared: Any) -> Non
         deadline = float("inf")
         while True:
             if stop.is_set() and deadline == float("inf"):
-                deadline = time.monotonic() + 20  # then an attempt left active is reported
+                deadline = time.monotonic() + 90  # then an attempt left active is reported
             with gate:
                 due = list(
                     PushAttempt.objects.filter(state__in=push.ACTIVE_STATES).values_list(
@@ -510,17 +521,22 @@ def worker(race: PushRace, gate: Any, stop: threading.Event, shared: Any) -> Non
 
 
 def monitor(race: PushRace, gate: Any, stop: threading.Event, draft_id: int, shared: Any) -> None:
-    """Look at the attempts all the time: never more than one active for the draft."""
+    """Look at the attempts all the time, and once more at the end: how many are active for
+    the draft at each look (the database allows at most one; how many looks catch one is luck)."""
     from journeys.models import PushAttempt
     from journeys.services import push
 
     with database_thread(shared):
-        while not stop.is_set():
+        while True:
+            last = stop.is_set()
             with gate:
                 active = PushAttempt.objects.filter(
                     draft_id=draft_id, state__in=push.ACTIVE_STATES
                 ).count()
+            race.looks += 1
             race.most_active = max(race.most_active, active)
+            if last:
+                return
             time.sleep(0.002)
 
 
@@ -584,7 +600,7 @@ def test_submit_approve_and_push_racing_edits_push_only_approved_content(
                 race.edits.append(
                     Edit(n, draft.pk, "insert", tab.revision, response.status_code, 0)
                 )
-        finished.wait(60)
+        finished.wait(240)
         if n == 0:  # a last submission, after every edit, stays for the approvers
             tab.saw(browser.page(f"/drafts/{draft.pk}/"))
             submit = browser.form_post(
@@ -608,10 +624,12 @@ def test_submit_approve_and_push_racing_edits_push_only_approved_content(
                     {"revision": seen.group(1), "decision": "approve", "comment": ""},
                 )
                 race.approvals.append(decision.status_code)
-            for _ in range(100 if last_round else 1):  # at the end, wait for the worker
+            deadline = time.monotonic() + 120  # at the end, wait for the worker (however slow)
+            while True:
                 pushed = browser.htmx("POST", f"/drafts/{draft.pk}/push/")
                 race.pushes.append(pushed.status_code)
-                if pushed.status_code != 409 or UNDER_WAY not in pushed.text:
+                under_way = pushed.status_code == 409 and UNDER_WAY in pushed.text
+                if not (last_round and under_way) or time.monotonic() > deadline:
                     break
                 time.sleep(0.05)
             time.sleep(0.01)
@@ -619,9 +637,9 @@ def test_submit_approve_and_push_racing_edits_push_only_approved_content(
 
     run_people(editors + approvers, lambda n: editor(n) if n < editors else approver(n - editors))
     stop_worker.set()
-    helpers[0].join(60)
+    helpers[0].join(120)
     stop_monitor.set()
-    helpers[1].join(10)
+    helpers[1].join(60)
     assert not any(helper.is_alive() for helper in helpers)
 
     errors = server_errors(browsers)
@@ -667,7 +685,8 @@ def test_submit_approve_and_push_racing_edits_push_only_approved_content(
     assert sorted(pushed_content(body) for _, body in sent) == pushed
     assert {pushed_content(body) for _, body in applied} <= set(pushed)
     assert {a.state for a in attempts} == {PushAttempt.State.SUCCEEDED}, race.runs
-    assert race.most_active == 1
+    # Never two active attempts at once, at any look nor at the end (the constraint below).
+    assert race.looks > 0 and race.most_active <= 1
     constraints = connection.introspection.get_constraints(
         connection.cursor(), PushAttempt._meta.db_table
     )

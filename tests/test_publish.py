@@ -6,7 +6,6 @@ for pushes; the request log tells what SFMC really received. The last tests go t
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -536,13 +535,13 @@ def test_publish_requests_are_read_only_in_admin(admin_client, draft, approver):
 
 
 def test_a_version_changed_while_sfmc_was_publishing_it_is_published_with_a_warning_note(
-    draft, approver, simulator
+    draft, approver, simulator, sim_clock
 ):
     simulator.configure(publish_delay=0.5)
     request = publish.request_publish(approver, draft)
     publish.run_publish(request.pk)  # SFMC accepted it and is publishing
     simulator.control("POST", "remote-edit", {"key": WELCOME, "action": "rename", "name": "Theirs"})
-    time.sleep(0.6)
+    sim_clock.advance(0.6)
 
     run_publish_until_final(request)
 

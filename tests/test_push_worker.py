@@ -26,7 +26,7 @@ pytestmark = [
 State = PushAttempt.State
 
 
-def wait_for(predicate, timeout=20.0):
+def wait_for(predicate, timeout=120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -18,7 +18,7 @@ from journeys.models import AuditEvent
 from journeys.tasks import check_worker
 
 
-def wait_for(predicate, timeout=15.0):
+def wait_for(predicate, timeout=120.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -7,6 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Waits in browser tests poll a condition until it holds; the deadline is generous so that only
+# what never happens fails, also on a loaded machine (Playwright's default for expect is 5 s).
+PATIENCE_MS = 60_000
+expect.set_options(timeout=PATIENCE_MS)
 
 # Playwright's sync API runs an event loop in this thread; Django must allow the ORM here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -39,6 +45,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
+
+
+@pytest.fixture
+def context(context):
+    context.set_default_timeout(PATIENCE_MS)
+    return context
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     expect(page.locator(".drift-banner")).to_contain_text("Someone changed SFMC version 1")
     page.screenshot(path=str(artifacts / "drift.png"))
     page.click("#push-button")
-    page.wait_for_url(f"{live_server.url}/merges/*/", timeout=20_000)  # HX-Redirect on conflict
+    page.wait_for_url(f"{live_server.url}/merges/*/")  # HX-Redirect on conflict
 
     conflict = page.locator("fieldset.conflict")
     expect(conflict).to_have_count(1)
@@ -112,7 +112,7 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     approved_now(editor, approver, draft)
     page.reload()
     page.click("#push-button")
-    expect(page.locator('#push-status[data-state="succeeded"]')).to_be_visible(timeout=20_000)
+    expect(page.locator('#push-status[data-state="succeeded"]')).to_be_visible()
     expect(page.locator("#push-status")).to_contain_text("SFMC now has version 1")
     page.screenshot(path=str(artifacts / "push-succeeded.png"), full_page=True)
 
