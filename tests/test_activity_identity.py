@@ -253,3 +253,23 @@ def test_a_push_after_replacing_a_wait_sfmc_changed_opens_a_conflict(
     assert activity(merged, WAIT) is None
     assert wait_days(merged, "WAITBYDURATION-2") == 1
     assert Draft.objects.get(pk=draft.pk).state == Draft.State.APPROVED
+
+
+def test_the_migration_backfills_the_keys_of_existing_revisions_and_snapshots(
+    editor, sim_connection, demo_journeys
+):
+    import importlib
+
+    from django.apps import apps
+
+    draft = import_demo(editor, sim_connection, LOYALTY)
+    insert = structural_edit("insert", {"type_id": "WAITBYDURATION", "after": "REST-1"})
+    draft = apply_edit(editor, draft, insert, expected_revision=1).draft
+    recorded = lineage(draft.journey)
+    ActivityKey.objects.all().delete()  # as before the migration
+
+    importlib.import_module("journeys.migrations.0008_activity_key").backfill(apps, None)
+
+    assert lineage(draft.journey) == recorded
+    assert recorded.taken == {"REST-1", WAIT, "UPDATECONTACTDATAV2-1", "WAITBYDURATION-2"}
+    assert recorded.sfmc_keys == {"REST-1", WAIT, "UPDATECONTACTDATAV2-1"}
