@@ -273,3 +273,27 @@ def test_the_migration_backfills_the_keys_of_existing_revisions_and_snapshots(
     assert lineage(draft.journey) == recorded
     assert recorded.taken == {"REST-1", WAIT, "UPDATECONTACTDATAV2-1", "WAITBYDURATION-2"}
     assert recorded.sfmc_keys == {"REST-1", WAIT, "UPDATECONTACTDATAV2-1"}
+
+
+def test_an_upload_without_sfmc_ids_of_a_known_journey_is_still_its_activities(
+    editor, sim_connection, demo_journeys
+):
+    """mcdev strips activity ids; such a file must not read as every activity replaced."""
+    import json
+
+    from journeys.services.drafts import create_draft_from_upload
+
+    imported = import_demo(editor, sim_connection, LOYALTY)
+    stripped = copy.deepcopy(imported.document)
+    for item in stripped["activities"]:
+        del item["id"]
+    waited_longer = waited(stripped, 5)
+
+    upload = create_draft_from_upload(editor, sim_connection, json.dumps(waited_longer).encode())
+
+    draft = upload.draft
+    sfmc_keys = lineage(draft.journey).sfmc_keys
+    shown = diff(draft.base_snapshot.document, draft.document, sfmc_keys=sfmc_keys)
+    assert (shown.activities_added, shown.activities_removed) == ((), ())
+    assert shown.activities_changed == (WAIT,)
+    assert activity(draft.document, WAIT)["id"] == activity(imported.document, WAIT)["id"]

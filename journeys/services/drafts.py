@@ -19,7 +19,7 @@ from journeys.domain.validate import Problem, validate
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
 from journeys.services.audit import record_event
-from journeys.services.identity import record_keys
+from journeys.services.identity import record_keys, with_base_ids
 
 
 class StaleRevision(Exception):
@@ -111,6 +111,8 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         connection=connection, key=key, defaults={"name": name}
     )
     base = None if created else journey.snapshots.order_by("-fetched_at").first()
+    if base is not None:
+        document = with_base_ids(document, base.document)
     draft = start_draft(
         user,
         journey,

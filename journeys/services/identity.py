@@ -39,6 +39,28 @@ def record_keys(journey_id: int, document: Any) -> None:
     ActivityKey.objects.bulk_create(rows, ignore_conflicts=True)
 
 
+def with_base_ids(document: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """`document` whose activities without an SFMC id take the id of the base's activity with
+    their key: an uploaded file of a journey we know is that journey's activities, even when
+    the tool that wrote it stripped the ids (mcdev does). The input is left as it is."""
+    ids = {key: item.get("id") for key, item in _keyed(base)}
+    activities = document.get("activities")
+    if not isinstance(activities, list):
+        return document
+    adopted = []
+    for item in activities:
+        key = item.get("key") if isinstance(item, dict) else None
+        known = ids.get(key) if isinstance(key, str) else None
+        adopted.append({**item, "id": known} if known and not item.get("id") else item)
+    return {**document, "activities": adopted}
+
+
+def _keyed(document: Any) -> list[tuple[str, dict[str, Any]]]:
+    activities = document.get("activities") if isinstance(document, dict) else None
+    items = activities if isinstance(activities, list) else []
+    return [(i["key"], i) for i in items if isinstance(i, dict) and isinstance(i.get("key"), str)]
+
+
 @dataclass(frozen=True)
 class Lineage:
     """Every activity key the journey ever used, and those SFMC made."""
