@@ -295,3 +295,10 @@ class PublishRequestAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.PublishRequest]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(models.ActivityKey)
+class ActivityKeyAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.ActivityKey]):
+    list_display = ["key", "journey", "from_sfmc"]
+    list_filter = ["from_sfmc"]
+    search_fields = ["key", "journey__name", "journey__key"]

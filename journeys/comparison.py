@@ -7,6 +7,7 @@ the domain diff compares documents, and layout is derived from them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,26 +49,38 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 def _groups(
     result: JourneyDiff, before: dict[str, Any], after: dict[str, Any]
 ) -> list[ChangeGroup]:
-    names = {**_names(before), **_names(after)}
-    lines: dict[str, list[str]] = defaultdict(list)
+    names_before, names_after = _names(before), _names(after)
+    replaced = set(result.activities_added) & set(result.activities_removed)
+    lines: dict[tuple[str, str], list[str]] = defaultdict(list)
     for change in result.changes:
         key = change.activity_key or ""
-        if change.summary not in lines[key]:
-            lines[key].append(change.summary)
+        # A key whose activity was replaced by another: the old one and the new one apart.
+        side = "removed" if key in replaced and change.kind == "activity-removed" else ""
+        if change.summary not in lines[key, side]:
+            lines[key, side].append(change.summary)
     marks = dict.fromkeys(result.activities_added, "added")
-    marks.update(dict.fromkeys(result.activities_removed, "removed"))
+    marks.update(dict.fromkeys(set(result.activities_removed) - replaced, "removed"))
     groups = []
-    for key, summaries in lines.items():
+    for (key, side), summaries in lines.items():
+        names = names_before if side else {**names_before, **names_after}
         title = names.get(key, key) if key else "Journey"
-        groups.append(ChangeGroup(key, title, marks.get(key, "changed" if key else ""), summaries))
+        mark = side or marks.get(key, "changed" if key else "")
+        groups.append(ChangeGroup(key, title, mark, summaries))
     return groups
 
 
 def compare(
-    before: dict[str, Any], after: dict[str, Any], *, comments: dict[str, int] | None = None
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    comments: dict[str, int] | None = None,
+    sfmc_keys: Collection[str] = frozenset(),
 ) -> Comparison:
-    """Compare two documents: `before` marks removals, `after` additions and changes."""
-    result = diff(before, after)
+    """Compare two documents: `before` marks removals, `after` additions and changes.
+
+    `sfmc_keys` are the keys SFMC made (services.identity), so that an activity that took an
+    old key shows as removed and added (domain.diff.is_replaced)."""
+    result = diff(before, after, sfmc_keys=sfmc_keys)
     relinked = frozenset(
         (change.activity_key, str(change.path[-2]))
         for change in result.changes

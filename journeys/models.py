@@ -127,6 +127,29 @@ class RemoteSnapshot(models.Model):
         return f"{self.journey.key} v{self.version} @ {self.modified_date}"
 
 
+class ActivityKey(models.Model):
+    """An activity key the journey's lineage has used: in any revision of its drafts or any
+    remote version fetched. The editor never hands it to a new activity (catalog.next_key).
+
+    Kept as rows (filled when snapshots and revisions are saved) rather than computed from the
+    documents: one indexed query instead of reading every revision of a draft on each insert,
+    and the unique constraint makes concurrent recording safe. `from_sfmc`: the key was first
+    seen carrying an SFMC activity id (SFMC made it), not made by the editor (diff.is_replaced).
+    """
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="activity_keys")
+    key = models.CharField(max_length=200)
+    from_sfmc = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["journey", "key"], name="unique_activity_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} in {self.journey_id}"
+
+
 class DraftQuerySet(models.QuerySet["Draft"]):
     def visible_to(self, user: Any) -> DraftQuerySet:
         return self.filter(journey__in=Journey.objects.visible_to(user))

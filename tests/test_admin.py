@@ -17,7 +17,13 @@ ADMIN_MODELS = [
     models.PushAttempt,
     models.AuditEvent,
 ]
-ALL_MODELS = [*ADMIN_MODELS, models.Comment, models.MergeSession, models.PublishRequest]
+ALL_MODELS = [
+    *ADMIN_MODELS,
+    models.Comment,
+    models.MergeSession,
+    models.PublishRequest,
+    models.ActivityKey,
+]
 
 
 @pytest.fixture

@@ -48,8 +48,9 @@ ADDED_KEY = re.compile(r"^Added .+? \(([A-Z0-9]+-\d+)\)")
 MERGED = "(merged with newer changes)"
 RENAMED = "Settings: journey name changed"
 NOTICE = re.compile(r'<div id="notice"[^>]*>([^<]*)</div>')
-# Single-outcome types with distinct key prefixes: two people inserting the same type on stale
-# revisions pick the same next key, which the merge (rightly) refuses as an overlap.
+# Single-outcome types with distinct key prefixes (check_draft reads the new key from the summary).
+# Two people inserting the same type on stale revisions get different keys (services.identity);
+# only inserts on the same edge overlap.
 INSERT_TYPES = [
     "WAITBYDURATION",
     "EMAILV2",

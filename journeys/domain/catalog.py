@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,13 +190,22 @@ def _is_custom_split(activity: dict[str, Any]) -> bool:
     return len(outcomes) > 1 or bool(with_branch_result)
 
 
-def next_key(doc: object, prefix: str) -> str:
-    """Return `<prefix>-<n>` with n one more than the highest n already used in the journey."""
+def next_key(doc: object, prefix: str, taken: Iterable[str] = ()) -> str:
+    """Return `<prefix>-<n>` with n one more than the highest n used in the journey or `taken`.
+
+    `taken` holds every activity key the journey's lineage ever used (its base, revisions and
+    remote versions), so a deleted activity's key is never handed to a new one: a merge or a
+    comparison would take the new activity for the old one.
+    """
     pattern = re.compile(re.escape(prefix) + r"-(\d+)")
     activities = doc.get("activities") if isinstance(doc, dict) else None
+    keys = (
+        [a.get("key") for a in activities if isinstance(a, dict)]
+        if isinstance(activities, list)
+        else []
+    )
     used = [0]
-    for activity in activities if isinstance(activities, list) else []:
-        key = activity.get("key") if isinstance(activity, dict) else None
+    for key in [*keys, *taken]:
         match = pattern.fullmatch(key) if isinstance(key, str) else None
         if match:
             used.append(int(match.group(1)))

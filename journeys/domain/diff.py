@@ -8,13 +8,20 @@ list, is compared as one value. Layout is derived, never stored, so it never app
 `SERVER_OWNED_FIELDS` is the one list of fields SFMC owns; diff ignores them (at the top level
 and on keyed items) and merge always takes them from the remote side.
 
+Identity: an activity is its `key`, except that one SFMC made (its key is in `sfmc_keys`, the
+caller's record of the keys first seen in an SFMC version) and that lost its SFMC `id` is another
+activity that took the old key: the old one was removed and a new one added (`is_replaced`).
+Different ids alone do not count: SFMC gives every activity a new id in each new version (a
+POST), and a PUT carries no ids (SFMC matches them by key), so ids differ across versions of
+the very same activity. The editor never hands an old key to a new activity (catalog.next_key).
+
 Values compare with Python equality, the JSON-number reading of it: `1` and `1.0` are the same
 value, and (as in Python) so are `true` and `1`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -74,6 +81,14 @@ def keyed_index(items: Any) -> dict[str, dict[str, Any]] | None:
     return index
 
 
+def is_replaced(key: str, before: Any, after: Any, sfmc_keys: Collection[str]) -> bool:
+    """Whether `after` is another activity than `before` though both have `key`: SFMC made the
+    activity (`key` in `sfmc_keys`) and `after` lost the `id` SFMC gave it."""
+    if not (isinstance(before, dict) and isinstance(after, dict)) or key not in sfmc_keys:
+        return False
+    return bool(before.get("id")) and not after.get("id")
+
+
 def union_keys(*sides: Any) -> list[str]:
     """Keys of the dicts (or keyed indexes) given, first side's order, then new ones in turn."""
     return list(dict.fromkeys(key for side in sides if isinstance(side, dict) for key in side))
@@ -108,8 +123,8 @@ class JourneyDiff:
         return list(dict.fromkeys(change.summary for change in self.changes))
 
 
-def diff(old: Any, new: Any) -> JourneyDiff:
-    """Compare two journey documents (old → new)."""
+def diff(old: Any, new: Any, *, sfmc_keys: Collection[str] = frozenset()) -> JourneyDiff:
+    """Compare two journey documents (old → new); see the module docstring for `sfmc_keys`."""
     old_doc = old if isinstance(old, dict) else {}
     new_doc = new if isinstance(new, dict) else {}
     changes: list[Change] = []
@@ -124,7 +139,7 @@ def diff(old: Any, new: Any) -> JourneyDiff:
             before, after = _empty_if_missing(before), _empty_if_missing(after)
         indexes = (keyed_index(before), keyed_index(after)) if field in KEYED_LISTS else None
         if indexes and indexes[0] is not None and indexes[1] is not None:
-            changes += _keyed_items(field, indexes[0], indexes[1])
+            changes += _keyed_items(field, indexes[0], indexes[1], sfmc_keys)
         else:
             changes += [_setting(path, a, b) for path, a, b in _leaves((field,), before, after)]
     by_kind = {
@@ -156,14 +171,20 @@ def _leaves(path: Path, old: Any, new: Any) -> Iterator[tuple[Path, Any, Any]]:
 
 
 def _keyed_items(
-    field: str, before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+    field: str,
+    before: dict[str, dict[str, Any]],
+    after: dict[str, dict[str, Any]],
+    sfmc_keys: Collection[str],
 ) -> list[Change]:
     changes: list[Change] = []
     for key in union_keys(after, before):
         item_old, item_new = before.get(key, MISSING), after.get(key, MISSING)
         if item_old == item_new:
             continue
-        if isinstance(item_old, dict) and isinstance(item_new, dict):
+        if field == "activities" and is_replaced(key, item_old, item_new, sfmc_keys):
+            changes.append(_item_presence(field, key, item_old, MISSING))
+            changes.append(_item_presence(field, key, MISSING, item_new))
+        elif isinstance(item_old, dict) and isinstance(item_new, dict):
             changes += _item_changes(field, key, item_old, item_new)
         else:
             changes.append(_item_presence(field, key, item_old, item_new))

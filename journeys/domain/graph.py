@@ -13,7 +13,7 @@ whole percentages, the last branches taking the remainder: 33/33/34).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from journeys.domain import topology
@@ -45,20 +45,26 @@ class EditError(ValueError):
 
 
 def insert_activity(
-    doc: Journey, type_id: str, *, after: str | None, outcome_key: str | None = None
+    doc: Journey,
+    type_id: str,
+    *,
+    after: str | None,
+    outcome_key: str | None = None,
+    taken: Collection[str] = (),
 ) -> tuple[Journey, str]:
     """Insert a new activity of a catalogue type on an edge; return the journey and its key.
 
     `after=None` inserts at the start, before the current start activity. Otherwise the new
     activity goes on the outcome `outcome_key` of `after` (which may be omitted when `after`
     has a single outcome) and takes over that outcome's old `next` on its first outcome; the
-    other branches of a new split end.
+    other branches of a new split end. The key is new to the journey and to `taken` (the keys
+    its lineage ever used; see catalog.next_key).
     """
     if type_id not in BY_TYPE_ID:
         raise EditError(f"There is no activity type called {type_id!r}.")
     new = _copy(doc)
     activities = _activities(new, create=True)
-    key = next_key(new, BY_TYPE_ID[type_id].key_prefix)
+    key = next_key(new, BY_TYPE_ID[type_id].key_prefix, taken)
     activity = new_activity(type_id, key)
     if after is None:
         if outcome_key is not None:

@@ -11,6 +11,10 @@ Rules, per path (reliability notes §1.3 and §1.4):
   (suppression lists, inArguments...), is one value. A list only one side changed is that
   side's list; otherwise the order is ours, then theirs-only items, except that for outcomes
   (branch order matters) a reordering made only by theirs wins.
+* Activities are matched by key and identity (`diff.is_replaced`): when one side holds another
+  activity under a key (it lost the SFMC `id` of an activity SFMC made, the keys in `sfmc_keys`),
+  that side deleted the base's activity and added a new one. Against the other side's edit of
+  the old activity that is a delete-vs-modify conflict; nothing of one is grafted onto the other.
 * Fields in `diff.SERVER_OWNED_FIELDS` (top level and on keyed items) always come from theirs,
   so the next PUT carries SFMC's current `modifiedDate` and `version`.
 * An item deleted on one side and changed on the other, added on both with different content,
@@ -30,7 +34,7 @@ path and kind do, so choices posted in one merge round can be offered again in t
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +44,7 @@ from journeys.domain.diff import (
     MISSING,
     SERVER_OWNED_FIELDS,
     Path,
+    is_replaced,
     keyed_index,
     union_keys,
 )
@@ -110,10 +115,12 @@ def conflict_id(kind: str, path: Path) -> str:
     return f"{kind}:/" + "/".join(parts)
 
 
-def merge(base: Any, ours: Any, theirs: Any) -> MergeResult:
+def merge(
+    base: Any, ours: Any, theirs: Any, *, sfmc_keys: Collection[str] = frozenset()
+) -> MergeResult:
     """Merge two descendants of `base`; see the module docstring for the rules."""
     sides = tuple(side if isinstance(side, dict) else {} for side in (base, ours, theirs))
-    merger = _Merger()
+    merger = _Merger(sfmc_keys)
     document = merger.document(*sides)
     _start_first(document)
     conflicts = merger.conflicts + _graph_conflicts(document, sides, merger.conflicts)
@@ -152,8 +159,9 @@ def reapply(result: MergeResult, previous_choices: dict[str, Choice]) -> dict[st
 
 
 class _Merger:
-    def __init__(self) -> None:
+    def __init__(self, sfmc_keys: Collection[str]) -> None:
         self.conflicts: list[Conflict] = []
+        self.sfmc_keys = sfmc_keys
 
     def document(self, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> Any:
         merged: dict[str, Any] = {}
@@ -238,6 +246,10 @@ class _Merger:
             return t
         if t == b:
             return o
+        if activity is not None:
+            ours_new, theirs_new = (is_replaced(key, b, side, self.sfmc_keys) for side in (o, t))
+            if ours_new or theirs_new:
+                return self.replaced(path, key, b, o, t, ours_new, theirs_new)
         kind = _item_conflict(path, b, o, t)
         if kind == "deleted":
             return MISSING
@@ -245,11 +257,37 @@ class _Merger:
             return self.conflict(kind, path, b, o, t, activity)
         return self.fields(path, b, o, t, activity, item=True)
 
+    def replaced(
+        self, path: Path, key: str, b: Any, o: Any, t: Any, ours_new: bool, theirs_new: bool
+    ) -> Any:
+        """One side (or both) deleted the base's activity and added another under its key."""
+        if ours_new and theirs_new:
+            return self.conflict("both-added", path, b, o, t, key)
+        kept = t if ours_new else o  # the other side's version of the base's activity
+        if kept is MISSING or not _edited(b, kept):
+            return o if ours_new else t
+        deleter = "ours" if ours_new else "theirs"
+        description = (
+            f"{_capitalized(_SIDE_WORDS[deleter])} deleted activity {key} and added a new activity "
+            f"under the same key; {_SIDE_WORDS['theirs' if ours_new else 'ours']} changed the "
+            "deleted one."
+        )
+        return self.conflict("delete-vs-modify", path, b, o, t, key, description)
+
     def outcome(self, path: Path, key: str, b: Any, o: Any, t: Any) -> Any:
         return self.value(path, b, o, t, str(path[1]) if path[0] == "activities" else None)
 
-    def conflict(self, kind: str, path: Path, b: Any, o: Any, t: Any, activity: str | None) -> Any:
-        description = _describe(kind, path, b, o, t)
+    def conflict(
+        self,
+        kind: str,
+        path: Path,
+        b: Any,
+        o: Any,
+        t: Any,
+        activity: str | None,
+        description: str = "",
+    ) -> Any:
+        description = description or _describe(kind, path, b, o, t)
         self.conflicts.append(
             Conflict(conflict_id(kind, path), kind, path, b, o, t, activity, description)
         )
@@ -315,6 +353,10 @@ def _is_next(path: Path) -> bool:
     )
 
 
+def _capitalized(words: str) -> str:
+    return words[:1].upper() + words[1:]  # "SFMC" stays "SFMC"
+
+
 def _text(value: Any) -> str:
     if value is MISSING:
         return "nothing"
@@ -336,7 +378,7 @@ def _describe(kind: str, path: Path, b: Any, o: Any, t: Any) -> str:
         return f"Both sides added {where}, differently."
     if kind == "delete-vs-modify":
         deleter, changer = ("ours", "theirs") if o is MISSING else ("theirs", "ours")
-        deleted = _SIDE_WORDS[deleter].capitalize()
+        deleted = _capitalized(_SIDE_WORDS[deleter])
         return f"{deleted} deleted {where}; {_SIDE_WORDS[changer]} changed it."
     if kind == "type-changed":
         types = (side.get("type") for side in (o, t, b))

@@ -19,6 +19,7 @@ from journeys.domain.validate import Problem, validate
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
 from journeys.services.audit import record_event
+from journeys.services.identity import record_keys, with_base_ids
 
 
 class StaleRevision(Exception):
@@ -61,6 +62,7 @@ def start_draft(
     Revision.objects.create(
         draft=draft, number=1, document=document, content_hash=digest, author=user, summary=summary
     )
+    record_keys(journey.pk, document)
     record_event(action, actor=user, draft=draft, details={"summary": summary})
     return draft
 
@@ -109,6 +111,8 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         connection=connection, key=key, defaults={"name": name}
     )
     base = None if created else journey.snapshots.order_by("-fetched_at").first()
+    if base is not None:
+        document = with_base_ids(document, base.document)
     draft = start_draft(
         user,
         journey,
@@ -170,6 +174,7 @@ def save_revision(
         author=user,
         summary=summary[:500],
     )
+    record_keys(locked.journey_id, document)
     record_event("draft.edited", actor=user, draft=locked, details={"summary": summary[:500]})
     return locked
 

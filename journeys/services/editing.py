@@ -4,25 +4,28 @@ An edit is a pure function `document -> (new document, summary)`. When the user'
 still current it is simply applied. When someone saved since (another tab, another person), the
 edit is applied to the revision the user saw and three-way merged onto the current one: an edit
 that does not overlap the newer changes goes through; one that does is refused with a clear
-message, and nothing typed is applied silently over someone else's change.
+message, and nothing typed is applied silently over someone else's change. A new activity
+never takes a key the draft's lineage ever used (see services.identity).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import transaction
 
 from journeys.domain import graph
 from journeys.domain.catalog import BY_TYPE_ID
 from journeys.domain.merge import merge
 from journeys.models import Draft, Revision
 from journeys.permissions import can_edit_draft, require
-from journeys.services.drafts import StaleRevision, save_revision
+from journeys.services.drafts import save_revision
+from journeys.services.identity import activity_keys, lineage
 
 Document = dict[str, Any]
 Edit = Callable[[Document], tuple[Document, str]]
-MERGE_ATTEMPTS = 3
 
 
 class EditRefused(Exception):
@@ -42,61 +45,54 @@ class EditResult:
 
 
 def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -> EditResult:
-    """Apply `edit` as made on `expected_revision`; merge it onto newer revisions if needed."""
+    """Apply `edit` as made on `expected_revision`; merge it onto newer revisions if needed.
+
+    All under the draft's row lock, so the edit is applied against the lineage as it is when it
+    is committed: a new activity's key is free of every key any revision or remote version of
+    the journey ever used, and a stale edit is merged onto the revision it will follow.
+    """
     require(can_edit_draft(user, draft))
-    draft.refresh_from_db()
-    if draft.revision_number == expected_revision:
-        document, summary = _run(edit, draft.document)
-        try:
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        known = lineage(locked.journey_id)
+        taken = known.taken | activity_keys(locked.document).keys()
+        if locked.revision_number == expected_revision:
+            document, summary = _run(edit, locked.document, taken)
             saved = save_revision(
-                user, draft, document, expected_revision=expected_revision, summary=summary
+                user, locked, document, expected_revision=expected_revision, summary=summary
             )
             return EditResult(saved, summary, merged=False)
-        except StaleRevision:
-            pass  # someone saved between our read and our write: merge like any stale edit
-    return _apply_on_newer_revision(user, draft, edit, expected_revision)
+        seen = Revision.objects.filter(draft=locked, number=expected_revision).first()
+        if seen is None:
+            raise EditRefused(f"Revision {expected_revision} of this draft does not exist.")
+        ours, summary = _run(edit, seen.document, taken)
+        result = merge(seen.document, ours, locked.document, sfmc_keys=known.sfmc_keys)
+        # The merge reports overlapping fields and graph breakage (dangling next, cycle, orphan).
+        if result.conflicts:
+            raise EditRefused(
+                "Someone changed this draft since you loaded it, and your change overlaps "
+                f"theirs (now at revision {locked.revision_number}). The canvas shows their "
+                "version; make your change again there.",
+                conflicts=[conflict.description for conflict in result.conflicts],
+            )
+        saved = save_revision(
+            user,
+            locked,
+            result.document,
+            expected_revision=locked.revision_number,
+            summary=f"{summary} (merged with newer changes)",
+        )
+        return EditResult(saved, summary, merged=True)
 
 
-def _run(edit: Edit, document: Document) -> tuple[Document, str]:
+def _run(edit: Edit, document: Document, taken: Collection[str]) -> tuple[Document, str]:
     try:
-        return edit(document)
+        return edit(document, taken) if isinstance(edit, Insert) else edit(document)
     except graph.EditError as error:
         raise EditRefused(error.message) from error
     except LookupError as error:
         # A panel form applied to a revision where its activity no longer exists.
         raise EditRefused("What you were editing is no longer in this draft.") from error
-
-
-def _apply_on_newer_revision(
-    user: Any, draft: Draft, edit: Edit, expected_revision: int
-) -> EditResult:
-    seen = Revision.objects.filter(draft=draft, number=expected_revision).first()
-    if seen is None:
-        raise EditRefused(f"Revision {expected_revision} of this draft does not exist.")
-    ours, summary = _run(edit, seen.document)
-    for _ in range(MERGE_ATTEMPTS):
-        draft.refresh_from_db()
-        result = merge(seen.document, ours, draft.document)
-        # The merge reports overlapping fields and graph breakage (dangling next, cycle, orphan).
-        if result.conflicts:
-            raise EditRefused(
-                "Someone changed this draft since you loaded it, and your change overlaps "
-                f"theirs (now at revision {draft.revision_number}). The canvas shows their "
-                "version; make your change again there.",
-                conflicts=[conflict.description for conflict in result.conflicts],
-            )
-        try:
-            saved = save_revision(
-                user,
-                draft,
-                result.document,
-                expected_revision=draft.revision_number,
-                summary=f"{summary} (merged with newer changes)",
-            )
-        except StaleRevision:
-            continue
-        return EditResult(saved, summary, merged=True)
-    raise EditRefused("This draft is being changed very often right now; please try again.")
 
 
 def undo(user: Any, draft: Draft, *, expected_revision: int) -> EditResult:
@@ -173,24 +169,32 @@ def _label(document: Document, key: str) -> str:
     return key
 
 
-def _insert(params: dict[str, Any]) -> Edit:
-    type_id = params["type_id"]
-    if type_id not in BY_TYPE_ID:
-        raise EditRefused(f"Unknown activity type {type_id!r}.")
+@dataclass(frozen=True)
+class Insert:
+    """The insert edit: its new activity's key must avoid every key the lineage used, which
+    only `apply_edit` knows (under the draft's lock), so it is passed in as `taken`."""
 
-    def edit(document: Document) -> tuple[Document, str]:
+    params: dict[str, Any]
+
+    def __call__(self, document: Document, taken: Collection[str] = ()) -> tuple[Document, str]:
+        params, type_id = self.params, self.params["type_id"]
         new, key = graph.insert_activity(
             document,
             type_id,
             after=params.get("after") or None,
             outcome_key=params.get("outcome_key") or None,
+            taken=taken,
         )
         where = (
             f"after {_label(document, params['after'])}" if params.get("after") else "at the start"
         )
         return new, f"Added {BY_TYPE_ID[type_id].label} ({key}) {where}"
 
-    return edit
+
+def _insert(params: dict[str, Any]) -> Edit:
+    if params["type_id"] not in BY_TYPE_ID:
+        raise EditRefused(f"Unknown activity type {params['type_id']!r}.")
+    return Insert(params)
 
 
 def _delete(params: dict[str, Any]) -> Edit:

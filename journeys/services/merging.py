@@ -29,6 +29,7 @@ from journeys.models import Draft, MergeSession, RemoteSnapshot, Revision
 from journeys.permissions import can_edit_draft, can_view_draft, require
 from journeys.services.audit import record_event
 from journeys.services.drafts import StaleRevision, save_revision
+from journeys.services.identity import lineage
 from journeys.services.remote import client_for, record_snapshot
 from journeys.services.review import valid_approval
 
@@ -111,7 +112,10 @@ def _open(
     attempt: PushAttempt | None = None,
 ) -> MergeSession:
     base = draft.base_snapshot
-    result = merge(base.document if base else {}, ours.document, theirs.document)
+    sfmc_keys = lineage(draft.journey_id).sfmc_keys
+    result = merge(
+        base.document if base else {}, ours.document, theirs.document, sfmc_keys=sfmc_keys
+    )
     previous = draft.merge_sessions.filter(state=Session.RESOLVED).first()
     earlier = choices_from_json(previous.choices) if previous else {}
     draft.merge_sessions.filter(state=Session.OPEN).update(state=Session.SUPERSEDED)
@@ -237,7 +241,8 @@ def merged_result(session: MergeSession, choices: dict[str, Choice]) -> dict[str
 def merge_of(session: MergeSession) -> MergeResult:
     """The session's merge, computed again from its documents (it is deterministic)."""
     base = session.base_snapshot.document if session.base_snapshot else {}
-    return merge(base, session.ours_revision.document, session.theirs_snapshot.document)
+    ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
+    return merge(base, ours, theirs, sfmc_keys=lineage(session.draft.journey_id).sfmc_keys)
 
 
 def keep_server_fields(document: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +433,9 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
     """
     base = session.base_snapshot.document if session.base_snapshot else {}
     ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
-    theirs_diff, ours_diff = diff(base, theirs), diff(base, ours)
+    sfmc_keys = lineage(session.draft.journey_id).sfmc_keys
+    theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys)
+    ours_diff = diff(base, ours, sfmc_keys=sfmc_keys)
     paths = [tuple(conflict["path"]) for conflict in session.conflicts]
     clean = [
         (side, change.summary)

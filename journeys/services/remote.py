@@ -14,6 +14,7 @@ from journeys.models import Connection, Draft, Journey, RemoteSnapshot
 from journeys.permissions import can_create_draft, require
 from journeys.services.audit import record_event
 from journeys.services.drafts import start_draft
+from journeys.services.identity import record_keys
 from journeys.sfmc.client import SFMCClient
 from journeys.sfmc.hosts import check_base_url
 
@@ -69,6 +70,7 @@ def record_snapshot(journey: Journey, document: dict[str, Any]) -> RemoteSnapsho
         document=document,
         content_hash=content_hash(document),
     )
+    record_keys(journey.pk, document)
     journey.remote_id = str(document.get("id") or journey.remote_id)
     journey.name = str(document.get("name") or journey.name)
     journey.latest_remote_version = snapshot.version

@@ -26,11 +26,16 @@ from journeys.permissions import (
     require,
 )
 from journeys.services import review as review_service
+from journeys.services.identity import lineage
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
 
 def _base_document(draft: Draft) -> dict[str, Any]:
     return draft.base_snapshot.document if draft.base_snapshot else {}
+
+
+def _sfmc(draft: Draft) -> frozenset[str]:
+    return lineage(draft.journey_id).sfmc_keys
 
 
 @require_GET
@@ -66,11 +71,13 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     last_review = draft.approvals.select_related("revision", "reviewer").first()
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
-        since_review = compare_documents(last_review.revision.document, draft.document)
+        since_review = compare_documents(
+            last_review.revision.document, draft.document, sfmc_keys=_sfmc(draft)
+        )
     context = {
         "draft": draft,
         "comparison": compare_documents(
-            _base_document(draft), draft.document, comments=open_counts
+            _base_document(draft), draft.document, comments=open_counts, sfmc_keys=_sfmc(draft)
         ),
         "since_review": since_review,
         "last_review": last_review,
@@ -189,7 +196,7 @@ def compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     (a_label, a_doc), (b_label, b_doc) = _version(draft, a_spec), _version(draft, b_spec)
     context = {
         "draft": draft,
-        "comparison": compare_documents(a_doc, b_doc),
+        "comparison": compare_documents(a_doc, b_doc, sfmc_keys=_sfmc(draft)),
         "a_label": a_label,
         "b_label": b_label,
         "a_spec": a_spec,
