@@ -83,6 +83,8 @@ class DecisionForm(RevisionForm):
     comment = forms.CharField(
         required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    # "Approve anyway": the newer SFMC version (its snapshot) the approver was warned about.
+    stale_base_confirmed = forms.IntegerField(required=False, min_value=1)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -93,6 +93,12 @@ class Journey(models.Model):
     latest_remote_version = models.PositiveIntegerField(null=True, blank=True)
     latest_remote_status = models.CharField(max_length=40, blank=True)
     latest_remote_modified_date = models.CharField(max_length=40, blank=True)
+    # The background check of SFMC's latest version (services.remote.request_remote_check):
+    # when one was last asked for (at most one per freshness window), when the last one ended,
+    # and why it failed ("" when it got an answer).
+    remote_check_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remote_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remote_check_error = models.CharField(max_length=500, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

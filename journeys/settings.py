@@ -279,6 +279,9 @@ if not SFMC_SECRET_KEYS:
 SFMC_CONNECT_TIMEOUT = env_float("SFMC_CONNECT_TIMEOUT", 3.05)
 SFMC_READ_TIMEOUT = env_float("SFMC_READ_TIMEOUT", 30.0)
 SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
+# Opening a draft, its review or approving it checks SFMC's latest version in the background
+# when the last check is older than this.
+SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)
 SFMC_ALLOWED_HOST_SUFFIXES = env_list(
     "SFMC_ALLOWED_HOST_SUFFIXES",
     [".auth.marketingcloudapis.com", ".rest.marketingcloudapis.com"],

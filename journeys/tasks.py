@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from journeys import services
-from journeys.services import publish, push
+from journeys.services import publish, push, remote
 
 
 @shared_task
@@ -54,3 +54,9 @@ def publish_version(self: Any, request_id: int) -> str:
 def recover_stalled_publishes() -> None:
     """Re-enqueue publishes whose message was lost or whose worker died (for celery beat)."""
     publish.recover_publishes()
+
+
+@shared_task(ignore_result=True)
+def check_remote_version(journey_id: int) -> None:
+    """Fetch SFMC's latest version of a journey in the background (drift seen without asking)."""
+    remote.check_remote_version(journey_id)

@@ -20,6 +20,7 @@ app_urls = (
         path("drafts/<int:pk>/undo/", editor.undo, name="draft-undo"),
         path("drafts/<int:pk>/redo/", editor.redo, name="draft-redo"),
         path("drafts/<int:pk>/history/", editor.history, name="draft-history"),
+        path("drafts/<int:pk>/drift/", editor.drift, name="draft-drift"),
         path("drafts/<int:pk>/restore/<int:number>/", editor.restore, name="draft-restore"),
         path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
         path("reviews/", review.review_queue, name="review-queue"),

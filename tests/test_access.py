@@ -73,6 +73,7 @@ APP_URLS: dict[str, str] = {
     "journeys:comment-resolve": "draft",
     "journeys:draft-push": "draft",
     "journeys:draft-check-sfmc": "draft",
+    "journeys:draft-drift": "draft",
     "journeys:draft-update-from-sfmc": "draft",
     "journeys:journey-audit": "journey",
     "journeys:remote-list": "connection",

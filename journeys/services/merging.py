@@ -30,7 +30,7 @@ from journeys.permissions import can_edit_draft, can_view_draft, require
 from journeys.services.audit import record_event
 from journeys.services.drafts import StaleRevision, save_revision
 from journeys.services.identity import lineage
-from journeys.services.remote import client_for, record_snapshot
+from journeys.services.remote import base_is_stale, fetch_latest
 from journeys.services.review import valid_approval
 
 if TYPE_CHECKING:
@@ -71,19 +71,13 @@ def check_remote(user: Any, draft: Draft) -> RemoteSnapshot:
     (which also updates the journey's latest known version, so the drift banner shows).
     """
     require(can_view_draft(user, draft))
-    journey = draft.journey
-    remote = client_for(journey.connection).get_journey(journey.key, by_key=True)
-    version, modified = int(remote.get("version") or 1), str(remote.get("modifiedDate") or "")
-    with transaction.atomic():  # after the HTTP call: no lock is held while SFMC answers
-        snapshot = (
-            journey.snapshots.filter(version=version, modified_date=modified)
-            .order_by("-fetched_at", "-id")
-            .first()
-        )
-        if snapshot is None:
-            snapshot = record_snapshot(journey, remote)
-        details = {"version": version, "modified_date": modified, "snapshot": snapshot.pk}
-        record_event("journey.checked", actor=user, draft=draft, details=details)
+    snapshot, _ = fetch_latest(draft.journey)
+    details = {
+        "version": snapshot.version,
+        "modified_date": snapshot.modified_date,
+        "snapshot": snapshot.pk,
+    }
+    record_event("journey.checked", actor=user, draft=draft, details=details)
     return snapshot
 
 
@@ -385,13 +379,7 @@ class Drift:
 def drift(draft: Draft) -> Drift | None:
     """Whether the journey's latest known remote version is not the draft's base."""
     base, journey = draft.base_snapshot, draft.journey
-    if base is None or journey.latest_remote_version is None:
-        return None
-    same = (journey.latest_remote_version, journey.latest_remote_modified_date) == (
-        base.version,
-        base.modified_date,
-    )
-    if same:
+    if base is None or not base_is_stale(draft):
         return None
     return Drift(
         base_version=base.version,

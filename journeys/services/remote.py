@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from journeys.domain.document import content_hash
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot
-from journeys.permissions import can_create_draft, require
+from journeys.permissions import can_create_draft, can_view_draft, require
 from journeys.services.audit import record_event
 from journeys.services.drafts import start_draft
 from journeys.services.identity import record_keys
 from journeys.sfmc.client import SFMCClient
+from journeys.sfmc.errors import SFMCError
 from journeys.sfmc.hosts import check_base_url
+
+logger = logging.getLogger(__name__)
 
 SIMULATOR_CONNECTION_NAME = "SFMC simulator"
 SIMULATOR_CLIENT_ID = "sim-client-id"
@@ -76,8 +83,138 @@ def record_snapshot(journey: Journey, document: dict[str, Any]) -> RemoteSnapsho
     journey.latest_remote_version = snapshot.version
     journey.latest_remote_status = snapshot.status
     journey.latest_remote_modified_date = snapshot.modified_date
-    journey.save()
+    # Only these fields: a whole-row save would undo a concurrent background check's marks.
+    journey.save(update_fields=[*REMOTE_FACTS, "updated_at"])
     return snapshot
+
+
+REMOTE_FACTS = [
+    "remote_id",
+    "name",
+    "latest_remote_version",
+    "latest_remote_status",
+    "latest_remote_modified_date",
+]
+
+
+def fetch_latest(journey: Journey) -> tuple[RemoteSnapshot, bool]:
+    """Fetch SFMC's latest version of `journey`; returns its snapshot and whether it is new.
+
+    The snapshot already stored is reused when SFMC has nothing newer; the HTTP call is made
+    before any transaction, so no lock is held while SFMC answers. Marks the journey checked.
+    """
+    remote = client_for(journey.connection).get_journey(journey.key, by_key=True)
+    version, modified = int(remote.get("version") or 1), str(remote.get("modifiedDate") or "")
+    with transaction.atomic():
+        snapshot = (
+            journey.snapshots.filter(version=version, modified_date=modified)
+            .order_by("-fetched_at", "-id")
+            .first()
+        )
+        new = snapshot is None
+        if snapshot is None:
+            snapshot = record_snapshot(journey, remote)
+        Journey.objects.filter(pk=journey.pk).update(
+            remote_checked_at=timezone.now(), remote_check_error=""
+        )
+    return snapshot, new
+
+
+# drift seen without asking: a background check of SFMC's latest version
+
+
+def freshness() -> timedelta:
+    return timedelta(seconds=settings.SFMC_DRIFT_FRESHNESS_SECONDS)
+
+
+def request_remote_check(user: Any, draft: Draft) -> bool:
+    """Ask a worker to fetch SFMC's latest version of the draft's journey, unless a check ended
+    or was asked for within the freshness window. Never calls SFMC; True when one was queued.
+
+    The claim is one conditional UPDATE, so two page loads in the window queue one check.
+    """
+    require(can_view_draft(user, draft))
+    if draft.base_snapshot_id is None:
+        return False  # new to SFMC: nothing there to compare with yet
+    now = timezone.now()
+    stale = now - freshness()
+    claimed = (
+        Journey.objects.filter(pk=draft.journey_id)
+        .filter(Q(remote_checked_at__isnull=True) | Q(remote_checked_at__lt=stale))
+        .filter(Q(remote_check_requested_at__isnull=True) | Q(remote_check_requested_at__lt=stale))
+        .update(remote_check_requested_at=now)
+    )
+    if claimed:
+        draft.journey.remote_check_requested_at = now  # the page shows the check as pending
+        from journeys.tasks import check_remote_version  # the tasks module imports the services
+
+        task: Any = check_remote_version  # delay_on_commit is missing from celery-types' stubs
+        task.delay_on_commit(draft.journey_id)
+    return bool(claimed)
+
+
+def check_remote_version(journey_id: int) -> RemoteSnapshot | None:
+    """The background check: fetch SFMC's latest version, record it if it is new, and mark the
+    journey checked. A failure is recorded (and shown quietly), never raised."""
+    journey = Journey.objects.select_related("connection").get(pk=journey_id)
+    try:
+        snapshot, new = fetch_latest(journey)
+    except SFMCError as error:
+        logger.warning("Background check of %s failed: %s", journey.key, error.message)
+        Journey.objects.filter(pk=journey_id).update(
+            remote_checked_at=timezone.now(), remote_check_error=error.message[:500]
+        )
+        return None
+    if new:
+        details = {"version": snapshot.version, "modified_date": snapshot.modified_date}
+        record_event("journey.remote_changed", journey=journey, details=details)
+    return snapshot
+
+
+@dataclass(frozen=True)
+class RemoteCheck:
+    """Where the background check of a journey stands, for the page."""
+
+    pending: bool
+    failed_at: datetime | None
+    error: str
+
+
+def remote_check_state(journey: Journey) -> RemoteCheck:
+    """Pending while a check asked for within the freshness window has not ended (so a poller
+    is bounded by that window), and when the last one failed."""
+    requested, checked = journey.remote_check_requested_at, journey.remote_checked_at
+    pending = (
+        requested is not None
+        and (checked is None or checked < requested)
+        and requested > timezone.now() - freshness()
+    )
+    failed = checked if journey.remote_check_error and not pending else None
+    return RemoteCheck(pending=pending, failed_at=failed, error=journey.remote_check_error)
+
+
+def base_is_stale(draft: Draft) -> bool:
+    """Whether SFMC's latest version as last seen is not the one the draft is based on."""
+    base, journey = draft.base_snapshot, draft.journey
+    if base is None or journey.latest_remote_version is None:
+        return False
+    latest = (journey.latest_remote_version, journey.latest_remote_modified_date)
+    return latest != (base.version, base.modified_date)
+
+
+def newer_remote_snapshot(draft: Draft) -> RemoteSnapshot | None:
+    """SFMC's latest version as last seen (no call to SFMC), when it is not the draft's base."""
+    journey = draft.journey
+    if not base_is_stale(draft) or journey.latest_remote_version is None:
+        return None
+    return (
+        journey.snapshots.filter(
+            version=journey.latest_remote_version,
+            modified_date=journey.latest_remote_modified_date,
+        )
+        .order_by("-fetched_at", "-id")
+        .first()
+    )
 
 
 @dataclass(frozen=True)

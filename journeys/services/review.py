@@ -20,6 +20,7 @@ from journeys.permissions import (
     require,
 )
 from journeys.services.audit import record_event
+from journeys.services.remote import newer_remote_snapshot
 
 
 class ReviewRefused(Exception):
@@ -110,9 +111,39 @@ def _decide(
 
 
 @transaction.atomic
-def approve(user: Any, draft: Draft, *, expected_revision: int, comment: str = "") -> Approval:
-    """Approve the exact content of `expected_revision`; any later edit voids it."""
+def approve(
+    user: Any,
+    draft: Draft,
+    *,
+    expected_revision: int,
+    comment: str = "",
+    stale_base_confirmed: int | None = None,
+) -> Approval:
+    """Approve the exact content of `expected_revision`; any later edit voids it.
+
+    A draft whose base SFMC has moved past (as last seen: SFMC is not called here) is approved
+    only when `stale_base_confirmed` names that newer version's snapshot, the one the approver
+    was warned about.
+    """
+    require(can_approve_draft(user, draft), "You may not review this draft.")
+    _refuse_unconfirmed_stale_base(user, draft, stale_base_confirmed)
     return _decide(user, draft, expected_revision, Approval.Decision.APPROVED, comment)
+
+
+def _refuse_unconfirmed_stale_base(user: Any, draft: Draft, confirmed: int | None) -> None:
+    draft = _locked(draft)
+    newer = newer_remote_snapshot(draft)
+    if newer is None:
+        return
+    base_version = draft.base_snapshot.version if draft.base_snapshot else "?"
+    if newer.pk != confirmed:
+        raise ReviewRefused(
+            f"SFMC now has version {newer.version}, changed by someone else since this draft "
+            f"started from version {base_version}. Update the draft first, or confirm that "
+            "you approve it anyway."
+        )
+    details = {"base_version": base_version, "remote_version": newer.version}
+    record_event("draft.approved_on_stale_base", actor=user, draft=draft, details=details)
 
 
 @transaction.atomic

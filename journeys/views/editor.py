@@ -24,12 +24,13 @@ from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.permissions import can_edit_draft, require
 from journeys.push_display import remote_rejections
-from journeys.services import editing
+from journeys.services import editing, remote
 from journeys.services.review import open_comment_counts
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.panel import panel_context, parse_target, target_param
 
 EDITOR = "journeys/editor.html"
+DRIFT = "journeys/_drift.html"
 
 
 def _context(
@@ -88,8 +89,18 @@ def _workspace(
 @login_required
 def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
+    remote.request_remote_check(request.user, draft)  # in the background: never waits on SFMC
     target = parse_target(request.GET.get("select"), draft.document)
     return render(request, EDITOR, _context(request, draft, target))
+
+
+@require_GET
+@login_required
+def drift(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The drift banner and the background check's state; polled while the check is pending."""
+    draft = get_draft_for_user(request, pk)
+    on = "review" if request.GET.get("on") == "review" else "editor"
+    return render(request, DRIFT, {"draft": draft, "on": on})
 
 
 @require_POST

@@ -25,6 +25,7 @@ from journeys.permissions import (
     can_view_journey,
     require,
 )
+from journeys.services import remote
 from journeys.services import review as review_service
 from journeys.services.identity import lineage
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -66,8 +67,10 @@ def _threads(draft: Draft) -> list[Comment]:
 @login_required
 def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
+    remote.request_remote_check(request.user, draft)
     threads = _threads(draft)
     open_counts = review_service.open_comment_counts(draft)
+    newer = remote.newer_remote_snapshot(draft)
     last_review = draft.approvals.select_related("revision", "reviewer").first()
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
@@ -80,6 +83,9 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             _base_document(draft), draft.document, comments=open_counts, sfmc_keys=_sfmc(draft)
         ),
         "since_review": since_review,
+        "newer_snapshot": newer,
+        "against_now": newer
+        and compare_documents(newer.document, draft.document, comments=open_counts),
         "last_review": last_review,
         "threads": threads,
         "pin_key": request.GET.get("on", ""),
@@ -129,11 +135,22 @@ def decide(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(draft)
     data = form.cleaned_data
-    action = (
-        review_service.approve if data["decision"] == "approve" else review_service.request_changes
-    )
+    remote.request_remote_check(request.user, draft)  # in the background, for the next page
+    revision, comment = data["revision"], data["comment"]
     try:
-        action(request.user, draft, expected_revision=data["revision"], comment=data["comment"])
+        if data["decision"] == "approve":
+            confirmed = data["stale_base_confirmed"]
+            review_service.approve(
+                request.user,
+                draft,
+                expected_revision=revision,
+                comment=comment,
+                stale_base_confirmed=confirmed,
+            )
+        else:
+            review_service.request_changes(
+                request.user, draft, expected_revision=revision, comment=comment
+            )
     except review_service.ReviewRefused as refused:
         messages.error(request, refused.message)
     else:
