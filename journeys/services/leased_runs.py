@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from threading import Event, Thread
 from typing import Any
 
@@ -150,8 +150,7 @@ class LeasedRuns:
         """Update the row only if this run still owns it (same count, still running)."""
         with transaction.atomic(savepoint=False):
             lock_draft(pk=row.draft_id)
-            owned = {"pk": row.pk, "state": RUNNING, self.counter: getattr(row, self.counter)}
-            if not self.model.objects.filter(**owned).update(**fields):
+            if not self._owned(row).update(**fields):
                 logger.warning("%s %s was taken over; this run changes nothing", self.name, row.pk)
                 return False
         for name, value in fields.items():
@@ -198,8 +197,7 @@ class LeasedRuns:
             yield
             return
         stop = Event()
-        args = (row.pk, row.draft_id, getattr(row, self.counter), every, stop)
-        beating = Thread(target=self._beat, args=args, daemon=True)
+        beating = Thread(target=self._beat, args=(row, every, stop), daemon=True)
         beating.start()
         try:
             yield
@@ -207,21 +205,30 @@ class LeasedRuns:
             stop.set()
             beating.join()
 
-    def _beat(self, pk: int, draft_id: int, count: int, every: float, stop: Event) -> None:
-        owned = {"pk": pk, "state": RUNNING, self.counter: count}
+    def _beat(self, row: Any, every: float, stop: Event) -> None:
         try:
             while not stop.is_set():
                 try:
-                    with transaction.atomic():
-                        lock_draft(pk=draft_id)
-                        lease = timezone.now() + timedelta(seconds=every * MISSED_BEATS)
-                        if not self.model.objects.filter(**owned).update(lease_until=lease):
-                            return  # the run is over, or was taken over
+                    if not self.renew(row, every):
+                        return  # the run is over, or was taken over
                 except DatabaseError as error:  # the next beat tries again
-                    logger.warning("heartbeat of %s %s failed: %s", self.name, pk, error)
+                    logger.warning("heartbeat of %s %s failed: %s", self.name, row.pk, error)
                 stop.wait(every)
         finally:
             connections.close_all()  # this thread's own connection
+
+    def renew(self, row: Any, every: float, at: datetime | None = None) -> bool:
+        """One heartbeat of the run (`at` now): its lease ends MISSED_BEATS beats later. False
+        when the run no longer owns the row."""
+        lease_until = (at or timezone.now()) + timedelta(seconds=every * MISSED_BEATS)
+        with transaction.atomic():
+            lock_draft(pk=row.draft_id)
+            return bool(self._owned(row).update(lease_until=lease_until))
+
+    def _owned(self, row: Any) -> Any:
+        """The row, while this run owns it: the same count, still running."""
+        count = {self.counter: getattr(row, self.counter)}
+        return self.model.objects.filter(pk=row.pk, state=RUNNING, **count)
 
     def is_stalled(self, row: Any, grace: timedelta | None = None) -> bool:
         """Active, but nothing is moving: its worker stopped (the lease ended), or nobody took
