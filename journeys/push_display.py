@@ -3,9 +3,10 @@ words, the editor bar's push panel, and SFMC's own rejections drawn per activity
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from journeys.domain.validate import Problem
@@ -13,45 +14,111 @@ from journeys.models import Draft, PublishRequest, PushAttempt
 from journeys.permissions import can_edit_draft, can_publish_draft, can_push_draft
 from journeys.services import merging
 from journeys.services import publish as publishing
-from journeys.services.push import ACTIVE_STATES, MAX_TRIES, is_stalled
+from journeys.services import push as pushing
+from journeys.services.leased_runs import worker_stopped
 from journeys.services.review import valid_approval
 
 State = PushAttempt.State
+PublishState = PublishRequest.State
 
 
 @dataclass(frozen=True)
-class PushStatus:
-    """One attempt in plain words, for the status partial."""
+class ShownProblem:
+    """One of SFMC's objections as the status partial lists it: a push's validation error, or
+    an item of publishStatus' errors[] or warnings[]."""
 
-    attempt: PushAttempt
+    severity: str
+    detail: str
+    code: str = ""
+    activity_key: str = ""
+    activity_type: str = ""
+
+    @classmethod
+    def from_publish(cls, item: dict[str, Any], severity: str) -> ShownProblem:
+        info = item.get("additionalInfo")
+        info = info if isinstance(info, dict) else {}
+        return cls(
+            severity=severity,
+            detail=str(item.get("errorDetail") or item.get("message") or "(no detail given)"),
+            code=str(item.get("errorCode") or ""),
+            activity_key=str(info.get("activityKey") or ""),
+            activity_type=str(info.get("activityType") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """A push attempt or a publish request in plain words, for the one status partial."""
+
+    kind: str  # "push" or "publish": the partial's ids and links
+    run: PushAttempt | PublishRequest
     title: str
     detail: str
-    final: bool
     stalled: bool
-    can_retry: bool
-    notes: list[str]
-    problems: list[dict[str, Any]]
-    merge_id: int | None
+    problems: list[ShownProblem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    merge_id: int | None = None
 
     @property
     def state(self) -> str:
-        return str(self.attempt.state)
+        return str(self.run.state)
+
+    @property
+    def final(self) -> bool:
+        return self.run.is_final
+
+    @property
+    def can_retry(self) -> bool:
+        return self.stalled or self.run.state == State.FAILED
+
+    @property
+    def look(self) -> str:
+        """The colour class: a push's state; a publish borrows the push states' colours."""
+        if self.kind == "push" or self.state in (PublishState.SUCCEEDED, PublishState.FAILED):
+            return self.state
+        return "retrying"
+
+    @property
+    def status_url(self) -> str:
+        return reverse(f"journeys:{self.kind}-status", args=[self.run.pk])
+
+    @property
+    def retry_url(self) -> str:
+        return reverse(f"journeys:{self.kind}-retry", args=[self.run.pk])
 
 
-def describe_attempt(attempt: PushAttempt) -> PushStatus:
+def _stalled(run: PushAttempt | PublishRequest, due: Any, doing: str, done: str) -> tuple[str, str]:
+    """Words for a run nothing moves: its worker stopped (recovery resumes it), or no worker
+    took it."""
+    if worker_stopped(run):
+        return "Worker stopped", (
+            f"The worker stopped; resuming… It was {doing}; the next try looks at SFMC first, "
+            f"so nothing is {done} twice."
+        )
+    waited = int((timezone.now() - (due or run.created_at)).total_seconds())
+    return "Waiting", (
+        f"No worker seems to be running: this has waited {waited} s for one. "
+        "Start a worker, or queue it again."
+    )
+
+
+def describe_attempt(attempt: PushAttempt) -> RunStatus:
     """The attempt's state, why, and what the user can do, in plain language."""
-    stalled = is_stalled(attempt)
+    stalled = pushing.is_stalled(attempt)
     title, detail = _words(attempt, stalled)
     details = attempt.error_details or {}
-    return PushStatus(
-        attempt=attempt,
+    problems = [
+        ShownProblem("error", str(item.get("message", "")), "", item.get("activity_key") or "")
+        for item in details.get("problems") or []
+    ]
+    return RunStatus(
+        kind="push",
+        run=attempt,
         title=title,
         detail=detail,
-        final=attempt.is_final,
         stalled=stalled,
-        can_retry=stalled or attempt.state == State.FAILED,
+        problems=problems,
         notes=list(details.get("notes") or []),
-        problems=list(details.get("problems") or []),
         merge_id=details.get("merge"),
     )
 
@@ -67,26 +134,15 @@ def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
         return ("SFMC changed meanwhile" if state == State.CONFLICT else "Push failed"), (
             attempt.error_message
         )
-    if stalled and state == State.RUNNING:
-        return "Stalled", (
-            f"The worker stopped while sending (try {tries}). Retry looks at SFMC first, "
-            "so nothing is sent twice."
-        )
     if stalled:
-        waited = int(
-            (timezone.now() - (attempt.next_retry_at or attempt.created_at)).total_seconds()
-        )
-        return "Waiting", (
-            f"No worker seems to be running: this push has waited {waited} s for one. "
-            "Start a worker, or queue it again."
-        )
+        return _stalled(attempt, attempt.next_retry_at, f"sending (try {tries})", "sent")
     if state == State.QUEUED:
         return "Queued", "Waiting for a worker to send it."
     if state == State.RUNNING:
-        return "Sending", f"Sending to SFMC (try {tries} of {MAX_TRIES})."
+        return "Sending", f"Sending to SFMC (try {tries} of {pushing.MAX_TRIES})."
     wait = max(0, int(((attempt.next_retry_at or timezone.now()) - timezone.now()).total_seconds()))
     return "Retrying", (
-        f"Try {tries} of {MAX_TRIES} did not go through: {attempt.error_message} "
+        f"Try {tries} of {pushing.MAX_TRIES} did not go through: {attempt.error_message} "
         f"Next try in {wait} s."
     )
 
@@ -95,7 +151,7 @@ def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
 class PushPanel:
     """What the editor bar shows about pushing one draft."""
 
-    status: PushStatus | None
+    status: RunStatus | None
     can_push: bool
     can_update: bool
     drift: merging.Drift | None
@@ -107,7 +163,7 @@ def push_panel(user: Any, draft: Draft) -> PushPanel:
     """The latest attempt, whether the Push button applies, drift and any open merge."""
     attempt = draft.push_attempts.order_by("-created_at", "-id").first()
     open_merge = merging.open_session_for(draft)
-    active = attempt is not None and attempt.state in ACTIVE_STATES
+    active = attempt is not None and attempt.state in pushing.ACTIVE_STATES
     can_push = (
         not active
         and open_merge is None
@@ -171,7 +227,7 @@ def _publish_rejections(draft: Draft) -> list[Problem]:
 def _publish_problem(document: dict[str, Any], item: dict[str, Any], severity: str) -> Problem:
     """One publishStatus error or warning, placed on its node: an activity by key; the entry
     source, a goal or an exit by path (the canvas places those by path)."""
-    problem = PublishProblem.from_item(item)
+    problem = ShownProblem.from_publish(item, severity)
     path, activity_key = _place(document, problem.activity_key)
     code = f" ({problem.code})" if problem.code else ""
     return Problem(
@@ -196,70 +252,19 @@ def _place(document: dict[str, Any], key: str) -> tuple[str, str | None]:
 # publishing
 
 
-PublishState = PublishRequest.State
-
-
-@dataclass(frozen=True)
-class PublishProblem:
-    """One item of publishStatus' errors[] or warnings[], as the status partial lists it."""
-
-    detail: str
-    code: str
-    activity_key: str
-    activity_type: str
-
-    @classmethod
-    def from_item(cls, item: dict[str, Any]) -> PublishProblem:
-        info = item.get("additionalInfo")
-        info = info if isinstance(info, dict) else {}
-        return cls(
-            detail=str(item.get("errorDetail") or item.get("message") or "(no detail given)"),
-            code=str(item.get("errorCode") or ""),
-            activity_key=str(info.get("activityKey") or ""),
-            activity_type=str(info.get("activityType") or ""),
-        )
-
-
-@dataclass(frozen=True)
-class PublishStatus:
-    """One publish request in plain words, for the publish status partial."""
-
-    request: PublishRequest
-    title: str
-    detail: str
-    final: bool
-    stalled: bool
-    can_retry: bool
-    errors: list[PublishProblem]
-    warnings: list[PublishProblem]
-    notes: list[str]
-
-    @property
-    def state(self) -> str:
-        return str(self.request.state)
-
-    @property
-    def look(self) -> str:
-        """The push-status colour class this state borrows."""
-        if self.stalled:
-            return "stalled"
-        looks = {PublishState.SUCCEEDED: "succeeded", PublishState.FAILED: "failed"}
-        return looks.get(PublishState(self.request.state), "retrying")
-
-
-def describe_publish(request: PublishRequest) -> PublishStatus:
+def describe_publish(request: PublishRequest) -> RunStatus:
     """The request's state, why, and what the user can do, in plain language."""
     stalled = publishing.is_stalled(request)
     title, detail = _publish_words(request, stalled)
-    return PublishStatus(
-        request=request,
+    errors = [ShownProblem.from_publish(item, "error") for item in request.errors or []]
+    warnings = [ShownProblem.from_publish(item, "warning") for item in request.warnings or []]
+    return RunStatus(
+        kind="publish",
+        run=request,
         title=title,
         detail=detail,
-        final=request.is_final,
         stalled=stalled,
-        can_retry=stalled or request.state == PublishState.FAILED,
-        errors=[PublishProblem.from_item(item) for item in request.errors or []],
-        warnings=[PublishProblem.from_item(item) for item in request.warnings or []],
+        problems=errors + warnings,
         notes=list(request.notes or []),
     )
 
@@ -271,13 +276,8 @@ def _publish_words(request: PublishRequest, stalled: bool) -> tuple[str, str]:
         return "Published", f"Version {version} is live in SFMC{when}."
     if state == PublishState.FAILED:
         return "Publish failed", request.error_message
-    if stalled and state == PublishState.RUNNING:
-        return "Stalled", (
-            f"The worker stopped while publishing version {version}. Retry looks at SFMC first, "
-            "so nothing is published twice."
-        )
     if stalled:
-        return "Waiting", "No worker seems to be running: start one, or queue the publish again."
+        return _stalled(request, request.next_poll_at, f"publishing version {version}", "published")
     if state == PublishState.QUEUED:
         return "Publish queued", "Waiting for a worker to ask SFMC to publish."
     if state == PublishState.RUNNING:
@@ -301,7 +301,7 @@ def _publish_words(request: PublishRequest, stalled: bool) -> tuple[str, str]:
 class PublishPanel:
     """What the editor bar shows about publishing: the latest request and the Publish button."""
 
-    status: PublishStatus | None
+    status: RunStatus | None
     can_publish: bool
 
 

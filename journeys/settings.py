@@ -255,12 +255,18 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Beat re-enqueues stalled pushes and publishes (a lost message, a killed worker) every minute.
+# A worker renews the lease of the push or publish it runs this often; four missed beats and
+# the status says the worker stopped, and beat re-enqueues it (as it does a lost message).
+WORKER_HEARTBEAT_SECONDS = env_float("WORKER_HEARTBEAT_SECONDS", 2.0)
+RECOVER_EVERY_SECONDS = env_float("RECOVER_EVERY_SECONDS", 10.0)
 CELERY_BEAT_SCHEDULE = {
-    "recover-stalled-pushes": {"task": "journeys.tasks.recover_stalled_pushes", "schedule": 60.0},
+    "recover-stalled-pushes": {
+        "task": "journeys.tasks.recover_stalled_pushes",
+        "schedule": RECOVER_EVERY_SECONDS,
+    },
     "recover-stalled-publishes": {
         "task": "journeys.tasks.recover_stalled_publishes",
-        "schedule": 60.0,
+        "schedule": RECOVER_EVERY_SECONDS,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

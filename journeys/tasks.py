@@ -19,11 +19,12 @@ def check_worker(nonce: str) -> None:
 
 # Late ack plus the row's claim and lease: a message redelivered after a crash is safe, and
 # the service bounds the tries (no autoretry: a lost answer must be compared, not re-sent).
+# The worker renews the lease while it runs (heartbeat): a dead one's push is resumed soon.
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
 def push_draft(self: Any, attempt_id: int) -> None:
     """Run one push attempt; schedule the next try when the service asks for one."""
     try:
-        outcome = push.run_push(attempt_id)
+        outcome = push.run_push(attempt_id, heartbeat=True)
     except SoftTimeLimitExceeded:
         outcome = push.release_after_timeout(attempt_id)
     if outcome.retry_in is not None:
@@ -42,7 +43,7 @@ def recover_stalled_pushes() -> None:
 def publish_version(self: Any, request_id: int) -> str:
     """Run one step of a publish request; schedule the next when the service asks for one."""
     try:
-        outcome = publish.run_publish(request_id)
+        outcome = publish.run_publish(request_id, heartbeat=True)
     except SoftTimeLimitExceeded:
         outcome = publish.release_after_timeout(request_id)
     if outcome.retry_in is not None:

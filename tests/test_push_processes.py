@@ -23,6 +23,7 @@ import pytest
 from tests.test_push_service import approved_now, edited, import_demo, rename
 
 pytestmark = pytest.mark.integration
+STOPPED = "The worker stopped; resuming"
 REPO = Path(__file__).resolve().parent.parent
 WORLD_ENV = {
     "DEBUG": "True",
@@ -31,6 +32,7 @@ WORLD_ENV = {
     "CELERY_TASK_TIME_LIMIT": "4",
     "CELERY_TASK_SOFT_TIME_LIMIT": "3",
     "CELERY_VISIBILITY_TIMEOUT": "5",  # Redis: an unacked message comes back after 5 s
+    "WORKER_HEARTBEAT_SECONDS": "0.5",  # a dead worker's lease ends 2 s after its last beat
     "LOG_LEVEL": "WARNING",
 }
 
@@ -78,10 +80,33 @@ def world_lease_ended(attempt_id: int) -> dict:
 
 
 def world_attempt(attempt_id: int) -> dict:
+    from django.utils import timezone
+
     from journeys.models import PushAttempt
 
     attempt = PushAttempt.objects.get(pk=attempt_id)
-    return {"state": attempt.state, "tries": attempt.tries, "message": attempt.error_message}
+    lease = attempt.lease_until and (attempt.lease_until - timezone.now()).total_seconds()
+    return {
+        "state": attempt.state,
+        "tries": attempt.tries,
+        "message": attempt.error_message,
+        "lease_left": lease,
+    }
+
+
+def world_status(attempt_id: int) -> dict:
+    """The push's status partial, as the editor bar polls it."""
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from journeys.models import PushAttempt
+
+    setup_test_environment()  # lets the test client's host in
+    client = Client()
+    client.force_login(PushAttempt.objects.get(pk=attempt_id).requested_by)
+    url = reverse("journeys:push-status", args=[attempt_id])
+    return {"html": client.get(url, headers={"HX-Request": "true"}).content.decode()}
 
 
 # the world
@@ -213,11 +238,13 @@ def test_a_worker_killed_mid_push_ends_succeeded_with_exactly_one_applied_put(wo
     first = world.start_worker("first", SFMC_READ_TIMEOUT="90")
     attempt = world.call("world_request", draft)["attempt"]
     assert wait_for(lambda: simulator.request_log(method="PUT", applied="true"))
+    # The worker beats: its lease is no longer the claim's but 4 beats of 0.5 s from the last.
+    assert wait_for(lambda: world.call("world_attempt", attempt)["lease_left"] <= 2, step=0.5)
 
     os.kill(first.pid, signal.SIGKILL)
     first.wait(10)
-    assert world.call("world_attempt", attempt)["state"] == "running"  # until its lease ends
-    world.call("world_lease_ended", attempt)
+    assert world.call("world_attempt", attempt)["state"] == "running"  # until recovered
+    assert wait_for(lambda: STOPPED in world.call("world_status", attempt)["html"], step=0.5)
 
     world.start_worker("second")
     state = {}

@@ -393,7 +393,8 @@ def test_sfmc_validation_errors_are_kept_per_activity(
     [dangling] = [p for p in problems if "NOWHERE-1" in p["message"]]
     assert dangling["activity_key"] == draft.document["activities"][1]["key"]
     assert all(p["activity_key"] for p in problems)  # each one can be drawn on its activity
-    assert describe_attempt(attempt).problems == problems
+    shown = [(p.activity_key, p.detail) for p in describe_attempt(attempt).problems]
+    assert shown == [(p["activity_key"], p["message"]) for p in problems]
 
 
 # the remote moved on
@@ -457,7 +458,7 @@ def test_a_worker_that_died_mid_run_shows_as_stalled_and_is_recovered(
     )
     attempt.refresh_from_db()
     status = describe_attempt(attempt)
-    assert status.stalled and status.can_retry and status.title == "Stalled"
+    assert status.stalled and status.can_retry and status.title == "Worker stopped"
 
     with django_capture_on_commit_callbacks() as callbacks:
         assert push.recover_pushes() == [attempt.pk]

@@ -55,12 +55,12 @@ def test_celery_is_configured_for_json_only_and_late_acks():
     assert conf.task_time_limit > conf.task_soft_time_limit > 0
 
 
-def test_beat_runs_the_stalled_push_recovery_every_minute():
+def test_beat_runs_the_stalled_push_recovery_every_ten_seconds():
     from journeys.tasks import recover_stalled_pushes
 
     entry = app.conf.beat_schedule["recover-stalled-pushes"]
     assert entry["task"] == recover_stalled_pushes.name
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == 10.0
     from journeys.tasks import recover_stalled_publishes
 
     assert app.conf.beat_schedule["recover-stalled-publishes"]["task"] == (

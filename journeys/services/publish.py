@@ -24,22 +24,18 @@ audit event (there may be 50 of them); every other change records one.
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journeys.domain.document import create_body
 from journeys.models import Draft, PublishRequest, PushAttempt
 from journeys.permissions import can_publish_draft, require
-from journeys.services import merging
+from journeys.services import leased_runs, merging
 from journeys.services.audit import record_event
+from journeys.services.leased_runs import SKIPPED, TAKEN_OVER, LeasedRuns, Outcome, Refused, plain
 from journeys.services.remote import client_for, record_snapshot
 from journeys.sfmc import errors as sfmc
 from journeys.sfmc.client import SFMCClient
@@ -62,33 +58,16 @@ BACKOFF_MAX = 120.0
 MAX_SENDS = 3
 # How long an unconfirmed publishAsync is watched (GET the version) before it is sent again.
 LOST_PUBLISH_GRACE = timedelta(seconds=60)
-EARLY_CLAIM_SLACK = timedelta(seconds=1)
 # An active request nothing moved for this long: probably no worker is running.
 NO_WORKER_AFTER = timedelta(seconds=30)
-# HTTP calls of one run at most: GET, publishAsync, GET (or publishStatus, GET).
-CALLS_PER_RUN = 3
-
-
 CHANGED_WHILE_PUBLISHING = (
     "SFMC's version changed while it was being published: what went live is not exactly the "
     "pushed revision. Check SFMC."
 )
 
 
-class PublishRefused(Exception):
+class PublishRefused(Refused):
     """The publish cannot be requested now; `message` says why in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class PublishOutcome:
-    """What a run ended in; `retry_in` (seconds) when the task must run again."""
-
-    state: str
-    retry_in: float | None = None
 
 
 def poll_delay(polls: int) -> float:
@@ -96,18 +75,6 @@ def poll_delay(polls: int) -> float:
     if polls == 0:
         return FIRST_POLL_AFTER
     return POLL_EVERY if polls < FAST_POLLS else SLOW_POLL_EVERY
-
-
-def backoff(failures: int) -> float:
-    """Seconds before the next run after `failures` transient failures: exponential, jittered."""
-    step = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(failures - 1, 0))
-    return float(step / 2 + random.uniform(0, step / 2))
-
-
-def lease_duration() -> timedelta:
-    """How long a claim is exclusive: longer than one run (few calls, each time-bounded)."""
-    http_bound = CALLS_PER_RUN * float(settings.SFMC_READ_TIMEOUT)
-    return timedelta(seconds=max(float(settings.CELERY_TASK_TIME_LIMIT), http_bound) + 5)
 
 
 # requesting
@@ -172,10 +139,9 @@ def retry_publish(user: Any, request: PublishRequest) -> PublishRequest:
     """The Retry button: re-queue a stalled request, or start a new one after a failure (one
     that timed out polling keeps polling SFMC's publish rather than asking again)."""
     require(can_publish_draft(user, request.draft), "Only an approver may publish.")
-    if is_stalled(request):
-        requeued = requeue_request(request, actor=user, why="Retried by hand")
-        if requeued is not None:
-            return requeued
+    requeued = requeue_request(request, actor=user, why="Retried by hand")
+    if requeued is not None:
+        return requeued
     request.refresh_from_db()
     if request.state != State.FAILED:
         raise PublishRefused("This publish is not stuck or failed, so there is nothing to retry.")
@@ -201,10 +167,19 @@ def _facts(request: PublishRequest, **more: Any) -> dict[str, Any]:
     }
 
 
-def _audit(request: PublishRequest, action: str, **details: Any) -> None:
-    # The worker acts for whoever asked for the publish.
-    facts = _facts(request, **details)
-    record_event(action, actor=request.requested_by, draft=request.draft, details=facts)
+RUNS = LeasedRuns(
+    model=PublishRequest,
+    name="publish",
+    draft_rows="publish_requests",
+    counter="runs",
+    due="next_poll_at",
+    waiting=(State.QUEUED, State.WAITING, State.RETRYING),
+    early=timedelta(seconds=1),
+    calls_per_run=3,  # GET, publishAsync, GET (or publishStatus, GET)
+    related=("draft__journey__connection", "push_attempt", "revision", "requested_by"),
+    facts=_facts,
+    no_worker_after=NO_WORKER_AFTER,
+)
 
 
 # claiming and recording (each write fenced by the claim's run number)
@@ -212,99 +187,45 @@ def _audit(request: PublishRequest, action: str, **details: Any) -> None:
 
 def claim_request(request_id: int) -> PublishRequest | None:
     """Take the request for this run, or None if another run owns it or it is finished."""
-    now = timezone.now()
-    claimable = Q(state__in=[State.QUEUED, State.WAITING, State.RETRYING]) | Q(
-        state=State.RUNNING, lease_until__lt=now
-    )
-    due = Q(next_poll_at__isnull=True) | Q(next_poll_at__lte=now + EARLY_CLAIM_SLACK)
     with transaction.atomic():
-        claimed = PublishRequest.objects.filter(claimable, due, pk=request_id).update(
-            state=State.RUNNING,
-            runs=F("runs") + 1,
-            lease_until=now + lease_duration(),
-            next_poll_at=None,
-            started_at=Coalesce("started_at", Value(now)),
-        )
-        if not claimed:
-            logger.info("publish request %s is not claimable; nothing to do", request_id)
-            return None
-        request = PublishRequest.objects.select_related(
-            "draft__journey__connection", "push_attempt", "revision", "requested_by"
-        ).get(pk=request_id)
-        if request.runs == 1:
-            _audit(request, "publish.started")
+        request: PublishRequest | None = RUNS.claim(request_id)
+        if request is not None and request.runs == 1:
+            RUNS.audit(request, "publish.started")
     return request
 
 
-def _fenced(request: PublishRequest, **fields: Any) -> bool:
-    """Update the request only if this run still owns it (same run, still running)."""
-    owned = PublishRequest.objects.filter(pk=request.pk, state=State.RUNNING, runs=request.runs)
-    if not owned.update(**fields):
-        logger.warning("publish request %s was taken over; this run changes nothing", request.pk)
-        return False
-    for name, value in fields.items():
-        setattr(request, name, value)
-    return True
-
-
-def _later(state: str, delay: float, **fields: Any) -> dict[str, Any]:
-    return {
-        "state": state,
-        "lease_until": None,
-        "next_poll_at": timezone.now() + timedelta(seconds=delay),
-        **fields,
-    }
-
-
 def _final(state: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "state": state,
-        "finished_at": timezone.now(),
-        "lease_until": None,
-        "next_poll_at": None,
-        "unconfirmed_send_at": None,
-        **fields,
-    }
+    return RUNS.final(state, unconfirmed_send_at=None, **fields)  # any send is confirmed
 
 
 def mark_sending(request: PublishRequest) -> bool:
     """About to call publishAsync: until its answer arrives, the send counts as unconfirmed."""
-    with transaction.atomic():
-        fields = {"sends": request.sends + 1, "unconfirmed_send_at": timezone.now()}
-        if not _fenced(request, **fields):
-            return False
-        _audit(request, "publish.sending", send=request.sends)
-    return True
+    fields = {"sends": request.sends + 1, "unconfirmed_send_at": timezone.now()}
+    sending = Outcome("sending")
+    return RUNS.record(request, sending, fields, "sending", send=request.sends + 1) == sending
 
 
 def mark_not_sent(request: PublishRequest) -> None:
     """SFMC answered publishAsync with an error that says nothing was started."""
-    _fenced(request, unconfirmed_send_at=None)
+    RUNS.fenced(request, unconfirmed_send_at=None)
 
 
-def mark_sent(request: PublishRequest, status_id: str) -> PublishOutcome:
+def mark_sent(request: PublishRequest, status_id: str) -> Outcome:
     """SFMC accepted the publish: poll its status after the first delay."""
     delay = poll_delay(0)
-    with transaction.atomic():
-        fields = _later(State.WAITING, delay, status_id=status_id, unconfirmed_send_at=None)
-        if not _fenced(request, **fields):
-            return PublishOutcome("taken-over")
-        _audit(request, "publish.sent", status_id=status_id)
-    return PublishOutcome(State.WAITING, retry_in=delay)
+    fields = RUNS.later(State.WAITING, delay, status_id=status_id, unconfirmed_send_at=None)
+    return RUNS.record(request, Outcome(State.WAITING, delay), fields, "sent", status_id=status_id)
 
 
-def mark_answer_lost(request: PublishRequest, reason: str) -> PublishOutcome:
+def mark_answer_lost(request: PublishRequest, reason: str) -> Outcome:
     """publishAsync's answer never came: watch the version before deciding to send again."""
     delay = poll_delay(request.polls)
-    with transaction.atomic():
-        fields = _later(State.WAITING, delay, error_message=reason)
-        if not _fenced(request, **fields):
-            return PublishOutcome("taken-over")
-        _audit(request, "publish.answer-lost", reason=reason[:500])
-    return PublishOutcome(State.WAITING, retry_in=delay)
+    fields = RUNS.later(State.WAITING, delay, error_message=reason)
+    waiting = Outcome(State.WAITING, delay)
+    return RUNS.record(request, waiting, fields, "answer-lost", reason=reason[:500])
 
 
-def mark_in_process(request: PublishRequest, remote_status: str) -> PublishOutcome:
+def mark_in_process(request: PublishRequest, remote_status: str) -> Outcome:
     """SFMC is still publishing (or an unconfirmed send is being watched): check again later."""
     if request.polls + 1 >= MAX_POLLS:
         return mark_failed(
@@ -314,10 +235,8 @@ def mark_in_process(request: PublishRequest, remote_status: str) -> PublishOutco
             "checks. Look at the journey in SFMC; Retry checks it again without re-sending.",
         )
     delay = poll_delay(request.polls + 1)
-    fields = _later(State.WAITING, delay, polls=request.polls + 1)
-    if not _fenced(request, remote_status=remote_status, **fields):
-        return PublishOutcome("taken-over")
-    return PublishOutcome(State.WAITING, retry_in=delay)
+    fields = RUNS.later(State.WAITING, delay, polls=request.polls + 1, remote_status=remote_status)
+    return RUNS.record(request, Outcome(State.WAITING, delay), fields)
 
 
 def mark_published(
@@ -326,7 +245,7 @@ def mark_published(
     *,
     warnings: list[dict[str, Any]] | None = None,
     note: str = "",
-) -> PublishOutcome:
+) -> Outcome:
     """SFMC published the version: snapshot it (the journey's remote facts follow), rebase the
     draft on it so no drift is reported, finish the request."""
     with transaction.atomic():
@@ -336,11 +255,9 @@ def mark_published(
             last_published_date=str(remote.get("lastPublishedDate") or ""),
             warnings=list(warnings or []),
             notes=[*request.notes, note] if note else list(request.notes),
-            error_code="",
-            error_message="",
         )
-        if not _fenced(request, **fields):
-            return PublishOutcome("taken-over")
+        if not RUNS.fenced(request, **fields):
+            return TAKEN_OVER
         snapshot = record_snapshot(request.draft.journey, remote)
         draft = Draft.objects.select_for_update().get(pk=request.draft_id)
         base, pushed = draft.base_snapshot, request.push_attempt
@@ -350,18 +267,14 @@ def mark_published(
         ):
             draft.base_snapshot = snapshot
             draft.save(update_fields=["base_snapshot", "updated_at"])
-        _audit(
-            request,
-            "publish.succeeded",
-            modified_date=snapshot.modified_date,
-            warnings=len(request.warnings),
-        )
-    return PublishOutcome(State.SUCCEEDED)
+        details = {"modified_date": snapshot.modified_date, "warnings": len(request.warnings)}
+        RUNS.audit(request, "publish.succeeded", **details)
+    return Outcome(State.SUCCEEDED)
 
 
 def mark_rejected(
     request: PublishRequest, errors: list[dict[str, Any]], warnings: list[dict[str, Any]]
-) -> PublishOutcome:
+) -> Outcome:
     """publishStatus said Error: keep SFMC's errors and warnings (per activity) for the user."""
     message = f"SFMC could not publish version {request.version}: {len(errors)} error(s)" + (
         f" and {len(warnings)} warning(s)." if warnings else "."
@@ -376,41 +289,29 @@ def mark_failed(
     *,
     errors: list[dict[str, Any]] | None = None,
     warnings: list[dict[str, Any]] | None = None,
-) -> PublishOutcome:
+) -> Outcome:
     """The publish cannot succeed without a person: say why."""
-    with transaction.atomic():
-        fields = _final(State.FAILED, error_code=code, error_message=message)
-        if errors is not None:
-            fields["errors"] = errors
-        if warnings is not None:
-            fields["warnings"] = warnings
-        if not _fenced(request, **fields):
-            return PublishOutcome("taken-over")
-        _audit(request, "publish.failed", code=code, message=message[:500])
-    return PublishOutcome(State.FAILED)
+    fields = _final(State.FAILED, code=code, message=message)
+    if errors is not None:
+        fields["errors"] = errors
+    if warnings is not None:
+        fields["warnings"] = warnings
+    details = {"code": code, "message": message[:500]}
+    return RUNS.record(request, Outcome(State.FAILED), fields, "failed", **details)
 
 
 def mark_retrying(
     request: PublishRequest, code: str, reason: str, retry_after: float | None = None
-) -> PublishOutcome:
+) -> Outcome:
     """A transient failure: run again later, or fail once MAX_FAILURES are used up."""
     failures = request.failures + 1
     if failures >= MAX_FAILURES:
         return mark_failed(request, code, f"{reason} Gave up after {failures} failures.")
-    delay = retry_after if retry_after is not None else backoff(failures)
-    delay = min(max(delay, 0.0), BACKOFF_MAX)
-    with transaction.atomic():
-        fields = _later(
-            State.RETRYING, delay, failures=failures, error_code=code, error_message=reason
-        )
-        if not _fenced(request, **fields):
-            return PublishOutcome("taken-over")
-        details = {"code": code, "reason": reason[:500], "retry_in": round(delay, 2)}
-        _audit(request, "publish.retrying", **details)
-    return PublishOutcome(State.RETRYING, retry_in=delay)
+    delay = leased_runs.retry_delay(failures, retry_after, BACKOFF_BASE, BACKOFF_MAX)
+    return RUNS.retry_later(request, code, reason, delay, failures=failures)
 
 
-def release_after_timeout(request_id: int) -> PublishOutcome:
+def release_after_timeout(request_id: int) -> Outcome:
     """The task ran out of time mid-run: a later run looks at SFMC and goes on."""
     request = PublishRequest.objects.select_related("draft__journey").get(pk=request_id)
     reason = "The publish step took too long and was stopped; the next run checks SFMC first."
@@ -420,34 +321,28 @@ def release_after_timeout(request_id: int) -> PublishOutcome:
 # running
 
 
-def run_publish(request_id: int, *, client: SFMCClient | None = None) -> PublishOutcome:
-    """One run of a publish (the task's body): claim, one step, record what happened."""
+def run_publish(
+    request_id: int, *, client: SFMCClient | None = None, heartbeat: bool = False
+) -> Outcome:
+    """One run of a publish (the task's body): claim, one step, record what happened; a worker
+    renews the claim's lease meanwhile (`heartbeat`)."""
     request = claim_request(request_id)
     if request is None:
-        return PublishOutcome("skipped")
+        return SKIPPED
     if request.runs > MAX_POLLS + MAX_FAILURES + MAX_SENDS:
         return mark_failed(request, "gave-up", f"Gave up after {request.runs - 1} runs.")
     try:
         run = _PublishRun(request, client or client_for(request.draft.journey.connection))
-        return run.go()
+        with RUNS.heartbeat(request, beat=heartbeat):
+            return run.go()
     except sfmc.RateLimited as error:
-        return mark_retrying(request, "rate-limited", _plain(error), error.retry_after)
+        return mark_retrying(request, "rate-limited", plain(error), error.retry_after)
     except sfmc.RemoteError as error:  # 5xx or the network, after the client's own retries
-        return mark_retrying(request, "remote-error", _plain(error))
+        return mark_retrying(request, "remote-error", plain(error))
     except sfmc.NotFound as error:
         return mark_failed(request, "not-found", f"SFMC has no version {request.version}: {error}")
     except sfmc.SFMCError as error:
-        return mark_failed(request, type(error).__name__, _plain(error))
-
-
-def _plain(error: sfmc.SFMCError) -> str:
-    words = {
-        sfmc.RateLimited: "SFMC asked us to slow down (rate limit).",
-        sfmc.AuthError: "SFMC did not accept this connection's credentials.",
-        sfmc.RemoteError: "SFMC or the network failed.",
-    }
-    lead = next((text for kind, text in words.items() if isinstance(error, kind)), "")
-    return f"{lead} {error.message}".strip()
+        return mark_failed(request, type(error).__name__, plain(error))
 
 
 class _PublishRun:
@@ -460,7 +355,7 @@ class _PublishRun:
         self.ours = create_body(request.revision.document)
         self.key = str(request.revision.document.get("key") or self.journey.key)
 
-    def go(self) -> PublishOutcome:
+    def go(self) -> Outcome:
         if self.request.status_id:
             return self.poll()
         remote = self.fetch()
@@ -482,7 +377,7 @@ class _PublishRun:
     def fetch(self) -> dict[str, Any]:
         return self.client.get_journey(self.key, by_key=True, version=self.request.version)
 
-    def judge(self, remote: dict[str, Any], note: str = "") -> PublishOutcome | None:
+    def judge(self, remote: dict[str, Any], note: str = "") -> Outcome | None:
         """Success, failure, or None when the version is still our unpublished Draft."""
         status = str(remote.get("status") or "")
         version = self.request.version
@@ -506,13 +401,13 @@ class _PublishRun:
             )
         return None
 
-    def send(self) -> PublishOutcome:
+    def send(self) -> Outcome:
         if not mark_sending(self.request):
-            return PublishOutcome("taken-over")
+            return TAKEN_OVER
         try:
             status_id = self.publish_async()
         except sfmc.ResponseLost as error:
-            return mark_answer_lost(self.request, _plain(error))
+            return mark_answer_lost(self.request, plain(error))
         except sfmc.NotADraft:
             # Someone (or our own unconfirmed send) got there first: look at what SFMC has.
             mark_not_sent(self.request)
@@ -529,7 +424,7 @@ class _PublishRun:
             return self.client.publish(self.request.remote_id, self.request.version)
         return self.client.publish(self.key, self.request.version, by_key=True)
 
-    def poll(self) -> PublishOutcome:
+    def poll(self) -> Outcome:
         try:
             answer = self.client.publish_status(self.request.status_id)
         except sfmc.NotFound:
@@ -559,49 +454,17 @@ def _items(value: Any) -> list[dict[str, Any]]:
 # recovering
 
 
-def is_stalled(request: PublishRequest, *, grace: timedelta = NO_WORKER_AFTER) -> bool:
-    """Active, but nothing is moving: a worker died mid-run (its lease expired), or nobody
-    took the message within `grace` of when it was due."""
-    now = timezone.now()
-    if request.state == State.RUNNING:
-        return request.lease_until is not None and request.lease_until < now
-    if request.state in (State.QUEUED, State.WAITING, State.RETRYING):
-        due = request.next_poll_at or request.created_at
-        return due < now - grace
-    return False
+is_stalled = RUNS.is_stalled
 
 
 def requeue_request(
-    request: PublishRequest, *, actor: Any = None, why: str
+    request: PublishRequest, *, actor: Any = None, why: str, grace: timedelta | None = None
 ) -> PublishRequest | None:
     """Send a stalled request's message again; the claim makes a duplicate harmless."""
-    with transaction.atomic():
-        now = timezone.now()
-        stalled = Q(state=State.RUNNING, lease_until__lt=now) | Q(
-            state__in=[State.QUEUED, State.WAITING, State.RETRYING]
-        )
-        changed = PublishRequest.objects.filter(stalled, pk=request.pk).update(
-            state=Case(When(state=State.RUNNING, then=Value(State.RETRYING)), default=F("state")),
-            lease_until=None,
-            next_poll_at=None,
-        )
-        if not changed:
-            return None
-        request.refresh_from_db()
-        record_event(
-            "publish.requeued", actor=actor, draft=request.draft, details=_facts(request, why=why)
-        )
-        _enqueue(request.pk)
-    return request
+    return RUNS.requeue(request, actor=actor, why=why, enqueue=_enqueue, grace=grace)
 
 
 def recover_publishes(*, grace: timedelta = NO_WORKER_AFTER) -> list[int]:
     """Re-enqueue every stalled publish request (see is_stalled)."""
-    recovered = []
-    active = PublishRequest.objects.filter(state__in=ACTIVE_STATES).select_related("draft")
-    for request in active:
-        if is_stalled(request, grace=grace) and requeue_request(
-            request, why="Recovered by recover_publishes"
-        ):
-            recovered.append(request.pk)
-    return recovered
+    why = "Recovered by recover_publishes"
+    return [r.pk for r in RUNS.active() if requeue_request(r, why=why, grace=grace)]

@@ -12,24 +12,19 @@ anything else: already applied is a success, never a false conflict nor a second
 from __future__ import annotations
 
 import logging
-import random
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from journeys.domain.diff import diff
 from journeys.domain.document import content_hash, create_body, put_body
 from journeys.domain.validate import ERROR, validate
 from journeys.models import Draft, Journey, PublishRequest, PushAttempt
 from journeys.permissions import can_push_draft, require
-from journeys.services import merging
+from journeys.services import leased_runs, merging
 from journeys.services.audit import record_event
+from journeys.services.leased_runs import SKIPPED, TAKEN_OVER, LeasedRuns, Outcome, Refused, plain
 from journeys.services.remote import client_for, record_snapshot
 from journeys.services.review import valid_approval
 from journeys.sfmc import errors as sfmc
@@ -44,39 +39,14 @@ MAX_TRIES = 5
 # Between tries: exponential with "equal jitter" (half fixed, half random), capped.
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 300.0
-# A re-queued message may arrive a little before next_retry_at (ETA rounding).
-EARLY_CLAIM_SLACK = timedelta(seconds=2)
 # Sends of one body in one run when SFMC's answers keep getting lost.
 MAX_SENDS_PER_RUN = 3
 # A queued attempt nobody picked up for this long: probably no worker is running.
 NO_WORKER_AFTER = timedelta(seconds=20)
 
 
-class PushRefused(Exception):
+class PushRefused(Refused):
     """The push cannot be requested or retried now; `message` says why in plain words."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class PushOutcome:
-    """What a run ended in; `retry_in` (seconds) when the task must run again."""
-
-    state: str
-    retry_in: float | None = None
-
-
-def lease_duration() -> timedelta:
-    """How long a claim is exclusive: longer than any one run can last.
-
-    A run is bounded by the task's hard time limit and, where the pool enforces no limit
-    (solo), by its HTTP calls, each within the read timeout. A run that outlives it anyway is
-    still safe: its writes are fenced, and SFMC's modifiedDate check applies one PUT only.
-    """
-    http_bound = (MAX_SENDS_PER_RUN + 1) * float(settings.SFMC_READ_TIMEOUT)
-    return timedelta(seconds=max(float(settings.CELERY_TASK_TIME_LIMIT), http_bound) + 5)
 
 
 # requesting
@@ -147,85 +117,53 @@ def _facts(attempt: PushAttempt, **more: Any) -> dict[str, Any]:
     }
 
 
+RUNS = LeasedRuns(
+    model=PushAttempt,
+    name="push",
+    draft_rows="push_attempts",
+    counter="tries",
+    due="next_retry_at",
+    waiting=(State.QUEUED, State.RETRYING),
+    early=timedelta(seconds=2),
+    calls_per_run=MAX_SENDS_PER_RUN + 1,
+    related=("draft__journey__connection", "draft__base_snapshot", "revision", "approval"),
+    facts=_facts,
+    no_worker_after=NO_WORKER_AFTER,
+)
+
+
 def retry_push(user: Any, attempt: PushAttempt) -> PushAttempt:
     """The Retry button: re-queue a stalled attempt, or start a new one after a failure."""
     require(can_push_draft(user, attempt.draft), "You may not push this draft.")
-    if is_stalled(attempt):
-        requeued = requeue_attempt(attempt, actor=user, why="Retried by hand")
-        if requeued is not None:
-            return requeued
+    requeued = requeue_attempt(attempt, actor=user, why="Retried by hand")
+    if requeued is not None:
+        return requeued
     attempt.refresh_from_db()
     if attempt.state != State.FAILED:
         raise PushRefused("This push is not stuck or failed, so there is nothing to retry.")
     return request_push(user, attempt.draft)
 
 
-# claiming and finishing (each fenced by the claim's try number)
+# claiming and finishing (each write fenced by the claim's try number)
 
 
 def claim_attempt(attempt_id: int) -> PushAttempt | None:
     """Take the attempt for this run, or None if another run owns it or it is finished."""
-    now = timezone.now()
-    claimable = Q(state__in=[State.QUEUED, State.RETRYING]) | Q(
-        state=State.RUNNING, lease_until__lt=now
-    )
-    due = Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now + EARLY_CLAIM_SLACK)
     with transaction.atomic():
-        _lock_draft(push_attempts=attempt_id)
-        claimed = PushAttempt.objects.filter(claimable, due, pk=attempt_id).update(
-            state=State.RUNNING,
-            tries=F("tries") + 1,
-            lease_until=now + lease_duration(),
-            next_retry_at=None,
-            started_at=Coalesce("started_at", Value(now)),
-        )
-        if not claimed:
-            logger.info("push attempt %s is not claimable; nothing to do", attempt_id)
-            return None
-        attempt = PushAttempt.objects.select_related(
-            "draft__journey__connection", "draft__base_snapshot", "revision", "approval"
-        ).get(pk=attempt_id)
-        record_event("push.started", draft=attempt.draft, details=_facts(attempt))
+        attempt: PushAttempt | None = RUNS.claim(attempt_id)
+        if attempt is not None:
+            record_event("push.started", draft=attempt.draft, details=_facts(attempt))
     return attempt
 
 
-def _audit(attempt: PushAttempt, action: str, **details: Any) -> None:
-    # The worker acts for whoever asked for the push.
-    facts = _facts(attempt, **details)
-    record_event(action, actor=attempt.requested_by, draft=attempt.draft, details=facts)
-
-
-def _lock_draft(**which: Any) -> None:
-    """Lock the attempt's draft row before changing the attempt, in every transaction that does.
-
-    `request_push` holds the draft's lock while it inserts an attempt, and that insert waits for
-    any open transaction changing the draft's active attempt (the one-active-push constraint).
-    Such a transaction also needs the draft (its audit events and snapshot reference it; the
-    success rebases it), so taking the attempt first deadlocked under load on PostgreSQL.
-    """
-    list(Draft.objects.select_for_update(of=("self",)).filter(**which).values_list("pk"))
-
-
-def _fenced(attempt: PushAttempt, **fields: Any) -> bool:
-    """Update the attempt only if this run still owns it (same try, still running)."""
-    _lock_draft(pk=attempt.draft_id)
-    owned = PushAttempt.objects.filter(pk=attempt.pk, state=State.RUNNING, tries=attempt.tries)
-    if not owned.update(**fields):
-        logger.warning("push attempt %s was taken over; this run changes nothing", attempt.pk)
-        return False
-    for name, value in fields.items():
-        setattr(attempt, name, value)
-    return True
-
-
-def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str]) -> PushOutcome:
+def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str]) -> Outcome:
     """SFMC has the approved content: snapshot it, rebase the draft on it, finish the attempt."""
     with transaction.atomic():
         fields = _final_fields(attempt, State.SUCCEEDED, notes=notes)
         fields["remote_version_after"] = int(remote.get("version") or 0) or None
         fields["remote_modified_after"] = str(remote.get("modifiedDate") or "")
-        if not _fenced(attempt, **fields):
-            return PushOutcome("taken-over")
+        if not RUNS.fenced(attempt, **fields):
+            return TAKEN_OVER
         snapshot = record_snapshot(attempt.draft.journey, remote)
         draft = Draft.objects.select_for_update().get(pk=attempt.draft_id)
         draft.base_snapshot = snapshot
@@ -235,10 +173,10 @@ def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str
         merging.supersede_open_sessions(draft)
         details = _facts(attempt, version=snapshot.version, modified_date=snapshot.modified_date)
         record_event("push.succeeded", actor=attempt.requested_by, draft=draft, details=details)
-    return PushOutcome(State.SUCCEEDED)
+    return Outcome(State.SUCCEEDED)
 
 
-def mark_conflict(attempt: PushAttempt, theirs: dict[str, Any]) -> PushOutcome:
+def mark_conflict(attempt: PushAttempt, theirs: dict[str, Any]) -> Outcome:
     """SFMC changed meanwhile: keep its version as a snapshot and open the merge screen."""
     with transaction.atomic():
         message = (
@@ -247,81 +185,47 @@ def mark_conflict(attempt: PushAttempt, theirs: dict[str, Any]) -> PushOutcome:
             "Merge their changes into your draft, then push again."
         )
         fields = _final_fields(attempt, State.CONFLICT, code="conflict", message=message)
-        if not _fenced(attempt, **fields):
-            return PushOutcome("taken-over")
+        if not RUNS.fenced(attempt, **fields):
+            return TAKEN_OVER
         snapshot = record_snapshot(attempt.draft.journey, theirs)
         session = merging.open_push_conflict(attempt, snapshot)
         attempt.error_details = {**attempt.error_details, "merge": session.pk}
         attempt.save(update_fields=["error_details"])
-        _audit(attempt, "push.conflict", merge=session.pk, conflicts=len(session.conflicts))
-    return PushOutcome(State.CONFLICT)
+        RUNS.audit(attempt, "push.conflict", merge=session.pk, conflicts=len(session.conflicts))
+    return Outcome(State.CONFLICT)
 
 
 def mark_failed(
     attempt: PushAttempt, code: str, message: str, problems: list[dict[str, Any]] | None = None
-) -> PushOutcome:
+) -> Outcome:
     """The push cannot succeed without a person: say why, keep SFMC's messages."""
-    with transaction.atomic():
-        fields = _final_fields(attempt, State.FAILED, code=code, message=message)
-        if problems:
-            fields["error_details"] = {**fields["error_details"], "problems": problems}
-        if not _fenced(attempt, **fields):
-            return PushOutcome("taken-over")
-        _audit(attempt, "push.failed", code=code, message=message[:500])
-    return PushOutcome(State.FAILED)
+    fields = _final_fields(attempt, State.FAILED, code=code, message=message)
+    if problems:
+        fields["error_details"] = {**fields["error_details"], "problems": problems}
+    details = {"code": code, "message": message[:500]}
+    return RUNS.record(attempt, Outcome(State.FAILED), fields, "failed", **details)
 
 
 def mark_retrying(
     attempt: PushAttempt, code: str, reason: str, retry_after: float | None = None
-) -> PushOutcome:
+) -> Outcome:
     """A transient failure: try again later, or fail once the tries are used up."""
     if attempt.tries >= MAX_TRIES:
         return mark_failed(attempt, code, f"{reason} Gave up after {attempt.tries} tries.")
-    delay = retry_after if retry_after is not None else backoff(attempt.tries)
-    delay = min(max(delay, 0.0), BACKOFF_MAX)
-    with transaction.atomic():
-        fields = {
-            "state": State.RETRYING,
-            "lease_until": None,
-            "next_retry_at": timezone.now() + timedelta(seconds=delay),
-            "error_code": code,
-            "error_message": reason,
-        }
-        if not _fenced(attempt, **fields):
-            return PushOutcome("taken-over")
-        _audit(attempt, "push.retrying", code=code, reason=reason[:500], retry_in=round(delay, 2))
-    return PushOutcome(State.RETRYING, retry_in=delay)
-
-
-def backoff(tries: int) -> float:
-    """Seconds before try `tries + 1`: exponential, half of it random, capped."""
-    step = min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(tries - 1, 0))
-    return float(step / 2 + random.uniform(0, step / 2))
+    delay = leased_runs.retry_delay(attempt.tries, retry_after, BACKOFF_BASE, BACKOFF_MAX)
+    return RUNS.retry_later(attempt, code, reason, delay)
 
 
 def _final_fields(
-    attempt: PushAttempt,
-    state: str,
-    *,
-    code: str = "",
-    message: str = "",
-    notes: list[str] | None = None,
+    attempt: PushAttempt, state: str, *, notes: list[str] | None = None, **why: str
 ) -> dict[str, Any]:
     details = {k: v for k, v in attempt.error_details.items() if k != "check_first"}
     if notes:
         details["notes"] = list(notes)
-    return {
-        "state": state,
-        "finished_at": timezone.now(),
-        "lease_until": None,
-        "next_retry_at": None,
-        "error_code": code,
-        "error_message": message,
-        "error_details": details,
-    }
+    return RUNS.final(state, error_details=details, **why)
 
 
-def release_after_timeout(attempt_id: int) -> PushOutcome:
+def release_after_timeout(attempt_id: int) -> Outcome:
     """The task ran out of time mid-run: let a later try look at SFMC and finish."""
     attempt = PushAttempt.objects.select_related("draft").get(pk=attempt_id)
     reason = "The push took too long and was stopped; the next try checks SFMC first."
@@ -331,11 +235,14 @@ def release_after_timeout(attempt_id: int) -> PushOutcome:
 # running
 
 
-def run_push(attempt_id: int, *, client: SFMCClient | None = None) -> PushOutcome:
-    """One run of a push (the task's body): claim, send, and record what happened."""
+def run_push(
+    attempt_id: int, *, client: SFMCClient | None = None, heartbeat: bool = False
+) -> Outcome:
+    """One run of a push (the task's body): claim, send, and record what happened; a worker
+    renews the claim's lease meanwhile (`heartbeat`)."""
     attempt = claim_attempt(attempt_id)
     if attempt is None:
-        return PushOutcome("skipped")
+        return SKIPPED
     if attempt.tries > MAX_TRIES:
         return mark_failed(attempt, "gave-up", f"Gave up after {MAX_TRIES} tries.")
     if content_hash(attempt.revision.document) != attempt.payload_hash or (
@@ -346,32 +253,22 @@ def run_push(attempt_id: int, *, client: SFMCClient | None = None) -> PushOutcom
         )
     try:
         run = _PushRun(attempt, client or client_for(attempt.draft.journey.connection))
-        return run.go()
+        with RUNS.heartbeat(attempt, beat=heartbeat):
+            return run.go()
     except sfmc.RateLimited as error:
-        return mark_retrying(attempt, "rate-limited", _plain(error), error.retry_after)
+        return mark_retrying(attempt, "rate-limited", plain(error), error.retry_after)
     except sfmc.RemoteError as error:  # sfmc.ResponseLost is handled inside; this is 5xx or network
-        return mark_retrying(attempt, "remote-error", _plain(error))
+        return mark_retrying(attempt, "remote-error", plain(error))
     except sfmc.AuthError as error:
-        return mark_failed(attempt, "auth", _plain(error))
+        return mark_failed(attempt, "auth", plain(error))
     except sfmc.ValidationRejected as error:
         problems = [
             {"activity_key": p.activity_key, "message": p.message, "errorcode": p.errorcode}
             for p in error.problems
         ]
-        return mark_failed(attempt, "validation", _plain(error), problems)
+        return mark_failed(attempt, "validation", plain(error), problems)
     except sfmc.SFMCError as error:
-        return mark_failed(attempt, type(error).__name__, _plain(error))
-
-
-def _plain(error: sfmc.SFMCError) -> str:
-    words = {
-        sfmc.RateLimited: "SFMC asked us to slow down (rate limit).",
-        sfmc.AuthError: "SFMC did not accept this connection's credentials.",
-        sfmc.ValidationRejected: "SFMC refused the journey as invalid.",
-        sfmc.RemoteError: "SFMC or the network failed.",
-    }
-    lead = next((text for kind, text in words.items() if isinstance(error, kind)), "")
-    return f"{lead} {error.message}".strip()
+        return mark_failed(attempt, type(error).__name__, plain(error))
 
 
 class _PushRun:
@@ -386,7 +283,7 @@ class _PushRun:
         self.key = str(self.document.get("key") or self.journey.key)
         self.notes: list[str] = []
 
-    def go(self) -> PushOutcome:
+    def go(self) -> Outcome:
         if self.attempt.tries > 1 or self.attempt.error_details.get("check_first"):
             # An earlier run may have sent this already: look before sending again.
             remote = self.fetch_or_none()
@@ -406,10 +303,10 @@ class _PushRun:
         except sfmc.NotFound:
             return None
 
-    def succeed(self, remote: dict[str, Any]) -> PushOutcome:
+    def succeed(self, remote: dict[str, Any]) -> Outcome:
         return mark_succeeded(self.attempt, remote, self.notes)
 
-    def update(self) -> PushOutcome:
+    def update(self) -> Outcome:
         assert self.base is not None
         version, modified = self.base.version, self.base.modified_date
         body = put_body(self.document, version=version, modified_date=modified)
@@ -434,7 +331,7 @@ class _PushRun:
                 return self.succeed(self.fetch(version))
         raise sfmc.RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
 
-    def next_version(self) -> PushOutcome:
+    def next_version(self) -> Outcome:
         """The base version is no longer a Draft: create version N+1 (same key) by POST."""
         assert self.base is not None
         latest, number = self.fetch(), self.base.version
@@ -453,7 +350,7 @@ class _PushRun:
         )
         return self.create(previous_version=number)
 
-    def create(self, previous_version: int | None) -> PushOutcome:
+    def create(self, previous_version: int | None) -> Outcome:
         body = create_body(self.document)
         for _ in range(MAX_SENDS_PER_RUN):
             try:
@@ -479,51 +376,22 @@ class _PushRun:
 # recovering
 
 
-def is_stalled(attempt: PushAttempt, *, grace: timedelta = NO_WORKER_AFTER) -> bool:
-    """Active, but nothing is moving: a worker died mid-run (its lease expired), or nobody
-    took the message within `grace` of when it was due."""
-    now = timezone.now()
-    if attempt.state == State.RUNNING:
-        return attempt.lease_until is not None and attempt.lease_until < now
-    if attempt.state in (State.QUEUED, State.RETRYING):
-        due = attempt.next_retry_at or attempt.created_at
-        return due < now - grace
-    return False
+is_stalled = RUNS.is_stalled
 
 
-def requeue_attempt(attempt: PushAttempt, *, actor: Any = None, why: str) -> PushAttempt | None:
+def requeue_attempt(
+    attempt: PushAttempt, *, actor: Any = None, why: str, grace: timedelta | None = None
+) -> PushAttempt | None:
     """Send a stalled attempt's message again; the claim makes a duplicate harmless."""
-    with transaction.atomic():
-        now = timezone.now()
-        stalled = Q(state=State.RUNNING, lease_until__lt=now) | Q(
-            state__in=[State.QUEUED, State.RETRYING]
-        )
-        # A run that died mid-send may have reached SFMC: the next one looks first.
-        details = {**attempt.error_details, "check_first": True}
-        _lock_draft(pk=attempt.draft_id)
-        changed = PushAttempt.objects.filter(stalled, pk=attempt.pk).update(
-            state=Case(When(state=State.RUNNING, then=Value(State.RETRYING)), default=F("state")),
-            lease_until=None,
-            next_retry_at=None,
-            error_details=details,
-        )
-        if not changed:
-            return None
-        attempt.refresh_from_db()
-        record_event(
-            "push.requeued", actor=actor, draft=attempt.draft, details=_facts(attempt, why=why)
-        )
-        _enqueue(attempt.pk)
-    return attempt
+    # A run that died mid-send may have reached SFMC: the next one looks first.
+    details = {**attempt.error_details, "check_first": True}
+    return RUNS.requeue(
+        attempt, actor=actor, why=why, enqueue=_enqueue, grace=grace, error_details=details
+    )
 
 
 def recover_pushes(*, grace: timedelta = NO_WORKER_AFTER) -> list[int]:
     """Re-enqueue every stalled attempt: queued or retrying ones nobody ran for `grace`
-    (their message was lost, or no worker ran), and running ones whose lease expired."""
-    recovered = []
-    for attempt in PushAttempt.objects.filter(state__in=ACTIVE_STATES).select_related("draft"):
-        if not is_stalled(attempt, grace=grace):
-            continue
-        if requeue_attempt(attempt, why="Recovered by recover_pushes") is not None:
-            recovered.append(attempt.pk)
-    return recovered
+    (their message was lost, or no worker ran), and running ones whose worker stopped."""
+    why = "Recovered by recover_pushes"
+    return [a.pk for a in RUNS.active() if requeue_attempt(a, why=why, grace=grace)]

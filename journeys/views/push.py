@@ -23,7 +23,7 @@ from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
 from journeys.permissions import can_edit_draft, can_publish_draft, can_view_draft, require
-from journeys.push_display import describe_attempt, describe_publish
+from journeys.push_display import RunStatus, describe_attempt, describe_publish
 from journeys.services import merging, publish, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -92,12 +92,18 @@ def push_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if attempt.state == PushAttempt.State.CONFLICT and status.merge_id:
         merge_url = reverse("journeys:merge", args=[status.merge_id])
         return HttpResponseClientRedirect(merge_url) if request.htmx else redirect(merge_url)
-    context = {"status": status, "draft": attempt.draft}
+    # Once pushed, the whole editor bar changes: state, buttons.
+    return _status(request, status, reload=attempt.state == PushAttempt.State.SUCCEEDED)
+
+
+def _status(request: HtmxHttpRequest, status: RunStatus, *, reload: bool) -> HttpResponse:
+    """The polled status partial (286 stops the polling once final), or its own page."""
+    context = {"status": status, "draft": status.run.draft}
     if not request.htmx:
-        return render(request, "journeys/push.html", context)
-    if attempt.state == PushAttempt.State.SUCCEEDED:
-        return HttpResponseClientRefresh()  # the whole editor bar changes: state, buttons
-    fragment = render_to_string("journeys/push_status.html", context, request)
+        return render(request, "journeys/run.html", context)
+    if reload:
+        return HttpResponseClientRefresh()
+    fragment = render_to_string("journeys/run_status.html", context, request)
     return HttpResponseStopPolling(fragment) if status.final else HttpResponse(fragment)
 
 
@@ -165,13 +171,11 @@ def publish_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     shows the journey as published, or SFMC's errors on their activities)."""
     publish_request = _publish_request_for_user(request, pk)
     status = describe_publish(publish_request)
-    context = {"status": status, "draft": publish_request.draft}
-    if not request.htmx:
-        return render(request, "journeys/publish.html", context)
-    if status.final and (status.errors or status.warnings or status.state == "succeeded"):
-        return HttpResponseClientRefresh()
-    fragment = render_to_string("journeys/publish_status.html", context, request)
-    return HttpResponseStopPolling(fragment) if status.final else HttpResponse(fragment)
+    return _status(
+        request,
+        status,
+        reload=status.final and bool(status.problems or status.state == "succeeded"),
+    )
 
 
 @require_POST
