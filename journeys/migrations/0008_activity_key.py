@@ -41,7 +41,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journeys", "0006_publish_request"),
+        ("journeys", "0007_documents_as_text"),
     ]
 
     operations = [

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journeys", "0006_publish_request"),
+        ("journeys", "0008_activity_key"),
     ]
 
     operations = [
