@@ -125,7 +125,7 @@ def approve(
     only when `stale_base_confirmed` names that newer version's snapshot, the one the approver
     was warned about.
     """
-    require(can_approve_draft(user, draft), "You may not review this draft.")
+    require(can_review_draft(user, draft), NOT_A_REVIEWER)
     _refuse_unconfirmed_stale_base(user, draft, stale_base_confirmed)
     return _decide(user, draft, expected_revision, Approval.Decision.APPROVED, comment)
 
