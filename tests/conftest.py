@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.factories import UserFactory
+from tests.workers import running_thread_worker
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = REPO_DIR.parent / "shared" / "fixtures" / "sfmc-real"
@@ -100,3 +103,10 @@ def pytest_collection_modifyitems(config, items):
         ):
             kwargs = {**marker.kwargs, "serialized_rollback": True}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture
+def worker() -> Iterator[Any]:
+    """A real Celery worker in a thread of the test process, on an empty queue."""
+    with running_thread_worker() as w:
+        yield w

@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.urls import reverse
 
-from journeys.celery import app
 from journeys.models import Journey
 from journeys.tasks import check_remote_version
 from tests.test_drift import remote_edit
@@ -33,12 +31,6 @@ def checks_done():
     task_postrun.connect(record, weak=False)
     yield done
     task_postrun.disconnect(record)
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
-        yield w
 
 
 def test_opening_a_drifted_draft_brings_the_banner_without_asking(

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -48,6 +47,7 @@ from journeys.tasks import publish_version, push_draft
 from tests.sfmc_server import start_simulator
 from tests.test_push_processes import World, _postgres
 from tests.test_push_service import approved_demo, approved_now, edited, import_demo, rename
+from tests.workers import running_thread_worker
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parent.parent
@@ -274,9 +274,8 @@ def thread_worker(django_db_setup):
     broker every 0.1 s so the short retries of the cells are not rounded up to a second."""
     saved = app.conf.broker_transport_options
     app.conf.broker_transport_options = {**(saved or {}), "polling_interval": 0.1}
-    app.control.purge()  # messages an earlier session left behind
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+        with running_thread_worker() as w:
             yield w
     finally:
         app.conf.broker_transport_options = saved

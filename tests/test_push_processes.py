@@ -66,19 +66,6 @@ def world_request(draft_id: int, start_at: float = 0.0) -> dict:
         return {"refused": refused.message}
 
 
-def world_lease_ended(attempt_id: int) -> dict:
-    """The attempt's lease has run out: what waiting for it would do, without the wait."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from journeys.models import PushAttempt
-
-    past = timezone.now() - timedelta(seconds=1)
-    PushAttempt.objects.filter(pk=attempt_id, state="running").update(lease_until=past)
-    return {}
-
-
 def world_attempt(attempt_id: int) -> dict:
     from django.utils import timezone
 

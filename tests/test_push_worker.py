@@ -9,10 +9,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 
-from journeys.celery import app
 from journeys.models import AuditEvent, Draft, PushAttempt
 from journeys.services import push
 from journeys.tasks import push_draft
@@ -61,12 +59,6 @@ def finished(runs, attempt, count=1):
 def draft(editor, approver, sim_connection, demo_journeys):
     draft = import_demo(editor, sim_connection)
     return approved_now(editor, approver, edited(editor, draft, rename("Pushed by a worker")))
-
-
-@pytest.fixture
-def worker():
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
-        yield w
 
 
 def test_an_approved_draft_is_pushed_end_to_end_by_a_real_worker(

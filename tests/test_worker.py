@@ -10,7 +10,6 @@ import time
 import uuid
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from journeys.celery import app
@@ -29,20 +28,17 @@ def wait_for(predicate, timeout=120.0):
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_real_worker_runs_a_task_enqueued_on_commit():
+def test_real_worker_runs_a_task_enqueued_on_commit(worker):
     nonce = uuid.uuid4().hex
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        from django.db import transaction
+    from django.db import transaction
 
-        with transaction.atomic():
-            check_worker.delay_on_commit(nonce)
-            # Nothing is sent before the transaction commits.
-            assert not AuditEvent.objects.filter(details__nonce=nonce).exists()
-        assert wait_for(
-            lambda: AuditEvent.objects.filter(
-                action="worker.checked", details__nonce=nonce
-            ).exists()
-        ), f"the worker did not run the task on broker {settings.CELERY_BROKER_URL}"
+    with transaction.atomic():
+        check_worker.delay_on_commit(nonce)
+        # Nothing is sent before the transaction commits.
+        assert not AuditEvent.objects.filter(details__nonce=nonce).exists()
+    assert wait_for(
+        lambda: AuditEvent.objects.filter(action="worker.checked", details__nonce=nonce).exists()
+    ), f"the worker did not run the task on broker {settings.CELERY_BROKER_URL}"
 
 
 def test_celery_is_configured_for_json_only_and_late_acks():

@@ -5,12 +5,9 @@ from __future__ import annotations
 import importlib
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.db import connection
-from django.db.backends.signals import connection_created
 from playwright.sync_api import expect
 
-from journeys.celery import app
 from journeys.models import MergeSession
 from tests.test_push_service import (
     WELCOME,
@@ -47,24 +44,6 @@ def roles(transactional_db):
         ("0004_comments", "grant_comment_permissions"),
     ):
         getattr(importlib.import_module(f"journeys.migrations.{name}"), function)(state.apps, None)
-
-
-def _readers_do_not_lock(sender=None, connection=None, **kwargs):
-    if connection.vendor == "sqlite":
-        connection.cursor().execute("PRAGMA read_uncommitted = 1")
-
-
-@pytest.fixture
-def worker():
-    """A real worker in a thread. On the in-memory SQLite test database its connection and the
-    live server's share a cache in which a reader blocks a writer outright ("table is
-    locked"); letting readers read uncommitted rows removes those read locks."""
-    connection_created.connect(_readers_do_not_lock)
-    if connection.vendor == "sqlite" and connection.connection is not None:
-        _readers_do_not_lock(connection=connection)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
-        yield w
-    connection_created.disconnect(_readers_do_not_lock)
 
 
 def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(

@@ -1,0 +1,40 @@
+"""Real Celery workers for the tests that need one in the test process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+def _readers_do_not_lock(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
+    if connection.vendor == "sqlite":
+        connection.cursor().execute("PRAGMA read_uncommitted = 1")
+
+
+@contextmanager
+def running_thread_worker() -> Iterator[Any]:
+    """A real Celery worker in a thread of the test process, on an empty queue.
+
+    Messages earlier tests left in the broker (a drift check enqueued when a page opened) are
+    purged first, or this worker would run them and write meanwhile. On the in-memory SQLite
+    test database the worker's connection and the test's share a cache in which a reader
+    blocks a writer outright ("table is locked"); reading uncommitted rows removes those read
+    locks. Two writers still must not overlap there (no busy timeout applies in a shared
+    cache), which the empty queue ensures: the worker writes only for the test's own tasks.
+    """
+    from celery.contrib.testing.worker import start_worker
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    from journeys.celery import app
+
+    app.control.purge()
+    connection_created.connect(_readers_do_not_lock)
+    if connection.vendor == "sqlite" and connection.connection is not None:
+        _readers_do_not_lock(connection=connection)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+            yield w
+    finally:
+        connection_created.disconnect(_readers_do_not_lock)
