@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_merge import roles, worker  # noqa: F401 (fixtures)
+from tests.browser.test_merge import roles  # noqa: F401 (fixture)
 from tests.test_push_service import WELCOME, edited, import_demo, rename
 
 pytestmark = [
