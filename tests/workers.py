@@ -32,7 +32,8 @@ def running_thread_worker() -> Iterator[Any]:
     app.control.purge()
     connection_created.connect(_readers_do_not_lock)
     if connection.vendor == "sqlite" and connection.connection is not None:
-        _readers_do_not_lock(connection=connection)
+        # The open connection's own DB-API handle: a class-scoped caller may not use the ORM.
+        connection.connection.execute("PRAGMA read_uncommitted = 1")
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
             yield w
