@@ -66,12 +66,14 @@ def test_a_filter_not_understood_fails_and_is_flagged(
     assert said in goal and goal.endswith("<- not understood")
 
 
-def test_malformed_json_fails_with_a_message(tmp_path, capsys):
-    bad = tmp_path / "bad.json"
-    bad.write_text('{"key": ')
-    with pytest.raises(CommandError):
-        call_command("explain_journey", str(bad))
-    assert "cannot read it" in capsys.readouterr().out
+def test_a_missing_file_and_a_list_that_is_no_journey_fail_with_messages(tmp_path, capsys):
+    not_journeys = tmp_path / "list.json"
+    not_journeys.write_text("[1, 2]")
+    with pytest.raises(CommandError, match="missing.json, .*list.json"):
+        call_command("explain_journey", str(tmp_path / "missing.json"), str(not_journeys))
+    out = capsys.readouterr().out
+    assert "missing.json: cannot read it: [Errno 2]" in out
+    assert "list.json: cannot read it: Expected a journey or a list of journeys" in out
 
 
 def test_as_a_program_it_exits_zero_when_understood_and_non_zero_otherwise(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journeys.domain.document import DocumentError, load_journeys
 from journeys.domain.journey_words import explain_journey
+from journeys.management.journey_files import read_journeys
 
 
 class Command(BaseCommand):
@@ -28,11 +27,9 @@ class Command(BaseCommand):
             raise CommandError(f"Not everything could be understood in {names}.")
 
     def _explain(self, path: Path) -> bool:
-        try:
-            journeys = load_journeys(json.loads(path.read_bytes()))
-        except (OSError, ValueError) as error:
-            message = error.message if isinstance(error, DocumentError) else str(error)
-            self.stdout.write(f"{path}: cannot read it: {message}")
+        journeys = read_journeys(path)
+        if isinstance(journeys, str):
+            self.stdout.write(f"{path}: cannot read it: {journeys}")
             return False
         self.stdout.write(f"{path}")
         understood = True
