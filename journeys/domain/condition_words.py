@@ -1,0 +1,156 @@
+"""Filters in plain words: attribute names, explanations and the problems a filter has.
+
+"Tier equals Gold and Points is at most 500", "Appointment date is on or after today + 3 days",
+"Email address is empty". People see field names, never keys; callers put the key on hover.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from journeys.domain.filter_model import Condition, ConditionGroup, Filter, Item, Unknown, walk
+from journeys.domain.operators import BOOLEAN, DATE, MANY, NUMBER, OPERATORS
+
+# SFMC's relative dates: "<base>;<sign>;<amount>;<unit>", an empty base meaning today.
+_RELATIVE_DATE = re.compile(r"^([^;]*);([+-]);(\d+);([A-Za-z]+)$")
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?$|^\d{1,2}/\d{1,2}/\d{4}( [\d:]+( [AP]M)?)?$"
+)
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_SALESFORCE_SUFFIX = re.compile(r"(__c)?_Salesforce(_\d+)?$")
+AttributeNamer = Callable[[str], str]
+
+
+def attribute_label(key: str) -> str:
+    """A field's name and where it comes from: "Event.DEAudience-….Tier" -> "Tier (entry data)"."""
+    source, _, field = key.rpartition(".")
+    field = field.rpartition(":")[2].strip('"') or key
+    if not source:
+        return field
+    if source.startswith("Event."):
+        return f"{field} (entry data)"
+    return f"{field} ({_SALESFORCE_SUFFIX.sub('', source).replace('_', ' ').strip()})"
+
+
+def explain_filter(f: Filter, attribute_name: AttributeNamer = attribute_label) -> str:
+    """The filter in plain language; nested groups in parentheses, unknown parts said so."""
+    if f.error is not None:
+        return f"(not understood: {f.error})"
+    if not has_conditions(f) and all(isinstance(g, ConditionGroup) for g in f.groups):
+        return "no conditions (everyone)"
+    several = len(f.groups) > 1
+    return " and ".join(_explain(group, attribute_name, several) for group in f.groups)
+
+
+def explain_item(
+    item: Item, attribute_name: AttributeNamer = attribute_label, *, nested: bool = True
+) -> str:
+    """One condition, group (nested: in parentheses when it has several items) or unknown part."""
+    return _explain(item, attribute_name, nested)
+
+
+def _explain(item: Item, attribute_name: AttributeNamer, nested: bool) -> str:
+    if isinstance(item, Unknown):
+        return f"(not understood: {item.reason})"
+    if isinstance(item, Condition):
+        return explain_condition(item, attribute_name)
+    if not item.items:
+        return "(no conditions)" if nested else "no conditions"
+    joiner = f" {item.operator.lower()} "
+    words = joiner.join(_explain(child, attribute_name, True) for child in item.items)
+    return f"({words})" if nested and len(item.items) > 1 else words
+
+
+def explain_condition(
+    condition: Condition, attribute_name: AttributeNamer = attribute_label
+) -> str:
+    """One condition: "Points is at most 500"."""
+    operator = OPERATORS[condition.operator]
+    subject = f"{attribute_name(condition.key)} {operator.words}"
+    if operator.arity == 0:
+        return subject
+    shown = [_value_words(v, condition, attribute_name) for v in condition.values] or ["(no value)"]
+    if operator.arity == 2:
+        return f"{subject} {' and '.join(shown)}"
+    return f"{subject} {', '.join(shown) if operator.arity == MANY else shown[0]}"
+
+
+def _value_words(value: str, condition: Condition, attribute_name: AttributeNamer) -> str:
+    if condition.value_is_reference:
+        return attribute_name(value)
+    relative = _RELATIVE_DATE.match(value.strip())
+    if relative:
+        base, sign, amount, unit = relative.groups()
+        base = base.strip() or "today"
+        if int(amount) == 0:
+            return base
+        unit = unit.lower().rstrip("s") + ("" if int(amount) == 1 else "s")
+        return f"{base} {sign} {int(amount)} {unit}"
+    shown = " ".join(value.split())
+    return shown if shown else '""'
+
+
+def has_conditions(f: Filter) -> bool:
+    """Whether the filter holds at least one condition or unknown part (not only empty groups)."""
+    return any(not isinstance(item, ConditionGroup) for _, item in walk(f)) or f.error is not None
+
+
+@dataclass(frozen=True)
+class FilterIssue:
+    """A problem of one part of a filter, in plain words; `path` as in `walk` ("" = all)."""
+
+    path: str
+    message: str
+    level: str = "error"  # or "warning"
+
+
+def filter_issues(f: Filter, attribute_types: Mapping[str, str] | None = None) -> list[FilterIssue]:
+    """Empty groups, missing values, operators that do not fit a type, parts not understood.
+
+    `attribute_types` maps attribute keys to "text", "number", "date" or "boolean" where known;
+    without it, the type is guessed from the value. A filter with no condition at all ("everyone")
+    is not an issue here: whether one is needed depends on where the filter is.
+    """
+    if f.error is not None:
+        return [FilterIssue("", f.error)]
+    issues: list[FilterIssue] = []
+    only_group = len(f.groups) == 1
+    for path, item in walk(f):
+        if isinstance(item, Unknown):
+            issues.append(FilterIssue(path, f"Not understood: {item.reason}."))
+        elif isinstance(item, ConditionGroup):
+            if not item.items and not (only_group and path == "0"):
+                issues.append(FilterIssue(path, "This group has no conditions."))
+        else:
+            issues.extend(FilterIssue(path, m) for m in _condition_issues(item, attribute_types))
+    return issues
+
+
+def _condition_issues(condition: Condition, attribute_types: Mapping[str, str] | None) -> list[str]:
+    operator = OPERATORS[condition.operator]
+    name = attribute_label(condition.key)
+    filled = [v for v in condition.values if v.strip()]
+    needed = {0: 0, 1: 1, 2: 2, MANY: 1}[operator.arity]
+    if len(filled) < needed:
+        return [f"{name} {operator.words}: give {'two values' if needed == 2 else 'a value'}."]
+    known_type = (attribute_types or {}).get(condition.key)
+    if known_type is not None and known_type not in operator.types:
+        return [f"“{operator.words}” does not fit {name}, which is a {known_type}."]
+    if known_type is None and filled and not condition.value_is_reference:
+        return [m for v in filled if (m := _value_misfit(name, operator.types, v))][:1]
+    return []
+
+
+def _value_misfit(name: str, types: frozenset[str], value: str) -> str | None:
+    """Why `value` cannot be a value of the operator's types, guessed from its spelling."""
+    value = value.strip()
+    if types == {BOOLEAN} and value.lower() not in ("true", "false"):
+        return f"{name} is compared with “is”, which takes true or false, not “{value}”."
+    is_date = bool(_RELATIVE_DATE.match(value) or _ISO_DATE.match(value))
+    if types == {DATE} and not is_date:
+        return f"{name} is compared as a date, but “{value}” is not a date."
+    if types == {NUMBER, DATE} and not (is_date or _NUMBER.match(value)):
+        return f"{name} is compared as a number or date, but “{value}” is neither."
+    return None
