@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.journey_items import entry_label
 from journeys.domain.layout import Layout, NodeBox, layout
 from journeys.domain.validate import Problem
 
@@ -192,7 +193,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
     else:
         type_label = {"trigger": "Entry source", "goal": "Goal", "exit": "Exit criteria"}[kind]
-        type_label = f"{type_label} · {item.get('type', '')}" if kind == "trigger" else type_label
+        type_label = f"{type_label} · {entry_label(item)}" if kind == "trigger" else type_label
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
     outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
