@@ -55,7 +55,7 @@ class CanvasNode:
     box: NodeBox
     title: str
     label: str
-    type_label: str
+    type_label: str  # cut to fit the card; `type_text` is the whole of it, for hover text
     badge: str
     css_class: str
     entry: CatalogEntry | None
@@ -63,6 +63,7 @@ class CanvasNode:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     mark: str = ""  # added | changed | removed, on review and compare canvases
     comments: int = 0  # unresolved comment threads pinned to this node
+    type_text: str = ""
 
     @property
     def severity(self) -> str:
@@ -204,6 +205,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         title=title,
         label=_fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
         type_label=_fit(type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
+        type_text=type_label,
         badge=badge,
         css_class=css,
         entry=entry,
