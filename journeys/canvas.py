@@ -188,13 +188,16 @@ def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, An
 
 def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
     entry = type_of(item) if kind == "activity" else None
+    shown = ""  # what the card shows when the whole type text does not fit
     if kind == "activity":
         type_label = entry.label if entry else f"{item.get('type', 'Unknown')} (custom)"
         badge = BADGES.get(entry.type_id, "??") if entry else "??"
         css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
     else:
         type_label = {"trigger": "Entry source", "goal": "Goal", "exit": "Exit criteria"}[kind]
-        type_label = f"{type_label} · {entry_label(item)}" if kind == "trigger" else type_label
+        if kind == "trigger":  # the card shows the kind; the hover text says what it is
+            shown = entry_label(item)
+            type_label = f"{type_label} · {shown}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
     outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
@@ -204,7 +207,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         box=box,
         title=title,
         label=_fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
-        type_label=_fit(type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
+        type_label=_fit(shown or type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
         type_text=type_label,
         badge=badge,
         css_class=css,

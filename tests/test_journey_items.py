@@ -321,7 +321,7 @@ def test_the_canvas_offers_add_buttons_until_the_goal_and_exit_exist(
     assert 'id="journey-tools" class="journey-tools" role="toolbar"' in html
     assert 'id="add-goal-button"' not in html and 'id="add-exit-button"' in html
     assert 'data-select="goal"' in html  # the goal is on the canvas
-    assert "<h2>Goal · Goal</h2>" in html  # and its panel is open
+    assert '<h2 id="panel-title">Goal · Goal</h2>' in html  # and its panel is open
     assert 'id="remove-confirm"' in html
     assert "The goal has no condition yet" in html
 
@@ -431,3 +431,26 @@ def test_a_new_goal_gets_its_condition_in_the_panel_and_the_warning_goes(
     draft.refresh_from_db()
     assert draft.document["goals"][0]["name"] == "Bought"
     assert "filter-without-condition" not in codes(draft.document)
+
+
+def test_giving_the_event_key_in_the_panel_clears_the_warning_in_the_kept_panel(
+    editor_client, editor, connection
+):
+    draft = create_new_journey(editor, connection, "Entry")
+    response = editor_client.post(
+        panel_url(draft, "trigger"),
+        {
+            "name": "TRIGGER",
+            "type": "EmailAudience",
+            "eventDefinitionKey": "DEAudience-1",
+            "revision": 1,
+        },
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<aside id="panel"' not in html  # the panel being typed in is kept ...
+    assert '<div id="panel-problems" hx-swap-oob="true">' in html  # ... its problems redrawn
+    assert "not configured yet" not in html
+    draft.refresh_from_db()
+    assert not needs_configuration(draft.document["triggers"][0])

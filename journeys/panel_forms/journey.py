@@ -108,6 +108,7 @@ class TriggerForm(PanelForm):
         "criteria": (CONFIG, "criteria"),
     }
     _CONFIGURES = ("eventDefinitionKey", "schemaVersionId", "otherConfiguration")
+    field_order = ["type", "eventDefinitionKey", "schemaVersionId", "name", "description"]
 
     def __init__(
         self, document: Document, target: Target, data: Mapping[str, Any] | None = None

@@ -81,8 +81,10 @@ def _workspace(
     context = _context(request, draft, target, form, notice)
     html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
-    panel = "panel-revision" if keep_panel else "panel"
-    parts = ["editor-bar", "state-banner", "journey-tools", panel, "notice"]
+    # A kept panel still gets what the edit may have changed around its fields.
+    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal"]
+    panel = kept if keep_panel else ["panel"]
+    parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
     return HttpResponse("".join(html), status=status)
 
