@@ -237,27 +237,23 @@ def event_key_problem(key: str) -> str | None:
 
 def new_goal(name: str = "Goal") -> Item:
     """A goal as SFMC serves one (fixtures 13, 14, 18), with an empty condition."""
-    return {
-        "key": "GOAL",
-        "name": name,
-        "description": "",
-        "type": "Event",
-        "outcomes": [],
-        "arguments": dict(CONTEXT_ARGUMENTS),
-        "configurationArguments": {"criteria": EMPTY_FILTER},
-        "metaData": {"isExitCriteria": False, "conversionUnit": "percentage"},
-    }
+    meta = {"isExitCriteria": False, "conversionUnit": "percentage"}
+    return _filter_step("GOAL", name, "Event", dict(CONTEXT_ARGUMENTS), meta)
 
 
 def new_exit(name: str = "Exit criteria") -> Item:
     """Exit criteria as SFMC serves them (fixtures 14, 17), with an empty condition."""
+    return _filter_step("EXITCRITERIA", name, "ExitCriteria", {}, {})
+
+
+def _filter_step(key: str, name: str, sfmc_type: str, arguments: Item, meta: Item) -> Item:
     return {
-        "key": "EXITCRITERIA",
+        "key": key,
         "name": name,
         "description": "",
-        "type": "ExitCriteria",
+        "type": sfmc_type,
         "outcomes": [],
-        "arguments": {},
+        "arguments": arguments,
         "configurationArguments": {"criteria": EMPTY_FILTER},
-        "metaData": {},
+        "metaData": meta,
     }
