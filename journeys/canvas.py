@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.journey_items import entry_label
 from journeys.domain.layout import Layout, NodeBox, layout
 from journeys.domain.validate import Problem
 
@@ -54,7 +55,7 @@ class CanvasNode:
     box: NodeBox
     title: str
     label: str
-    type_label: str
+    type_label: str  # cut to fit the card; `type_text` is the whole of it, for hover text
     badge: str
     css_class: str
     entry: CatalogEntry | None
@@ -62,6 +63,7 @@ class CanvasNode:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     mark: str = ""  # added | changed | removed, on review and compare canvases
     comments: int = 0  # unresolved comment threads pinned to this node
+    type_text: str = ""
 
     @property
     def severity(self) -> str:
@@ -186,13 +188,16 @@ def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, An
 
 def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
     entry = type_of(item) if kind == "activity" else None
+    shown = ""  # what the card shows when the whole type text does not fit
     if kind == "activity":
         type_label = entry.label if entry else f"{item.get('type', 'Unknown')} (custom)"
         badge = BADGES.get(entry.type_id, "??") if entry else "??"
         css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
     else:
         type_label = {"trigger": "Entry source", "goal": "Goal", "exit": "Exit criteria"}[kind]
-        type_label = f"{type_label} · {item.get('type', '')}" if kind == "trigger" else type_label
+        if kind == "trigger":  # the card shows the kind; the hover text says what it is
+            shown = entry_label(item)
+            type_label = f"{type_label} · {shown}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
     outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
@@ -202,7 +207,8 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         box=box,
         title=title,
         label=_fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
-        type_label=_fit(type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
+        type_label=_fit(shown or type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
+        type_text=type_label,
         badge=badge,
         css_class=css,
         entry=entry,

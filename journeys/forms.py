@@ -43,7 +43,17 @@ class RevisionForm(forms.Form):
 
 
 class EditForm(RevisionForm):
-    OPS = ["insert", "delete", "add-branch", "remove-branch", "relink"]
+    OPS = [
+        "insert",
+        "delete",
+        "add-branch",
+        "remove-branch",
+        "relink",
+        "add-goal",
+        "add-exit",
+        "remove-goal",
+        "remove-exit",
+    ]
 
     op = forms.ChoiceField(choices=[(op, op) for op in OPS])
     type_id = forms.CharField(required=False, max_length=60)

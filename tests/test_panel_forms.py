@@ -856,20 +856,23 @@ def test_json_editor_renames_path_optimizer_paths_where_journey_builder_keeps_th
 # --- entry source ---------------------------------------------------------------------------
 
 
-def test_trigger_panel_shows_the_entry_source_with_its_type_read_only(real_fixtures_dir):
+def test_trigger_panel_shows_an_api_event_entry_source_by_its_name(real_fixtures_dir):
     doc = load(real_fixtures_dir, "02")
     trigger = doc["triggers"][0]
     form = panel_form_for(doc, Target("trigger"))
-    assert form.fields["type"].disabled and form.initial["type"] == "APIEvent"
+    assert not form.fields["type"].disabled and form.initial["type"] == "APIEvent"
+    assert dict(form.fields["type"].choices)["APIEvent"] == "API event"
     assert form.initial["eventDefinitionKey"] == trigger["metaData"]["eventDefinitionKey"]
+    assert form.initial["schemaVersionId"] == 133
     assert form.initial["criteria"] == trigger["configurationArguments"]["criteria"]
     assert "criteria" not in json.loads(form["otherConfiguration"].value())
+    assert "POST /interaction/v1/events" in form.explanation
 
 
-def test_trigger_panel_changes_the_filter_and_ignores_a_posted_type(real_fixtures_dir):
+def test_trigger_panel_changes_the_filter_only(real_fixtures_dir):
     doc = load(real_fixtures_dir, "02")
 
-    new, summary = applied(doc, Target("trigger"), criteria=CONDITION, type="EmailAudience")
+    new, summary = applied(doc, Target("trigger"), criteria=CONDITION)
 
     assert changed_paths(doc, new) == [("triggers", 0, "configurationArguments", "criteria")]
     assert summary == "Entry source: entry filter changed"
@@ -905,9 +908,7 @@ def test_goal_panel_shows_the_goal_and_edits_its_target(real_fixtures_dir):
         ("goals", 0, "metaData", "isExitCriteria"),
     ]
     assert new["goals"][0]["metaData"]["conversionValue"] == "25"
-    assert summary == (
-        "Goal: contacts leave the journey when they meet the goal → no; target changed"
-    )
+    assert summary == "Goal: exit contacts when the goal is met → no; target changed"
 
 
 def test_goal_target_is_checked(real_fixtures_dir):
@@ -919,7 +920,9 @@ def test_goal_target_is_checked(real_fixtures_dir):
         "Enter a whole number, e.g. 10."
     ]
     emptied = submit(doc, Target("goal"), criteria="")
-    assert emptied.errors["criteria"] == ["Give a condition, or tick “Remove the goal”."]
+    assert emptied.errors["criteria"] == [
+        "Give a condition, or remove the goal with the button below."
+    ]
 
 
 def test_goal_panel_creates_a_goal_in_sfmc_shape(real_fixtures_dir):
@@ -957,22 +960,13 @@ def test_goal_panel_creates_a_goal_in_sfmc_shape(real_fixtures_dir):
     assert summary == "Goal added"
 
 
-def test_goal_panel_removes_the_goal(real_fixtures_dir):
-    doc = load(real_fixtures_dir, "14")
-    new, summary = applied(doc, Target("goal"), remove=True)
-    assert new["goals"] == [] and new["exits"] == doc["exits"]
-    assert summary == "Goal removed"
-
-
-def test_exit_criteria_panel_edits_creates_and_removes(real_fixtures_dir):
+def test_exit_criteria_panel_edits_and_creates(real_fixtures_dir):
     doc = load(real_fixtures_dir, "17")
     new, summary = applied(doc, Target("exit"), name="Appointment passed")
     assert changed_paths(doc, new) == [("exits", 0, "name")]
     assert summary == "Exit criteria: name changed"
 
-    removed, summary = applied(doc, Target("exit"), remove=True)
-    assert removed["exits"] == [] and summary == "Exit criteria removed"
-
+    removed = {**doc, "exits": []}
     created, summary = applied(removed, Target("exit"), name="Left", criteria=CONDITION)
     assert created["exits"] == [
         {

@@ -28,6 +28,7 @@ import uuid
 from typing import Any
 
 from journeys.domain import topology
+from journeys.domain.journey_items import new_entry_source
 
 Journey = dict[str, Any]
 # A field path; "*" means every item of the list at that point.
@@ -302,30 +303,11 @@ def minimal_journey(name: str, key: str | None = None) -> Journey:
         "definitionType": "Multistep",
         "channel": "",
         "executionMode": "Production",
-        "triggers": [_unconfigured_data_extension_entry()],
+        "triggers": [new_entry_source({"key": "TRIGGER"}, "EmailAudience")],
         "activities": [],
         "goals": [],
         "exits": [],
         "notifiers": [],
         "defaults": {"email": [], "properties": {}},
         "metaData": {"dataSource": "ContactsModel"},
-    }
-
-
-def _unconfigured_data_extension_entry() -> dict[str, Any]:
-    return {
-        "key": "TRIGGER",
-        "name": "TRIGGER",
-        "description": "",
-        "type": "EmailAudience",
-        "outcomes": [],
-        "arguments": {},
-        "configurationArguments": {},
-        "metaData": {
-            "configurationRequired": True,
-            "title": "Data Extension",
-            "category": "Audience",
-            "iconUrl": "/images/icon-data-extension.svg",
-            "entrySourceGroupConfigUrl": "jb:///data/entry/audience/entrysourcegroupconfig.json",
-        },
     }

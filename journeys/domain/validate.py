@@ -5,7 +5,8 @@ are shown but do not. Warnings are kept for what real documents show to be unusu
 an activity Journey Builder itself marks as not configured (`metaData.isConfigured: false`,
 saved in drafts, refused only at publish), decision criteria that do not match the outcomes
 (5 of 110 real decisions) or a decision without remainder path, a decision path with no
-condition yet, a start activity that is not first, an entry source still to configure.
+condition yet, a goal or exit criteria with no condition yet, a start activity that is not
+first, an entry source still to configure.
 
 Speed: the schema and per-activity rules are checked one activity at a time and remembered by
 the activity's exact text (its repr), so after an edit only the changed activities are checked
@@ -26,6 +27,7 @@ from jsonschema import Draft7Validator, ValidationError
 
 from journeys.domain import topology
 from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.journey_items import missing_configuration, needs_configuration
 
 ERROR = "error"
 WARNING = "warning"
@@ -143,6 +145,7 @@ def _validate(doc: object) -> list[Problem]:
     for index, activity in enumerate(activities if isinstance(activities, list) else []):
         problems.extend(_activity_problems(activity, index))
     problems.extend(_trigger_problems(doc.get("triggers")))
+    problems.extend(_filter_step_problems(doc))
     if isinstance(activities, list) and activities:
         problems.extend(_graph_problems(doc, activities))
     return problems
@@ -417,20 +420,26 @@ def _trigger_problems(triggers: object) -> list[Problem]:
         if isinstance(trigger.get("outcomes"), list) and trigger["outcomes"]:
             message = "The entry source leads to the first activity by itself; it has no outcomes."
             problems.append(Problem(ERROR, "trigger-outcomes", path + ".outcomes", message))
-        if _trigger_needs_configuration(trigger):
-            message = "The entry source is not configured yet: choose where contacts come from."
+        if needs_configuration(trigger):
+            message = missing_configuration(trigger)
             problems.append(Problem(WARNING, "trigger-not-configured", path, message))
     return problems
 
 
-def _trigger_needs_configuration(trigger: dict[str, Any]) -> bool:
-    meta = trigger.get("metaData")
-    meta = meta if isinstance(meta, dict) else {}
-    if meta.get("configurationRequired") is True:
-        return True
-    # Transactional entry sources are bound through the transactional send, not an event key.
-    has_event = bool(meta.get("eventDefinitionKey") or trigger.get("eventDefinitionKey"))
-    return not has_event and trigger.get("type") != "transactional-api"
+def _filter_step_problems(doc: dict[str, Any]) -> list[Problem]:
+    """A goal or exit criteria without a condition yet (as the editor's "Add" creates them)."""
+    problems = []
+    for section, message in (
+        ("goals", "The goal has no condition yet: no contact can meet it."),
+        ("exits", "The exit criteria have no condition yet: no contact leaves through them."),
+    ):
+        items = doc.get(section)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            criteria = _dig(item, ("configurationArguments", "criteria"))
+            if isinstance(criteria, str) and not _CONDITION.search(criteria):
+                path = f"$.{section}[{index}].configurationArguments.criteria"
+                problems.append(Problem(WARNING, "filter-without-condition", path, message))
+    return problems
 
 
 def _graph_problems(doc: dict[str, Any], activities: list[Any]) -> list[Problem]:

@@ -86,6 +86,7 @@ class PanelForm(forms.Form):
     """
 
     title: str = ""
+    explanation: str = ""  # what the edited thing is, in plain words, above the fields
     summary_prefix: ClassVar[str] = ""
     paths: ClassVar[dict[str, FieldPath]] = {}
 
@@ -106,6 +107,10 @@ class PanelForm(forms.Form):
     def locate(self, document: Document) -> ItemPath | None:
         """Where the edited item is; None only for a goal or exit the form will create."""
         return locate(document, self.target)
+
+    def reshapes_panel(self) -> bool:
+        """Whether the valid edit changes which fields the panel shows (so it is redrawn)."""
+        return False
 
     def set_initial(self, name: str, value: Any) -> None:
         """Give a field (often one added in __init__) its initial value from the document."""

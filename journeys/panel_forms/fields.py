@@ -172,6 +172,10 @@ class JsonTextField(forms.JSONField):
             return forms.fields.InvalidJSONInput(data)
         return value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # Shown read-only (an entry source the editor keeps as imported): never written.
+        return not self.disabled and super().has_changed(initial, data)
+
     def validate(self, value: Any) -> None:
         super().validate(value)
         if value is None or self.expect is None or isinstance(value, self.expect):

@@ -18,6 +18,7 @@ from django.db import transaction
 
 from journeys.domain import graph
 from journeys.domain.catalog import BY_TYPE_ID
+from journeys.domain.journey_items import new_exit, new_goal
 from journeys.domain.merge import merge
 from journeys.models import Draft, Revision
 from journeys.permissions import can_edit_draft, require
@@ -156,6 +157,10 @@ def structural_edit(op: str, params: dict[str, Any]) -> Edit:
         "add-branch": _add_branch,
         "remove-branch": _remove_branch,
         "relink": _relink,
+        "add-goal": _add_filter_step("goal"),
+        "add-exit": _add_filter_step("exit"),
+        "remove-goal": _remove_filter_step("goal"),
+        "remove-exit": _remove_filter_step("exit"),
     }
     if op not in builders:
         raise EditRefused(f"Unknown edit {op!r}.")
@@ -232,3 +237,46 @@ def _relink(params: dict[str, Any]) -> Edit:
         return new, f"Outcome {params['outcome_key']} of {source} now goes to {where}"
 
     return edit
+
+
+# Goal and exit criteria: (noun, list in the document, setter, factory of a new one).
+_FILTER_STEPS: dict[str, tuple[str, str, Callable[..., Document], Callable[[], Document]]] = {
+    "goal": ("the goal", "goals", graph.set_goal, new_goal),
+    "exit": ("the exit criteria", "exits", graph.set_exit, new_exit),
+}
+
+
+def _existing(document: Document, field: str) -> dict[str, Any] | None:
+    items = document.get(field)
+    first = items[0] if isinstance(items, list) and items else None
+    return first if isinstance(first, dict) else None
+
+
+def _add_filter_step(kind: str) -> Callable[[dict[str, Any]], Edit]:
+    noun, field, store, factory = _FILTER_STEPS[kind]
+
+    def build(_: dict[str, Any]) -> Edit:
+        def edit(document: Document) -> tuple[Document, str]:
+            if _existing(document, field) is not None:
+                raise graph.EditError(f"This journey already has {noun}; open it to change it.")
+            return store(document, factory()), f"Added {noun}"
+
+        return edit
+
+    return build
+
+
+def _remove_filter_step(kind: str) -> Callable[[dict[str, Any]], Edit]:
+    noun, field, store, _ = _FILTER_STEPS[kind]
+
+    def build(_: dict[str, Any]) -> Edit:
+        def edit(document: Document) -> tuple[Document, str]:
+            item = _existing(document, field)
+            if item is None:
+                raise graph.EditError(f"This journey has no {noun.removeprefix('the ')}.")
+            name = item.get("name") or item.get("key")
+            return store(document, None), f"Removed {noun} '{name}'"
+
+        return edit
+
+    return build

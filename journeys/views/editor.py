@@ -27,7 +27,7 @@ from journeys.push_display import remote_rejections
 from journeys.services import editing, remote
 from journeys.services.review import open_comment_counts
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
-from journeys.views.panel import panel_context, parse_target, target_param
+from journeys.views.panel import journey_items, panel_context, parse_target, target_param
 
 EDITOR = "journeys/editor.html"
 DRIFT = "journeys/_drift.html"
@@ -49,6 +49,7 @@ def _context(
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
+        "has": journey_items(draft.document),
         **panel_context(draft, target, form),
     }
 
@@ -80,7 +81,10 @@ def _workspace(
     context = _context(request, draft, target, form, notice)
     html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
-    parts = ["editor-bar", "state-banner", "panel-revision" if keep_panel else "panel", "notice"]
+    # A kept panel still gets what the edit may have changed around its fields.
+    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal"]
+    panel = kept if keep_panel else ["panel"]
+    parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
     return HttpResponse("".join(html), status=status)
 
@@ -131,8 +135,13 @@ def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def _selection_after(
     data: dict[str, Any], document: dict[str, Any], target: Target | None
 ) -> Target | None:
-    if data["op"] == "delete":
+    op = data["op"]
+    if op in ("delete", "remove-goal", "remove-exit"):
         return None
+    if op == "add-goal":
+        return Target("goal")  # its panel opens, to give it a condition
+    if op == "add-exit":
+        return Target("exit")
     return parse_target(target_param(target), document) if target else None
 
 
@@ -178,7 +187,8 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         draft.refresh_from_db()
         return _workspace(request, draft, target, notice=refused.message, status=409)
     notice = f"{result.summary} (merged with newer changes)." if result.merged else ""
-    return _workspace(request, result.draft, target, notice=notice, keep_panel=True)
+    keep_panel = not form.reshapes_panel()
+    return _workspace(request, result.draft, target, notice=notice, keep_panel=keep_panel)
 
 
 def _travel(request: HtmxHttpRequest, pk: int, action: Any) -> HttpResponse:

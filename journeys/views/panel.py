@@ -77,9 +77,40 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
     return Structure(key, entry, rows, targets, branchable and len(outcomes) < maximum)
 
 
+@dataclass(frozen=True)
+class Removal:
+    """The confirmed removal the panel offers for the goal or the exit criteria."""
+
+    op: str
+    noun: str
+    name: str
+
+
+def journey_items(document: dict[str, Any]) -> dict[str, bool]:
+    """Whether the journey has a goal and exit criteria (the canvas offers to add them)."""
+    return {
+        kind: any(isinstance(item, dict) for item in document.get(field) or [])
+        for kind, field in (("goal", "goals"), ("exit", "exits"))
+    }
+
+
+def _removal(form: PanelForm, target: Target) -> Removal | None:
+    if target.kind not in ("goal", "exit") or form.item_path is None:
+        return None
+    noun = "goal" if target.kind == "goal" else "exit criteria"
+    name = str(form.item.get("name") or form.item.get("key") or noun)
+    return Removal(f"remove-{target.kind}", noun, name)
+
+
 def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -> dict[str, Any]:
     if target is None:
-        return {"target": None, "panel_form": None, "structure": None, "target_problems": []}
+        return {
+            "target": None,
+            "panel_form": None,
+            "structure": None,
+            "target_problems": [],
+            "removal": None,
+        }
     problems = validate(draft.document)
     if target.kind == "activity" and target.key:
         structure = _structure(draft.document, target.key)
@@ -88,10 +119,12 @@ def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -
         structure = None
         section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}.get(target.kind)
         mine = [p for p in problems if section and p.path.startswith(section)]
+    form = form or panel_form_for(draft.document, target)
     return {
         "target": target,
         "target_param": target_param(target),
-        "panel_form": form or panel_form_for(draft.document, target),
+        "panel_form": form,
         "structure": structure,
         "target_problems": mine,
+        "removal": _removal(form, target),
     }

@@ -25,8 +25,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from journeys.domain.catalog import ENTRIES, type_of
+from journeys.domain.journey_items import new_exit, new_goal
 from journeys.models import AuditEvent, Comment, MergeSession, PushAttempt, Revision
-from journeys.panel_forms.journey import GOAL_ARGUMENTS, ExitForm, GoalForm
 from journeys.services import editing, push, review
 from journeys.services.drafts import create_new_journey, save_revision
 from tests.browser.test_canvas import BrowserErrors
@@ -150,19 +150,11 @@ def _hostile_document(document: dict[str, Any]) -> dict[str, Any]:
     old_key = splits[0]["outcomes"][0]["key"]
     splits[0]["outcomes"][0]["key"] = payload(5)  # an outcome key, free text in a document
     assert old_key
-    for items, form in (("goals", GoalForm), ("exits", ExitForm)):
-        document[items] = [
-            {
-                "key": form.key,
-                "name": payload(0),
-                "description": payload(1),
-                "type": form.sfmc_type,
-                "outcomes": [],
-                "arguments": dict(GOAL_ARGUMENTS) if form is GoalForm else {},
-                "configurationArguments": {"criteria": CRITERIA.format(value=payload(6))},
-                "metaData": {},
-            }
-        ]
+    for items, factory in (("goals", new_goal), ("exits", new_exit)):
+        item = factory(payload(0))
+        item["description"] = payload(1)
+        item["configurationArguments"] = {"criteria": CRITERIA.format(value=payload(6))}
+        document[items] = [item]
     return document
 
 
