@@ -462,10 +462,10 @@ def test_decision_split_refuses_a_condition_that_is_not_well_formed_xml(real_fix
     )
     assert not form.is_valid()
     message = form.errors["path_1_criteria"][0]
-    assert message.startswith("This filter is not well-formed XML: mismatched tag: line 1")
+    assert message.startswith("This filter is not well-formed XML: <ConditionSet> is closed by")
     other_root = submit(doc, target, path_1_criteria="<Filter/>")
     assert other_root.errors["path_1_criteria"] == [
-        "A filter must be a <FilterDefinition> element, not <Filter>."
+        "A filter must be a <FilterDefinition>, not <Filter>."
     ]
 
 

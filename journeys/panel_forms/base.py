@@ -111,6 +111,9 @@ class PanelForm(forms.Form):
         """Give a field (often one added in __init__) its initial value from the document."""
         self.initial[name] = initial_for(self.fields[name], value)
         fit_to_current(self.fields[name], self.initial[name])
+        prepare = getattr(self.fields[name], "prepare_for", None)
+        if prepare is not None:  # a field that needs the journey (the condition builder)
+            prepare(self.document, self.initial[name], name)
 
     @property
     def fieldsets(self) -> list[tuple[str, list[BoundField]]]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
 from journeys.domain.layout import outcome_label
@@ -77,6 +80,12 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
     return Structure(key, entry, rows, targets, branchable and len(outcomes) < maximum)
 
 
+def conditions_url(draft: Draft, target: Target, field: str) -> str:
+    """Where a condition builder in the panel posts to re-draw itself."""
+    query = urlencode({"target": target_param(target), "field": field})
+    return f"{reverse('journeys:draft-conditions', args=[draft.pk])}?{query}"
+
+
 def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -> dict[str, Any]:
     if target is None:
         return {"target": None, "panel_form": None, "structure": None, "target_problems": []}
@@ -91,6 +100,7 @@ def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -
     return {
         "target": target,
         "target_param": target_param(target),
+        "conditions_url": conditions_url(draft, target, ""),
         "panel_form": form or panel_form_for(draft.document, target),
         "structure": structure,
         "target_problems": mine,
