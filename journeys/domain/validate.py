@@ -27,7 +27,14 @@ from jsonschema import Draft7Validator, ValidationError
 
 from journeys.domain import topology
 from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
-from journeys.domain.conditions import Condition, attribute_label, filter_issues, parse_filter, walk
+from journeys.domain.conditions import (
+    Condition,
+    Unknown,
+    attribute_label,
+    filter_issues,
+    parse_filter,
+    walk,
+)
 from journeys.domain.journey_filters import entry_event_keys, entry_event_of, filter_places
 
 ERROR = "error"
@@ -417,8 +424,13 @@ def _filter_facts(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ..
     """A filter's issues (level, message) and the attribute keys it reads; remembered by its
     text, as a journey's filters rarely change between two checks."""
     parsed = parse_filter(text)
-    issues = tuple((issue.level, issue.message) for issue in filter_issues(parsed))
-    keys = tuple(item.key for _, item in walk(parsed) if isinstance(item, Condition))
+    parts = dict(walk(parsed))
+    # A part not understood is SFMC's own and is kept verbatim: said, but it blocks no push.
+    issues = tuple(
+        (WARNING if isinstance(parts.get(issue.path), Unknown) else issue.level, issue.message)
+        for issue in filter_issues(parsed)
+    )
+    keys = tuple(item.key for item in parts.values() if isinstance(item, Condition))
     return issues, keys
 
 

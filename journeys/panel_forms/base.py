@@ -217,6 +217,9 @@ class PanelForm(forms.Form):
             return f"{label} → {choice_label(field, new)}"
         if isinstance(field, forms.IntegerField) and old is not None and new is not None:
             return f"{label} {old} → {new}"
+        describe = getattr(field, "describe", None)
+        if describe is not None:  # a condition: what it says now, in plain words
+            return f"{label} → {describe(new)}"
         return f"{label} changed"
 
 

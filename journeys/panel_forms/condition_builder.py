@@ -269,9 +269,19 @@ def make_filter(tree: Tree, base: Filter) -> Outcome:
     places = _issue_places(tree)
     for issue in filter_issues(outcome.filter):
         path = places.get(issue.path, ())
-        bucket = outcome.warnings if issue.level == "warning" else outcome.pending
+        # A part not understood came with the filter and is kept as it is: it is said, but
+        # it does not keep the person from saving what they changed around it.
+        unknown = _kind_at(tree, path) == "unknown"
+        bucket = outcome.warnings if issue.level == "warning" or unknown else outcome.pending
         bucket.setdefault(path, []).append(issue.message)
     return outcome
+
+
+def _kind_at(tree: Tree, path: Path) -> str:
+    try:
+        return str(_node_at(tree, path).get("type"))
+    except BuilderError:
+        return ""
 
 
 def _without_unfinished(node: Tree, path: Path, pending: dict[Path, list[str]]) -> Tree:

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.http import QueryDict
 
-from journeys.domain.conditions import attribute_label, parse_filter
+from journeys.domain.conditions import attribute_label, explain_filter, parse_filter
 from journeys.domain.journey_filters import journey_attributes
 from journeys.panel_forms.condition_builder import (
     BuilderError,
@@ -122,6 +122,11 @@ class ConditionField(FilterXmlField):
         self.stored = _lf(stored)
         self.attributes = journey_attributes(document)
         self.name = name
+
+    def describe(self, text: str) -> str:
+        """The filter in plain words, for the revision's one-line summary."""
+        words = explain_filter(parse_filter(text))
+        return words if len(words) <= 200 else words[:199] + "…"
 
     def get_bound_field(self, form: forms.BaseForm, field_name: str) -> BoundField:
         return ConditionBoundField(form, self, field_name)
