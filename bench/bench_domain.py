@@ -3,7 +3,9 @@
 Run from the repository root: `.venv/bin/python -m bench.bench_domain`. Prints medians of N
 runs (time.perf_counter) in milliseconds, each also as a multiple of `json.loads` of the same
 bytes, and our diff against deepdiff.DeepDiff on the same pair. The diff and merge inputs carry
-about 10% edits per side (bench.journeys_gen.edit_journey). Takes well under a minute.
+about 10% edits per side (bench.journeys_gen.edit_journey). The filter rows read every criteria
+string of the journey with the condition model (and explain it in plain words). Takes well
+under a minute.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from deepdiff import DeepDiff
 
 from bench.journeys_gen import edit_journey, generate_journey
 from journeys.domain import validate as validate_module
+from journeys.domain.conditions import parse_filter, serialize_filter
 from journeys.domain.diff import diff
+from journeys.domain.journey_words import explain_journey
 from journeys.domain.layout import layout
 from journeys.domain.merge import merge
 
@@ -54,9 +58,30 @@ def _forget_validations() -> None:
         cache.clear()
 
 
+def filters_of(node: Any) -> list[str]:
+    """Every filter in a journey: decision paths', goals', exits' and entry criteria strings."""
+    if isinstance(node, dict):
+        found = []
+        for key, value in node.items():
+            if key == "criteria" and isinstance(value, str):
+                found.append(value)
+            elif key == "criteria" and isinstance(value, dict):
+                found += [v for v in value.values() if isinstance(v, str)]
+            else:
+                found += filters_of(value)
+        return found
+    return [text for item in node for text in filters_of(item)] if isinstance(node, list) else []
+
+
+def _round_trip(filters: list[str]) -> None:
+    for text in filters:
+        assert serialize_filter(parse_filter(text)) == text
+
+
 def measure(text: str) -> dict[str, float]:
     """All timings for one journey given as JSON text."""
     base = json.loads(text)
+    filters = filters_of(base)
     edits = max(1, len(base["activities"]) // 10)
     ours, theirs = edit_journey(base, edits, 1), edit_journey(base, edits, 2)
     figures = {
@@ -71,10 +96,16 @@ def measure(text: str) -> dict[str, float]:
         "diff (10% edits)": median_ms(lambda: diff(base, ours), REPEATS),
         "merge (10% edits each side)": median_ms(lambda: merge(base, ours, theirs), REPEATS),
         "deepdiff.DeepDiff, same pair": median_ms(lambda: DeepDiff(base, ours), DEEPDIFF_REPEATS),
+        "parse + serialise every filter": median_ms(lambda: _round_trip(filters), REPEATS),
+        "parse + explain every filter": median_ms(lambda: explain_journey(base), REPEATS),
     }
     figures["activities"] = len(base["activities"])
+    figures["filters"] = len(filters)
     figures["KiB"] = len(text.encode()) / 1024
     return figures
+
+
+_COUNTS = ("activities", "KiB", "filters")
 
 
 def table(columns: dict[str, dict[str, float]]) -> str:
@@ -82,7 +113,7 @@ def table(columns: dict[str, dict[str, float]]) -> str:
     names = list(columns)
     header = f"{'operation':<32}" + "".join(f"{n:>16}{'× loads':>10}" for n in names)
     rows = [header, "-" * len(header)]
-    operations = [op for op in next(iter(columns.values())) if op not in ("activities", "KiB")]
+    operations = [op for op in next(iter(columns.values())) if op not in _COUNTS]
     for operation in operations:
         cells = ""
         for name in names:
@@ -94,7 +125,8 @@ def table(columns: dict[str, dict[str, float]]) -> str:
         figures = columns[name]
         speedup = figures["deepdiff.DeepDiff, same pair"] / figures["diff (10% edits)"]
         rows.append(
-            f"{name}: {figures['activities']:.0f} activities, {figures['KiB']:.0f} KiB; "
+            f"{name}: {figures['activities']:.0f} activities, {figures['KiB']:.0f} KiB, "
+            f"{figures['filters']:.0f} filters; "
             f"our diff is {speedup:,.0f}× faster than DeepDiff"
         )
     return "\n".join(rows)

@@ -44,6 +44,13 @@ def explain_filter(f: Filter, attribute_name: AttributeNamer = attribute_label) 
     return " and ".join(_explain(group, attribute_name, several) for group in f.groups)
 
 
+def explain_item(
+    item: Item, attribute_name: AttributeNamer = attribute_label, *, nested: bool = True
+) -> str:
+    """One condition, group (nested: in parentheses when it has several items) or unknown part."""
+    return _explain(item, attribute_name, nested)
+
+
 def _explain(item: Item, attribute_name: AttributeNamer, nested: bool) -> str:
     if isinstance(item, Unknown):
         return f"(not understood: {item.reason})"

@@ -16,6 +16,7 @@ from journeys.domain.condition_words import (
     attribute_label,
     explain_condition,
     explain_filter,
+    explain_item,
     filter_issues,
     has_conditions,
 )
@@ -28,6 +29,7 @@ from journeys.domain.filter_model import (
     Filter,
     Item,
     Unknown,
+    item_text,
     parse_filter,
     serialize_filter,
     walk,
@@ -49,9 +51,12 @@ __all__ = [
     "attribute_label",
     "explain_condition",
     "explain_filter",
+    "explain_item",
     "filter_from_tree",
     "filter_issues",
     "filter_to_tree",
+    "item_text",
+    "item_to_tree",
     "has_conditions",
     "operators_for",
     "parse_filter",
@@ -82,6 +87,11 @@ def filter_to_tree(f: Filter) -> Tree:
 
 def _synthetic(items: list[Tree]) -> Tree:
     return {"type": "group", "operator": "AND", "name": None, "items": items, "synthetic": True}
+
+
+def item_to_tree(item: Item, ref: str) -> Tree:
+    """One part of a filter as a tree node; `ref` is its path in the filter (see `walk`)."""
+    return _node(item, ref)
 
 
 def _node(item: Item, ref: str) -> Tree:

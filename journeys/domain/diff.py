@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from journeys.domain import catalog
+from journeys.domain.filter_changes import filter_changes
 from journeys.domain.layout import outcome_label
 
 SERVER_OWNED_FIELDS: Final = frozenset(
@@ -224,9 +225,33 @@ def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]
             changes += _outcome_changes(path, outcomes[0], outcomes[1], (old, new))
             continue
         for leaf, a, b in _leaves(path, before, after):
+            conditions = _condition_summaries(leaf[2:], a, b, old, new)
+            if conditions:
+                changes += [
+                    Change("condition-changed", leaf, a, b, activity, prefix + line)
+                    for line in conditions
+                ]
+                continue
             summary = prefix + _field_summary(leaf[2:], a, b, old, new)
             changes.append(Change("field-changed", leaf, a, b, activity, summary))
     return changes
+
+
+def _condition_summaries(path: Path, old: Any, new: Any, item_old: Any, item_new: Any) -> list[str]:
+    """What changed inside a filter (a branch's, goal's or exit's criteria), per condition."""
+    texts = ["" if value in (MISSING, None) else value for value in (old, new)]
+    if path[:2] != ("configurationArguments", "criteria") or not all(
+        isinstance(text, str) for text in texts
+    ):
+        return []
+    lines = filter_changes(*texts)
+    if len(path) == 3:  # a decision split's path: criteria by outcome key
+        key = str(path[2])
+        outcomes = (keyed_index(i.get("outcomes")) or {} for i in (item_new, item_old))
+        outcome = next((index[key] for index in outcomes if key in index), None)
+        branch = branch_name(outcome) if outcome else key
+        lines = [f"Branch '{branch}': {line}" for line in lines]
+    return lines
 
 
 def _outcome_changes(
@@ -242,7 +267,7 @@ def _outcome_changes(
         a, b = before.get(outcome_key, MISSING), after.get(outcome_key, MISSING)
         if a == b:
             continue
-        branch = f"Branch '{_branch_name(b if a is MISSING else a)}'"
+        branch = f"Branch '{branch_name(b if a is MISSING else a)}'"
         if not (isinstance(a, dict) and isinstance(b, dict)):
             kind = "branch-added" if a is MISSING else "branch-removed"
             summary = f"{branch} {kind.split('-')[1]}"
@@ -261,7 +286,7 @@ def _outcome_changes(
     return changes
 
 
-def _branch_name(outcome: Any) -> str:
+def branch_name(outcome: Any) -> str:
     """A branch's own name ("Path 2") rather than the canvas label ("Path 2 (50%)")."""
     if not isinstance(outcome, dict):
         return ""
@@ -275,7 +300,7 @@ def _relink_summary(key: str, outcome: dict[str, Any], old: Any, new: Any, count
     def target(value: Any) -> str:
         return value if isinstance(value, str) and value else "the end of the path"
 
-    subject = key if count == 1 else f"Outcome '{_branch_name(outcome)}' of {key}"
+    subject = key if count == 1 else f"Outcome '{branch_name(outcome)}' of {key}"
     if not (isinstance(new, str) and new):
         return f"{subject} now ends the path (was {target(old)})"
     return f"{subject} now goes to {new} (was {target(old)})"

@@ -233,10 +233,11 @@ def serialize_filter(f: Filter) -> str:
 
 
 def _join(items: tuple[Item, ...], gaps: tuple[str, ...]) -> str:
-    return "".join(gap + _item_text(item) for gap, item in zip(gaps, items, strict=True))
+    return "".join(gap + item_text(item) for gap, item in zip(gaps, items, strict=True))
 
 
-def _item_text(item: Item) -> str:
+def item_text(item: Item) -> str:
+    """The exact XML of one group, condition or unknown part."""
     if isinstance(item, ConditionGroup):
         return item.head + _join(item.items, item.gaps) + item.trailing + item.tail
     return item.raw

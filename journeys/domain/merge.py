@@ -44,10 +44,12 @@ from journeys.domain.diff import (
     MISSING,
     SERVER_OWNED_FIELDS,
     Path,
+    branch_name,
     is_replaced,
     keyed_index,
     union_keys,
 )
+from journeys.domain.filter_changes import merge_filters
 
 _SIDE_WORDS = {"ours": "your draft", "theirs": "SFMC"}
 
@@ -162,8 +164,10 @@ class _Merger:
     def __init__(self, sfmc_keys: Collection[str]) -> None:
         self.conflicts: list[Conflict] = []
         self.sfmc_keys = sfmc_keys
+        self.ours: dict[str, Any] = {}
 
     def document(self, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> Any:
+        self.ours = ours
         merged: dict[str, Any] = {}
         for field in union_keys(ours, theirs, base):
             path = (field,)
@@ -189,7 +193,20 @@ class _Merger:
             return self.fields(path, b, o, t, activity, item=False)
         if b is MISSING and isinstance(o, dict) and isinstance(t, dict):
             return self.fields(path, {}, o, t, activity, item=False)
+        if _is_criteria(path) and all(isinstance(side, str) for side in (b, o, t)):
+            return self.criteria(path, b, o, t, activity)
         return self.conflict(_value_kind(path, b, o, t), path, b, o, t, activity)
+
+    def criteria(self, path: Path, b: str, o: str, t: str, activity: str | None) -> Any:
+        """Both sides changed a filter: merge it condition by condition."""
+        merged = merge_filters(b, o, t)
+        if merged is None:
+            return self.conflict("both-modified", path, b, o, t, activity)
+        if merged.text is not None:
+            return merged.text
+        where = _criteria_where(path, self.ours)
+        description = f"Both sides changed the conditions of {where}: {'; '.join(merged.clashes)}."
+        return self.conflict("both-modified", path, b, o, t, activity, description)
 
     def fields(
         self,
@@ -351,6 +368,21 @@ def _is_next(path: Path) -> bool:
     return (
         len(path) == 5 and path[0] == "activities" and path[2] == "outcomes" and path[4] == "next"
     )
+
+
+def _is_criteria(path: Path) -> bool:
+    """A filter: a decision split path's, a goal's, an exit's or an entry source's criteria."""
+    return path[0] in KEYED_LISTS and path[2:4] == ("configurationArguments", "criteria")
+
+
+def _criteria_where(path: Path, ours: dict[str, Any]) -> str:
+    if path[0] == "activities" and len(path) == 5:
+        outcome = _get(ours, ("activities", path[1], "outcomes", path[4]))
+        return (
+            f"branch '{branch_name(outcome) if outcome is not MISSING else path[4]}' of {path[1]}"
+        )
+    words = {"goals": "goal", "exits": "exit criteria", "triggers": "entry source"}
+    return f"{words.get(str(path[0]), 'activity')} {path[1]}"
 
 
 def _capitalized(words: str) -> str:

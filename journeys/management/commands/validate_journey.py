@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journeys.domain.document import DocumentError, load_journeys
 from journeys.domain.validate import has_errors, validate
+from journeys.management.journey_files import read_journeys
 
 
 class Command(BaseCommand):
@@ -25,11 +24,9 @@ class Command(BaseCommand):
         self.stdout.write(f"All {len(options['files'])} file(s) are valid.")
 
     def _check(self, path: Path) -> bool:
-        try:
-            journeys = load_journeys(json.loads(path.read_bytes()))
-        except (OSError, ValueError) as error:
-            message = error.message if isinstance(error, DocumentError) else str(error)
-            self.stdout.write(f"{path}: error: cannot read it: {message}")
+        journeys = read_journeys(path)
+        if isinstance(journeys, str):
+            self.stdout.write(f"{path}: error: cannot read it: {journeys}")
             return False
         valid = True
         for index, journey in enumerate(journeys):
