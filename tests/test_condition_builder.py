@@ -16,6 +16,7 @@ from journeys.domain.conditions import ConditionGroup, parse_filter
 from journeys.domain.validate import validate
 from journeys.panel_forms import Target, panel_form_for
 from journeys.services.drafts import create_draft_from_upload
+from journeys.services.merging import _row
 from tests.factories import ConnectionFactory
 
 HTMX = {"HX-Request": "true"}
@@ -107,6 +108,14 @@ def browser_post(doc, target, **changes) -> dict[str, str]:
     data = posted(rendered(panel_form_for(doc, target)))
     data.update(changes)
     return data
+
+
+def valid_form(doc, **changes):
+    """The split's panel posted back with `changes`, checked valid."""
+    target = Target("activity", SPLIT)
+    form = panel_form_for(doc, target, browser_post(doc, target, **changes))
+    assert form.is_valid(), form.errors
+    return form
 
 
 def criteria(doc, outcome="default_path_1"):
@@ -213,26 +222,16 @@ def test_a_tree_built_in_the_builder_becomes_the_filter_xml(real_fixtures_dir):
 
 def test_removing_and_moving_keep_every_other_part_verbatim(real_fixtures_dir):
     doc = journey(real_fixtures_dir)
-    target = Target("activity", SPLIT)
-    data = browser_post(doc, target, **{"path_1_criteria-action": "up n1"})
-    form = panel_form_for(doc, target, data)
-    assert form.is_valid(), form.errors
-    moved = form.cleaned_data["path_1_criteria"]
+    moved = valid_form(doc, **{"path_1_criteria-action": "up n1"}).cleaned_data
     tier = GOLD[GOLD.index("<Condition IsE") : GOLD.index("<Condition Key")]
     points = GOLD[GOLD.index("<Condition Key") : GOLD.index("<Weird>")]
-    assert moved == GOLD.replace(tier + points, points + tier)
-    data = browser_post(doc, target, **{"path_1_criteria-action": "remove n0"})
-    form = panel_form_for(doc, target, data)
-    assert form.is_valid(), form.errors
-    assert form.cleaned_data["path_1_criteria"] == GOLD.replace(tier, "")
+    assert moved["path_1_criteria"] == GOLD.replace(tier + points, points + tier)
+    removed = valid_form(doc, **{"path_1_criteria-action": "remove n0"}).cleaned_data
+    assert removed["path_1_criteria"] == GOLD.replace(tier, "")
 
 
 def test_an_unfinished_condition_is_not_saved_and_says_what_is_missing(real_fixtures_dir):
-    doc = journey(real_fixtures_dir)
-    target = Target("activity", SPLIT)
-    data = browser_post(doc, target, **{"path_1_criteria-n0-value": ""})
-    form = panel_form_for(doc, target, data)
-    assert form.is_valid(), form.errors
+    form = valid_form(journey(real_fixtures_dir), **{"path_1_criteria-n0-value": ""})
     assert "path_1_criteria" not in form.changed_data  # the stored filter stays
     builder = form["path_1_criteria"].builder
     assert builder.waiting
@@ -299,12 +298,17 @@ def panel_url(draft):
     return reverse("journeys:draft-panel", args=[draft.pk]) + f"?target=activity:{SPLIT}"
 
 
+def press(client, draft, action):
+    """A builder button pressed in the browser: its own htmx request; (response, form data)."""
+    data = browser_post(draft.document, Target("activity", SPLIT))
+    data["path_1_criteria-action"] = action
+    headers = {**HTMX, "HX-Trigger-Name": "path_1_criteria-action"}
+    return client.post(builder_url(draft), data, headers=headers), data
+
+
 def test_a_builder_button_redraws_the_builder_and_saves_nothing(client, editor, draft):
     client.force_login(editor)
-    data = browser_post(draft.document, Target("activity", SPLIT))
-    data["path_1_criteria-action"] = "add-condition n"
-    headers = {**HTMX, "HX-Trigger-Name": "path_1_criteria-action"}
-    response = client.post(builder_url(draft), data, headers=headers)
+    response, _ = press(client, draft, "add-condition n")
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<div class="condition-builder" id="cb-path_1_criteria"')
@@ -317,10 +321,7 @@ def test_a_builder_button_redraws_the_builder_and_saves_nothing(client, editor, 
 
 def test_a_finished_change_by_button_asks_the_panel_to_save_it(client, editor, draft):
     client.force_login(editor)
-    data = browser_post(draft.document, Target("activity", SPLIT))
-    data["path_1_criteria-action"] = "remove n2"
-    headers = {**HTMX, "HX-Trigger-Name": "path_1_criteria-action"}
-    response = client.post(builder_url(draft), data, headers=headers)
+    response, data = press(client, draft, "remove n2")
     assert json.loads(response["HX-Trigger-After-Swap"]) == {
         "conditions-changed": {"target": "#panel .panel-form"}
     }
@@ -396,3 +397,22 @@ def test_a_branch_without_its_own_name_is_labelled_by_its_condition(real_fixture
     label, full = canvas.edge_label(edge)
     assert label == full and label.startswith("Tier (entry data) equals Gold")
     assert split["outcomes"][0]["metaData"]["label"] == "send message"
+
+
+def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
+    conflict = {
+        "id": "c1",
+        "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
+        "base": {"present": True, "value": GOLD},
+        "ours": {"present": True, "value": GOLD.replace("Gold", "Silver")},
+        "theirs": {"present": False, "value": None},
+    }
+    sides = {
+        name: (present, words) for name, _, present, _, words in _row(0, conflict, {}, None).sides
+    }
+    assert sides["ours"] == (
+        True,
+        "Tier (entry data) equals Silver and Points (Contact) is at least 500 and "
+        "(not understood: an element SFMC filters do not use: <Weird>)",
+    )
+    assert sides["theirs"] == (False, "")
