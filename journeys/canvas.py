@@ -6,11 +6,13 @@ positioned with SVG attributes (no inline styles), so a strict content security 
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.journey_filters import branch_conditions
 from journeys.domain.journey_items import entry_label
 from journeys.domain.layout import Layout, NodeBox, layout
 from journeys.domain.validate import Problem
@@ -21,6 +23,8 @@ TYPE_WIDTH_PX = 104
 LABEL_FONT_PX = 12
 TYPE_FONT_PX = 10.5
 EDGE_FONT_PX = 11
+# The names the editor gives new paths ("Path 2"): a condition says more than these.
+_GENERATED_BRANCH_NAME = re.compile(r"^(Path \d+)?$")
 # Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
 BADGES = {
     "EMAILV2": "EM",
@@ -130,6 +134,8 @@ class Canvas:
     start_slot: tuple[int, int] | None = None
     # (activity key, outcome key) of edges to mark as re-linked on a compare canvas.
     relinked: frozenset[tuple[str, str]] = frozenset()
+    # Decision paths' conditions in plain words, by (activity key, outcome key).
+    conditions: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -140,15 +146,30 @@ class Canvas:
         return self.layout.height
 
     @property
-    def marked_edges(self) -> list[tuple[Any, bool, str]]:
-        """Each edge, whether it was re-linked, and its label cut to the room before its target."""
+    def marked_edges(self) -> list[tuple[Any, bool, str, str]]:
+        """Each edge, whether it was re-linked, its label cut to the room before its target,
+        and the whole label (shown on hover when cut, or when it adds the condition)."""
         lefts = {box.key: box.x for box in (*self.layout.nodes, *self.layout.side_boxes)}
         result = []
         for edge in self.layout.edges:
+            text, full = self.edge_label(edge)
             room = lefts.get(edge.target, edge.label_at[0] + 200) - edge.label_at[0] - 6
-            label = _fit(edge.label, max(room, 24), EDGE_FONT_PX) if edge.label else ""
-            result.append((edge, (edge.source, edge.outcome_key or "") in self.relinked, label))
+            label = _fit(text, max(room, 24), EDGE_FONT_PX) if text else ""
+            result.append(
+                (edge, (edge.source, edge.outcome_key or "") in self.relinked, label, full)
+            )
         return result
+
+    def edge_label(self, edge: Any) -> tuple[str, str]:
+        """A decision path's label and its whole text: the name a person gave it (the
+        condition on hover), else the condition in plain words."""
+        condition = self.conditions.get((edge.source, edge.outcome_key or ""))
+        label = edge.label or ""
+        if condition is None:
+            return label, label
+        if _GENERATED_BRANCH_NAME.match(label):
+            return condition, condition
+        return label, f"{label}: {condition}"
 
 
 def _glyph_em(char: str, bold: bool) -> float:
@@ -251,7 +272,8 @@ def build_canvas(
             section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}[node.kind]
             node.problems = [p for p in journey_problems if p.path.startswith(section)]
     start = _start_slot(document, drawn)
-    return Canvas(drawn, nodes, ends, journey_problems, start, relinked)
+    conditions = branch_conditions(document)
+    return Canvas(drawn, nodes, ends, journey_problems, start, relinked, conditions)
 
 
 def _start_slot(document: dict[str, Any], drawn: Layout) -> tuple[int, int] | None:

@@ -141,7 +141,14 @@ def test_a_split_outside_its_outcome_limits_is_an_error():
 
 def test_decision_criteria_that_do_not_match_the_paths_are_only_a_warning():
     decision = new_activity("MULTICRITERIADECISIONV2", "MULTICRITERIADECISIONV2-1")
-    decision["configurationArguments"]["criteria"] = {"other_path": "<Condition/>"}
+    condition = (
+        '<Condition Key="Contact.Tier" Operator="IsNull"><Value><![CDATA[]]></Value></Condition>'
+    )
+    criteria = (
+        f'<FilterDefinition><ConditionSet Operator="AND">{condition}</ConditionSet>'
+        "</FilterDefinition>"
+    )
+    decision["configurationArguments"]["criteria"] = {"other_path": criteria}
     problems = validate(journey(decision))
     assert codes(problems) == [("warning", "decision-criteria-mismatch")]
 

@@ -451,7 +451,7 @@ def test_decision_split_applies_a_new_condition_and_path_name(real_fixtures_dir)
         (*at, "configurationArguments", "criteria", "default_path_1"),
         (*at, "outcomes", 0, "metaData", "label"),
     ]
-    assert summary == "Path 1 name → “Dutch”; path 1 condition changed"
+    assert summary == "Path 1 name → “Dutch”; path 1 condition → Country (entry data) equals NL"
 
 
 def test_decision_split_refuses_a_condition_that_is_not_well_formed_xml(real_fixtures_dir):
@@ -462,10 +462,10 @@ def test_decision_split_refuses_a_condition_that_is_not_well_formed_xml(real_fix
     )
     assert not form.is_valid()
     message = form.errors["path_1_criteria"][0]
-    assert message.startswith("This filter is not well-formed XML: mismatched tag: line 1")
+    assert message.startswith("This filter is not well-formed XML: <ConditionSet> is closed by")
     other_root = submit(doc, target, path_1_criteria="<Filter/>")
     assert other_root.errors["path_1_criteria"] == [
-        "A filter must be a <FilterDefinition> element, not <Filter>."
+        "A filter must be a <FilterDefinition>, not <Filter>."
     ]
 
 
@@ -875,7 +875,7 @@ def test_trigger_panel_changes_the_filter_only(real_fixtures_dir):
     new, summary = applied(doc, Target("trigger"), criteria=CONDITION)
 
     assert changed_paths(doc, new) == [("triggers", 0, "configurationArguments", "criteria")]
-    assert summary == "Entry source: entry filter changed"
+    assert summary == "Entry source: entry filter → Country (entry data) equals NL"
 
 
 def test_trigger_panel_other_settings_json_keeps_the_filter(real_fixtures_dir):

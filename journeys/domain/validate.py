@@ -15,6 +15,7 @@ again (see bench/bench_validate.py). The graph rules are cheap and run on every 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -27,6 +28,15 @@ from jsonschema import Draft7Validator, ValidationError
 
 from journeys.domain import topology
 from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.conditions import (
+    Condition,
+    Unknown,
+    attribute_label,
+    filter_issues,
+    parse_filter,
+    walk,
+)
+from journeys.domain.journey_filters import entry_event_keys, entry_event_of, filter_places
 from journeys.domain.journey_items import missing_configuration, needs_configuration
 
 ERROR = "error"
@@ -146,6 +156,7 @@ def _validate(doc: object) -> list[Problem]:
         problems.extend(_activity_problems(activity, index))
     problems.extend(_trigger_problems(doc.get("triggers")))
     problems.extend(_filter_step_problems(doc))
+    problems.extend(_filter_problems(doc))
     if isinstance(activities, list) and activities:
         problems.extend(_graph_problems(doc, activities))
     return problems
@@ -406,6 +417,53 @@ def _decision_criteria(activity: dict[str, Any], outcomes: list[dict[str, Any]])
             path = ".configurationArguments.criteria" + _path_text([key])
             findings.append((WARNING, "decision-path-without-condition", path, message))
     return findings
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1024)
+def _filter_facts(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """A filter's issues (level, message) and the attribute keys it reads; remembered by its
+    text, as a journey's filters rarely change between two checks."""
+    parsed = parse_filter(text)
+    parts = dict(walk(parsed))
+    # A part not understood is SFMC's own and is kept verbatim: said, but it blocks no push.
+    issues = tuple(
+        (WARNING if isinstance(parts.get(issue.path), Unknown) else issue.level, issue.message)
+        for issue in filter_issues(parsed)
+    )
+    keys = tuple(item.key for item in parts.values() if isinstance(item, Condition))
+    return issues, keys
+
+
+def _filter_problems(doc: dict[str, Any]) -> list[Problem]:
+    """What is wrong inside each filter (the builder's own checks: empty groups, missing
+    values, operators that do not fit, parts not understood), and entry data it reads that
+    the journey's entry source does not provide (a warning)."""
+    problems = []
+    entry_keys = entry_event_keys(doc)
+    for place in filter_places(doc):
+        if not place.text.strip():
+            continue
+        path = "$" + _path_text(place.path)
+        issues, keys = _filter_facts(place.text)
+        for level, message in issues:
+            severity = WARNING if level == WARNING else ERROR
+            problems.append(
+                Problem(severity, "filter", path, f"{place.title}: {message}", place.activity_key)
+            )
+        foreign = sorted({k for k in keys if entry_event_of(k) not in (None, *entry_keys)})
+        if foreign and entry_keys:
+            names = ", ".join(f"“{attribute_label(key)}”" for key in foreign)
+            message = (
+                f"{place.title}: {names} {'is' if len(foreign) == 1 else 'are'} not in this "
+                "journey's entry data (another entry source's event)."
+            )
+            problems.append(
+                Problem(WARNING, "filter-entry-data", path, message, place.activity_key)
+            )
+    return problems
 
 
 # --- triggers and graph --------------------------------------------------------------------

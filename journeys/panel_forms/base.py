@@ -116,6 +116,9 @@ class PanelForm(forms.Form):
         """Give a field (often one added in __init__) its initial value from the document."""
         self.initial[name] = initial_for(self.fields[name], value)
         fit_to_current(self.fields[name], self.initial[name])
+        prepare = getattr(self.fields[name], "prepare_for", None)
+        if prepare is not None:  # a field that needs the journey (the condition builder)
+            prepare(self.document, self.initial[name], name)
 
     @property
     def fieldsets(self) -> list[tuple[str, list[BoundField]]]:
@@ -219,6 +222,9 @@ class PanelForm(forms.Form):
             return f"{label} → {choice_label(field, new)}"
         if isinstance(field, forms.IntegerField) and old is not None and new is not None:
             return f"{label} {old} → {new}"
+        describe = getattr(field, "describe", None)
+        if describe is not None:  # a condition: what it says now, in plain words
+            return f"{label} → {describe(new)}"
         return f"{label} changed"
 
 

@@ -39,13 +39,8 @@ from journeys.panel_forms.base import (
     locate,
     value_at,
 )
-from journeys.panel_forms.fields import (
-    DIGITS,
-    ExactTextField,
-    FilterXmlField,
-    JsonTextField,
-    LinesField,
-)
+from journeys.panel_forms.condition_field import ConditionField
+from journeys.panel_forms.fields import DIGITS, ExactTextField, JsonTextField, LinesField
 
 CONFIG = "configurationArguments"
 ENTRY_MODES = [
@@ -94,10 +89,10 @@ class TriggerForm(PanelForm):
         help_text="The version of the event's data schema, as SFMC numbers it; leave it empty "
         "if you do not know it.",
     )
-    criteria = FilterXmlField(
+    criteria = ConditionField(
         label="Entry filter",
         required=False,
-        help_text="Only contacts matching this filter XML enter; empty lets everyone in.",
+        help_text="Only contacts matching these conditions enter; none lets everyone in.",
     )
     otherConfiguration = JsonTextField(
         label="Other entry settings (JSON)", section="configurationArguments", expect=dict
@@ -187,7 +182,7 @@ class FilterStepForm(PanelForm):
     noun: ClassVar[str]
     name = ExactTextField(label="Name", required=False)
     description = _description_field()
-    criteria = FilterXmlField(label="Condition", required=False)
+    criteria = ConditionField(label="Condition", required=False)
     paths = {**_NAME_AND_DESCRIPTION, "criteria": (CONFIG, "criteria")}
 
     def __init__(

@@ -28,7 +28,8 @@ from journeys.panel_forms.activities import (
     mark_configured,
 )
 from journeys.panel_forms.base import Document, ItemPath, Target, stored, value_at
-from journeys.panel_forms.fields import ExactTextField, FilterXmlField, LinesField
+from journeys.panel_forms.condition_field import ConditionField
+from journeys.panel_forms.fields import ExactTextField, LinesField
 
 OPENED, CLICKED, BOUNCED = 2, 3, 6
 ENGAGEMENT_KINDS = [(OPENED, "Opened the email"), (CLICKED, "Clicked a link"), (BOUNCED, "Bounced")]
@@ -88,11 +89,7 @@ class DecisionSplitForm(SplitForm):
         for number, outcome in enumerate(paths, start=1):
             label, xml = f"path_{number}_label", f"path_{number}_criteria"
             self.add_label_field(label, f"Path {number} name", outcome)
-            self.fields[xml] = FilterXmlField(
-                label=f"Path {number} condition",
-                required=False,
-                help_text="The filter XML Journey Builder saves: <FilterDefinition>…",
-            )
+            self.fields[xml] = ConditionField(label=f"Path {number} condition", required=False)
             self.set_initial(xml, value_at(criteria, (outcome["key"],)))
             self.criteria_fields[xml] = outcome["key"]
             self.groups.append((f"Path {number}", [label, xml]))

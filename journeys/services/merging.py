@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.canvas import Canvas, build_canvas
+from journeys.domain.conditions import explain_filter, parse_filter
 from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff, keyed_index
 from journeys.domain.document import content_hash
 from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
@@ -401,7 +402,8 @@ class ConflictRow:
     conflict: dict[str, Any]
     choice: str
     custom_text: str
-    sides: list[tuple[str, str, bool, str]]  # (name, label, present, value as JSON)
+    # (name, label, present, value as JSON, a filter's conditions in plain words or "")
+    sides: list[tuple[str, str, bool, str, str]]
 
 
 @dataclass
@@ -460,6 +462,14 @@ def _json_text(side: dict[str, Any]) -> str:
     return json.dumps(side["value"], indent=2, ensure_ascii=False) if side["present"] else ""
 
 
+def _condition_words(side: dict[str, Any]) -> str:
+    """A filter value (a branch's, goal's or exit's conditions) in plain words; "" otherwise."""
+    value = side["value"] if side["present"] else None
+    if not (isinstance(value, str) and value.lstrip().startswith("<FilterDefinition")):
+        return ""
+    return explain_filter(parse_filter(value))
+
+
 def _row(
     index: int,
     conflict: dict[str, Any],
@@ -467,7 +477,10 @@ def _row(
     posted: Mapping[str, str] | None,
 ) -> ConflictRow:
     labels = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
-    sides = [(n, label, conflict[n]["present"], _json_text(conflict[n])) for n, label in labels]
+    sides = [
+        (n, label, conflict[n]["present"], _json_text(conflict[n]), _condition_words(conflict[n]))
+        for n, label in labels
+    ]
     picked = stored.get(conflict["id"]) or {}
     if "custom" in picked:
         choice = "custom"

@@ -22,6 +22,7 @@ from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
+from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.push_display import remote_rejections
 from journeys.services import editing, remote
@@ -173,7 +174,13 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     require(can_edit_draft(request.user, draft) and target is not None)
     assert target is not None
     revision = RevisionForm(request.POST)
-    form = panel_form_for(draft.document, target, request.POST)
+    if request.htmx:  # the builder's buttons post to their own view
+        form = panel_form_for(draft.document, target, without_buttons(request.POST))
+    else:
+        form = panel_form_for(draft.document, target, request.POST)
+        if any(name.endswith(ACTION) for name in request.POST):
+            # Without JavaScript, a condition builder's button re-draws the panel; Save saves.
+            return render(request, EDITOR, _context(request, draft, target, form))
     if not revision.is_valid() or not form.is_valid():
         return _workspace(request, draft, target, form=form, notice="Check the highlighted fields.")
     try:

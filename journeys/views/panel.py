@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
 from journeys.domain.layout import outcome_label
@@ -102,6 +105,12 @@ def _removal(form: PanelForm, target: Target) -> Removal | None:
     return Removal(f"remove-{target.kind}", noun, name)
 
 
+def conditions_url(draft: Draft, target: Target, field: str) -> str:
+    """Where a condition builder in the panel posts to re-draw itself."""
+    query = urlencode({"target": target_param(target), "field": field})
+    return f"{reverse('journeys:draft-conditions', args=[draft.pk])}?{query}"
+
+
 def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -> dict[str, Any]:
     if target is None:
         return {
@@ -123,6 +132,7 @@ def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -
     return {
         "target": target,
         "target_param": target_param(target),
+        "conditions_url": conditions_url(draft, target, ""),
         "panel_form": form,
         "structure": structure,
         "target_problems": mine,

@@ -31,7 +31,7 @@ pytestmark = [
 FOCUS_COLOUR = "rgb(240, 165, 0)"  # #f0a500, the focus ring of app.css
 CONDITION = (
     '<FilterDefinition><ConditionSet Operator="AND" ConditionSetName="Individual Filter Grouping">'
-    '<Condition ID="{id}" Operator="Equal"><Value><![CDATA[{value}]]></Value></Condition>'
+    '<Condition Key="Contact.{id}" Operator="Equal"><Value><![CDATA[{value}]]></Value></Condition>'
     "</ConditionSet></FilterDefinition>"
 )
 CANVAS_FITS = """() => {
@@ -401,7 +401,10 @@ def test_the_panel_configures_a_wait_an_email_and_a_two_branch_decision_split(
 
     canvas.open_panel(split)
     canvas.click_and_wait("#panel button:has-text('Add a path')")
-    expect(page.locator("#panel #id_path_2_criteria")).to_be_visible()
+    expect(page.locator("#panel #cb-path_2_criteria")).to_be_visible()
+    # Experts write the filter XML under "Show XML" (the condition builder is tested apart).
+    page.locator("#cb-path_1_criteria summary").click()
+    page.locator("#cb-path_2_criteria summary").click()
     canvas.change_field("#id_path_1_label", "Gold members")
     canvas.change_field("#id_path_1_criteria", CONDITION.format(id="tier", value="Gold"))
     canvas.change_field("#id_path_2_label", "Silver members")

@@ -1,0 +1,150 @@
+"""Where a journey keeps its filters, and the attributes its filters and bindings use.
+
+Decision splits keep one filter per path in `configurationArguments.criteria.{outcomeKey}`;
+goals, exit criteria and entry sources keep theirs in `configurationArguments.criteria`
+(API notes §5.4). Entry data is read as `Event.<eventDefinitionKey>.<Field>` in filters and
+`{{Event.<eventDefinitionKey>."Field"}}` in bindings; the entry source names its event
+definition in `metaData.eventDefinitionKey` (or, in older documents, `eventDefinitionKey`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from journeys.domain.conditions import (
+    Condition,
+    attribute_label,
+    explain_filter,
+    has_conditions,
+    parse_filter,
+    walk,
+)
+from journeys.domain.layout import outcome_label
+
+CONFIG = "configurationArguments"
+_SECTIONS = {"triggers": "Entry source", "goals": "Goal", "exits": "Exit criteria"}
+_BINDING = re.compile(r'\{\{Event\.("?)([^".{}]+)\1\.("?)([^"{}]+)\3\}\}')
+_ENTRY_PREFIX = "Event."
+_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class FilterPlace:
+    """One filter of a journey: the JSON path to its XML string and what it belongs to."""
+
+    path: tuple[str | int, ...]
+    title: str  # "Path “Gold”", "Goal", "Entry source"
+    text: str
+    activity_key: str | None = None
+    outcome_key: str | None = None
+
+
+def filter_places(document: Any) -> list[FilterPlace]:
+    """Every filter string of the journey: decision paths, goal, exit criteria, entry source."""
+    if not isinstance(document, dict):
+        return []
+    places: list[FilterPlace] = []
+    for index, activity in _items(document, "activities"):
+        criteria = _criteria(activity)
+        if not isinstance(criteria, dict):
+            continue
+        names = _branch_names(activity)
+        for outcome_key, text in criteria.items():
+            if isinstance(text, str):
+                path = ("activities", index, CONFIG, "criteria", outcome_key)
+                title = f"Path “{names.get(outcome_key, outcome_key)}”"
+                places.append(FilterPlace(path, title, text, activity.get("key"), outcome_key))
+    for section, word in _SECTIONS.items():
+        for index, item in _items(document, section):
+            text = _criteria(item)
+            if isinstance(text, str):
+                places.append(FilterPlace((section, index, CONFIG, "criteria"), word, text))
+    return places
+
+
+def branch_conditions(document: Any) -> dict[tuple[str, str], str]:
+    """Each decision path's condition in plain words, by (activity key, outcome key); paths
+    without a condition yet are left out."""
+    found = {}
+    for place in filter_places(document):
+        if place.activity_key is None or place.outcome_key is None:
+            continue
+        parsed = parse_filter(place.text)
+        if has_conditions(parsed):
+            found[place.activity_key, place.outcome_key] = explain_filter(parsed)
+    return found
+
+
+def entry_event_keys(document: Any) -> frozenset[str]:
+    """The event definition keys of the journey's entry sources (what `Event.<key>` may read)."""
+    keys = set()
+    for _, trigger in _items(document, "triggers"):
+        meta = trigger.get("metaData")
+        for key in (
+            meta.get("eventDefinitionKey") if isinstance(meta, dict) else None,
+            trigger.get("eventDefinitionKey"),
+        ):
+            if isinstance(key, str) and key:
+                keys.add(key)
+    return frozenset(keys)
+
+
+def entry_event_of(key: str) -> str | None:
+    """The event definition an attribute key reads: "DEAudience-1" of "Event.DEAudience-1.Tier"."""
+    if not key.startswith(_ENTRY_PREFIX):
+        return None
+    source = key[len(_ENTRY_PREFIX) :].rpartition(".")[0]
+    return source or None
+
+
+def journey_attributes(document: Any) -> dict[str, str]:
+    """Every attribute key the journey already uses (in its filters and in `{{Event.…}}`
+    bindings), with its name for people (`attribute_label`), entry data first."""
+    found: dict[str, str] = {}
+    for place in filter_places(document):
+        for _, item in walk(parse_filter(place.text)):
+            if isinstance(item, Condition):
+                found.setdefault(item.key, attribute_label(item.key))
+    for text in _strings(document, 0):
+        for match in _BINDING.finditer(text):
+            key = f"{_ENTRY_PREFIX}{match.group(2)}.{match.group(4)}"
+            found.setdefault(key, attribute_label(key))
+    return dict(sorted(found.items(), key=lambda pair: (not pair[0].startswith("Event."), pair[1])))
+
+
+def _items(document: Any, section: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    items = document.get(section) if isinstance(document, dict) else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            yield index, item
+
+
+def _criteria(item: dict[str, Any]) -> Any:
+    config = item.get(CONFIG)
+    return config.get("criteria") if isinstance(config, dict) else None
+
+
+def _branch_names(activity: dict[str, Any]) -> dict[str, str]:
+    outcomes = activity.get("outcomes")
+    return {
+        str(outcome.get("key")): outcome_label(outcome) or str(outcome.get("key"))
+        for outcome in (outcomes if isinstance(outcomes, list) else [])
+        if isinstance(outcome, dict)
+    }
+
+
+def _strings(node: Any, depth: int) -> Iterator[str]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(node, str):
+        if "{{Event." in node:
+            yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, depth + 1)
