@@ -60,6 +60,7 @@ APP_URLS: dict[str, str] = {
     "journeys:draft-edit": "draft",
     "journeys:draft-insert": "draft",
     "journeys:draft-panel": "draft",
+    "journeys:draft-conditions": "draft",
     "journeys:draft-undo": "draft",
     "journeys:draft-redo": "draft",
     "journeys:draft-history": "draft",
