@@ -45,6 +45,7 @@ class CatalogNames:
     refs: list[Ref] = field(default_factory=list)
     found: dict[str, dict[str, Named]] = field(default_factory=dict)  # kind -> id -> name
     refreshed: frozenset[str] = frozenset()  # ref kinds whose cache was refreshed
+    loaded: bool = False  # any kind was ever refreshed (else the editor asks for a first load)
 
     def get(self, kind: str, value: Any) -> Named | None:
         return self.found.get(kind, {}).get(str(value).strip()) if value not in (None, "") else None
@@ -63,22 +64,41 @@ class CatalogNames:
 
 
 def catalog_names(connection: Any, document: Any) -> CatalogNames:
+    """Names of the ids `document` holds: one query for what was refreshed, then one per cache
+    kind the journey refers to (none while the catalog was never loaded)."""
     refs = catalog_refs(document)
     names = CatalogNames(refs=refs)
-    if connection is None or not refs:
+    if connection is None:
         return names
-    wanted: dict[str, set[str]] = {}
-    for ref in refs:
-        wanted.setdefault(ref.kind, set()).add(ref.value)
     refreshed_kinds = set(
         CatalogKind.objects.filter(connection=connection, refreshed_at__isnull=False).values_list(
             "kind", flat=True
         )
     )
-    names.refreshed = frozenset(k for k in wanted if CACHE_KIND[k] in refreshed_kinds)
+    names.loaded = bool(refreshed_kinds)
+    wanted: dict[str, set[str]] = {}
+    for ref in refs:
+        if CACHE_KIND[ref.kind] in refreshed_kinds:
+            wanted.setdefault(ref.kind, set()).add(ref.value)
+    names.refreshed = frozenset(wanted)
+    profiles = {k: v for k, v in wanted.items() if CACHE_KIND[k] == "profiles"}
+    if profiles:
+        names.found.update(_profiles(connection, profiles))
     for kind, values in wanted.items():
-        names.found[kind] = _lookup(connection, kind, values)
+        if kind not in profiles:
+            names.found[kind] = _lookup(connection, kind, values)
     return names
+
+
+def _profiles(connection: Any, wanted: dict[str, set[str]]) -> dict[str, dict[str, Named]]:
+    found: dict[str, dict[str, Named]] = {kind: {} for kind in wanted}
+    values = set().union(*wanted.values())
+    rows = CatalogProfile.objects.filter(
+        connection=connection, kind__in=list(wanted), object_id__in=values
+    )
+    for row in rows:
+        found[row.kind][row.object_id] = Named(row.name, row.customer_key)
+    return found
 
 
 def _lookup(connection: Any, kind: str, values: set[str]) -> dict[str, Named]:
@@ -89,18 +109,15 @@ def _lookup(connection: Any, kind: str, values: set[str]) -> dict[str, Named]:
     if kind == "event":
         events = CatalogEvent.objects.filter(connection=connection, key__in=values)
         return {e.key: Named(e.name, e.type) for e in events}
-    if kind == "data_extension":
-        des = CatalogDataExtension.objects.filter(
-            Q(object_id__in=values) | Q(customer_key__in=values), connection=connection
-        )
-        found = {}
-        for de in des:
-            for value in (de.object_id, de.customer_key):
-                if value in values:
-                    found[value] = Named(de.name, de.customer_key)
-        return found
-    profiles = CatalogProfile.objects.filter(connection=connection, kind=kind, object_id__in=values)
-    return {p.object_id: Named(p.name, p.customer_key) for p in profiles}
+    des = CatalogDataExtension.objects.filter(
+        Q(object_id__in=values) | Q(customer_key__in=values), connection=connection
+    ).only("object_id", "customer_key", "name")
+    found = {}
+    for de in des:
+        for value in (de.object_id, de.customer_key):
+            if value in values:
+                found[value] = Named(de.name, de.customer_key)
+    return found
 
 
 def activity_details(document: Any, names: CatalogNames) -> dict[str, tuple[str, str]]:

@@ -71,11 +71,15 @@ def catalog_status(connection: Connection) -> CatalogStatus:
 def request_refresh(connection: Connection, *, only_if_empty: bool = False) -> bool:
     """Queue a refresh unless one is already running; True when this call queued it.
 
-    ``only_if_empty`` is the "first need": a picker opened on a connection never refreshed.
+    ``only_if_empty`` is the "first need": a picker searched on a connection never refreshed.
     """
-    if only_if_empty and CatalogKind.objects.filter(connection=connection).exists():
-        return False
-    CatalogRefresh.objects.get_or_create(connection=connection)
+    if only_if_empty and CatalogRefresh.objects.filter(connection=connection).exists():
+        return False  # asked for before (done, running, or failed with its retry shown)
+    # Two queries whatever the state: the row exists after this (an insert that ignores a
+    # conflict), and the conditional UPDATE below lets exactly one caller claim the refresh.
+    CatalogRefresh.objects.bulk_create(
+        [CatalogRefresh(connection=connection)], ignore_conflicts=True
+    )
     now = timezone.now()
     idle = (
         Q(requested_at__isnull=True)
