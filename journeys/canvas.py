@@ -271,7 +271,8 @@ def build_canvas(
         node.comments = (comments or {}).get(box.key, 0)
         if box.key in (details or {}) and node.entry is not None:
             shown, whole = (details or {})[box.key]
-            node.type_label = _fit(f"{node.entry.label} · {shown}", TYPE_WIDTH_PX, TYPE_FONT_PX)
+            # The badge says the type; the line under the name says which email it sends.
+            node.type_label = _fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
             node.type_text = f"{node.entry.label} · {whole}"
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.

@@ -290,7 +290,11 @@ SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
 SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)
 SFMC_ALLOWED_HOST_SUFFIXES = env_list(
     "SFMC_ALLOWED_HOST_SUFFIXES",
-    [".auth.marketingcloudapis.com", ".rest.marketingcloudapis.com"],
+    [
+        ".auth.marketingcloudapis.com",
+        ".rest.marketingcloudapis.com",
+        ".soap.marketingcloudapis.com",
+    ],
 )
 # The simulator is a development and test aid; it can never be enabled with DEBUG off.
 SFMC_SIMULATOR_ENABLED = env_bool("SFMC_SIMULATOR_ENABLED", DEBUG) and DEBUG

@@ -246,8 +246,9 @@
   }, true);
   document.body.addEventListener("htmx:afterSwap", (event) => {
     const box = event.detail.target;
-    if (box && box.classList && box.classList.contains("picker-results")) {
-      const search = box.closest(".picker").querySelector(".picker-search");
+    const picker = box && box.classList && box.classList.contains("picker-results") && box.closest(".picker");
+    if (picker) {
+      const search = picker.querySelector(".picker-search");
       search.setAttribute("aria-expanded", box.querySelector("button.pick") ? "true" : "false");
     }
   });
