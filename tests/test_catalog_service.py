@@ -177,3 +177,14 @@ def test_unchanged_document_is_not_touched(conn):
     refresh_catalog(conn.pk)
     catalog_names(conn, document)
     assert document == kept
+
+
+def test_the_simulators_catalog_names_every_id_of_the_demo_journeys(sim_connection):
+    from journeys.sfmc.simulator import demo
+
+    assert refresh_catalog(sim_connection.pk) == ""
+
+    for build in demo.DEMO_JOURNEYS:
+        names = catalog_names(sim_connection, build())
+        assert names.problems() == [], build.__name__
+        assert names.refs and all(names.get(r.kind, r.value) for r in names.refs), build.__name__
