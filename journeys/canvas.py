@@ -244,8 +244,12 @@ def build_canvas(
     marks: dict[str, str] | None = None,
     comments: dict[str, int] | None = None,
     relinked: frozenset[tuple[str, str]] = frozenset(),
+    details: dict[str, tuple[str, str]] | None = None,
 ) -> Canvas:
-    """Lay out `document`; attach to each node its problems, change mark and comment count."""
+    """Lay out `document`; attach to each node its problems, change mark and comment count.
+
+    `details` (catalog_names.activity_details) puts what an activity uses on its card by name:
+    an email's name, with its subject and id on hover."""
     drawn = layout(document)
     items = _items_by_key(document)
     by_key: dict[str, list[Problem]] = defaultdict(list)
@@ -265,6 +269,11 @@ def build_canvas(
         node.problems = by_key.get(box.key, [])
         node.mark = (marks or {}).get(box.key, "")
         node.comments = (comments or {}).get(box.key, 0)
+        if box.key in (details or {}) and node.entry is not None:
+            shown, whole = (details or {})[box.key]
+            # The badge says the type; the line under the name says which email it sends.
+            node.type_label = _fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
+            node.type_text = f"{node.entry.label} · {whole}"
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
     for node in nodes:

@@ -488,3 +488,15 @@ class PublishRequest(models.Model):
     @property
     def is_final(self) -> bool:
         return self.state in self.FINAL_STATES
+
+
+# The catalog cache lives in its own module; imported here so Django registers its models.
+from journeys.catalog_models import (  # noqa: E402, F401
+    CatalogAttributeSet,
+    CatalogDataExtension,
+    CatalogEmail,
+    CatalogEvent,
+    CatalogKind,
+    CatalogProfile,
+    CatalogRefresh,
+)

@@ -290,8 +290,16 @@ SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
 SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)
 SFMC_ALLOWED_HOST_SUFFIXES = env_list(
     "SFMC_ALLOWED_HOST_SUFFIXES",
-    [".auth.marketingcloudapis.com", ".rest.marketingcloudapis.com"],
+    [
+        ".auth.marketingcloudapis.com",
+        ".rest.marketingcloudapis.com",
+        ".soap.marketingcloudapis.com",
+    ],
 )
 # The simulator is a development and test aid; it can never be enabled with DEBUG off.
 SFMC_SIMULATOR_ENABLED = env_bool("SFMC_SIMULATOR_ENABLED", DEBUG) and DEBUG
 SFMC_SIMULATOR_URL = os.environ.get("SFMC_SIMULATOR_URL", "http://127.0.0.1:8765")
+# What the simulator's token answers as rest/soap_instance_url under `make run` (empty: its own
+# address, which the product's demo connection needs). For SFMC tools that want tenant URLs.
+SFMC_SIMULATOR_REST_INSTANCE_URL = os.environ.get("SFMC_SIMULATOR_REST_INSTANCE_URL", "")
+SFMC_SIMULATOR_SOAP_INSTANCE_URL = os.environ.get("SFMC_SIMULATOR_SOAP_INSTANCE_URL", "")

@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from journeys import services
-from journeys.services import publish, push, remote
+from journeys.services import catalog, publish, push, remote
 
 
 @shared_task
@@ -61,3 +61,9 @@ def recover_stalled_publishes() -> None:
 def check_remote_version(journey_id: int) -> None:
     """Fetch SFMC's latest version of a journey in the background (drift seen without asking)."""
     remote.check_remote_version(journey_id)
+
+
+@shared_task(ignore_result=True)
+def refresh_catalog(connection_id: int) -> None:
+    """Refresh one connection's catalog cache (services.catalog.refresh_catalog)."""
+    catalog.refresh_catalog(connection_id)

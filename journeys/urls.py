@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from journeys.views import conditions, editor, remote, review
+from journeys.views import catalog, conditions, editor, remote, review
 from journeys.views import drafts as views
 from journeys.views.push import PUSH_URLS
 
@@ -18,6 +18,9 @@ app_urls = (
         path("drafts/<int:pk>/insert/", editor.insert_chooser, name="draft-insert"),
         path("drafts/<int:pk>/panel/", editor.panel, name="draft-panel"),
         path("drafts/<int:pk>/conditions/", conditions.conditions, name="draft-conditions"),
+        path("drafts/<int:pk>/catalog/search/", catalog.search, name="draft-catalog-search"),
+        path("drafts/<int:pk>/catalog/refresh/", catalog.refresh, name="draft-catalog-refresh"),
+        path("drafts/<int:pk>/catalog/status/", catalog.status, name="draft-catalog-status"),
         path("drafts/<int:pk>/undo/", editor.undo, name="draft-undo"),
         path("drafts/<int:pk>/redo/", editor.redo, name="draft-redo"),
         path("drafts/<int:pk>/history/", editor.history, name="draft-history"),

@@ -16,6 +16,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from journeys.sfmc.simulator import SimConfig, SimulatorApp, create_app
+from journeys.sfmc.simulator.tls import ensure_certificate
 
 CLIENT_ID = SimConfig.client_id
 CLIENT_SECRET = SimConfig.client_secret
@@ -30,10 +31,16 @@ class RunningSimulator:
     thread: threading.Thread
     data_path: Path
     http: requests.Session = field(default_factory=requests.Session)
+    certificate: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.certificate is not None:
+            self.http.verify = str(self.certificate)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.port}"
+        scheme = "https" if self.certificate else "http"
+        return f"{scheme}://127.0.0.1:{self.server.port}"
 
     @property
     def host_port(self) -> str:
@@ -94,15 +101,22 @@ class ApiSession(requests.Session):
         return super().request(method, self.base_url + url, *args, **kwargs)
 
 
-def start_simulator(data_path: Path, config: SimConfig | None = None) -> RunningSimulator:
-    """Serve a simulator on 127.0.0.1 with an ephemeral port; state lives in ``data_path``."""
+def start_simulator(
+    data_path: Path, config: SimConfig | None = None, *, tls_dir: Path | None = None
+) -> RunningSimulator:
+    """Serve a simulator on 127.0.0.1 with an ephemeral port; state lives in ``data_path``.
+
+    With ``tls_dir`` it serves HTTPS with the self-signed certificate kept there.
+    """
     app = create_app(data_path, config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    keys = ensure_certificate(tls_dir) if tls_dir is not None else None
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=keys)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
-    return RunningSimulator(app=app, server=server, thread=thread, data_path=data_path)
+    certificate = Path(keys[0]) if keys else None
+    return RunningSimulator(app, server, thread, data_path, certificate=certificate)
 
 
 def running_simulator(

@@ -59,15 +59,23 @@ JOURNEY_FORMS: dict[str, type[PanelForm]] = {
 
 
 def panel_form_for(
-    document: Document, target: Target, data: Mapping[str, Any] | None = None
+    document: Document,
+    target: Target,
+    data: Mapping[str, Any] | None = None,
+    catalog: Any = None,
 ) -> PanelForm:
     """The right form for the target, bound to `data` when given, initial values from the
-    document. Raises LookupError if the target does not exist in the document."""
+    document, offering SFMC's `catalog` (catalog_pickers.PanelCatalog) when given. Raises
+    LookupError if the target does not exist in the document."""
     if target.kind != "activity":
-        return JOURNEY_FORMS[target.kind](document, target, data)
-    entry = type_of(value_at(document, locate(document, target)))
-    form_class = ACTIVITY_FORMS.get(entry.type_id, JsonActivityForm) if entry else JsonActivityForm
-    return form_class(document, target, data)
+        form = JOURNEY_FORMS[target.kind](document, target, data)
+    else:
+        entry = type_of(value_at(document, locate(document, target)))
+        form_class = ACTIVITY_FORMS.get(entry.type_id, JsonActivityForm) if entry else None
+        form = (form_class or JsonActivityForm)(document, target, data)
+    if catalog is not None:
+        form.use_catalog(catalog)
+    return form
 
 
 __all__ = ["PanelForm", "Target", "panel_form_for"]

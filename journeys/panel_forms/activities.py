@@ -17,6 +17,7 @@ from django.core.validators import URLValidator
 from journeys.domain.catalog import type_of
 from journeys.domain.graph import set_field
 from journeys.panel_forms.base import Document, FieldPath, ItemPath, PanelForm, Target, value_at
+from journeys.panel_forms.catalog_pickers import select_widget
 from journeys.panel_forms.fields import (
     HOUR_MINUTE,
     ExactTextField,
@@ -221,6 +222,24 @@ class EmailForm(ActivityForm):
             )
             self.set_initial("suppressionLists", current)
 
+    def use_catalog(self, catalog: Any) -> None:
+        super().use_catalog(catalog)
+        email = self.fields["emailId"]
+        email.label = "Email"
+        email.picker = catalog.picker("email", self.initial.get("emailId"))  # type: ignore[attr-defined]
+        for name, kind in PROFILE_FIELDS.items():
+            choices = catalog.choices(kind, self.initial.get(name))
+            if choices is not None:
+                self.fields[name].label = str(self.fields[name].label).removesuffix(" ID")
+                select_widget(self.fields[name], choices)
+
+
+PROFILE_FIELDS = {
+    "senderProfileId": "sender",
+    "deliveryProfileId": "delivery",
+    "sendClassificationId": "classification",
+}
+
 
 class SmsForm(ActivityForm):
     messageId = _short_text("Message ID", "The MobileConnect message to send.")
@@ -273,6 +292,17 @@ class DataExtensionUpdateForm(ActivityForm):
     }
     configuring_fields = ("dataExtensionId", "field")
 
+    def use_catalog(self, catalog: Any) -> None:
+        super().use_catalog(catalog)
+        use_data_extension_picker(self, catalog)
+        fields = catalog.data_extension_fields(self.initial.get("dataExtensionId"))
+        if fields:
+            current = self.initial.get("field") or ""
+            choices = [("", "— choose a field —"), *fields]
+            if current and current not in dict(fields):
+                choices.append((current, f"{current} (not a field of this data extension)"))
+            select_widget(self.fields["field"], choices)
+
 
 class CustomActivityForm(ActivityForm):
     url = ExactTextField(
@@ -310,6 +340,16 @@ class UpdateContactForm(ActivityForm):
         "the value may be personalization such as {{DateTime.Now}}.",
     )
     ROWS: ClassVar[FieldPath] = ("arguments", "activityData", "updateContactFields")
+
+    def use_catalog(self, catalog: Any) -> None:
+        super().use_catalog(catalog)
+        use_data_extension_picker(self, catalog)
+        fields = catalog.data_extension_fields(self.initial.get("dataExtensionId"))
+        if fields:
+            listed = ", ".join(f"{name} = {object_id}" for object_id, name in fields[:30])
+            self.fields[
+                "updateContactFields"
+            ].help_text = f"One per line: field id = value. This data extension's fields: {listed}."
 
     def __init__(
         self, document: Document, target: Target, data: Mapping[str, Any] | None = None
@@ -350,6 +390,12 @@ class UpdateContactForm(ActivityForm):
             row = dict(old) if old else {"dataExtensionId": "", "field": field, "value": text}
             rows.append({**row, "dataExtensionId": data_extension})
         return rows
+
+
+def use_data_extension_picker(form: ActivityForm, catalog: Any) -> None:
+    field = form.fields["dataExtensionId"]
+    field.label = "Data extension"
+    field.picker = catalog.picker("data_extension", form.initial.get("dataExtensionId"))  # type: ignore[attr-defined]
 
 
 def _row_pair(row: dict[str, Any]) -> tuple[str, str]:

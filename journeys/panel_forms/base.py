@@ -104,6 +104,16 @@ class PanelForm(forms.Form):
             self.set_initial(name, value_at(self.item, path))
         self.groups: list[tuple[str, list[str]]] = [("", list(self.fields))]
 
+    def use_catalog(self, catalog: Any) -> None:
+        """Offer SFMC's catalog (panel_forms.catalog_pickers.PanelCatalog) in the fields: here the
+        condition builders' attributes; forms with ids to pick add their pickers."""
+        builders: list[Any] = [f for f in self.fields.values() if hasattr(f, "attributes")]
+        if builders:
+            extra = catalog.attributes(self.document)
+            for field in builders:  # the journey's own attributes first, then the catalog's
+                new = {key: label for key, label in extra.items() if key not in field.attributes}
+                field.attributes = {**field.attributes, **new}
+
     def locate(self, document: Document) -> ItemPath | None:
         """Where the edited item is; None only for a goal or exit the form will create."""
         return locate(document, self.target)

@@ -39,6 +39,7 @@ from journeys.panel_forms.base import (
     locate,
     value_at,
 )
+from journeys.panel_forms.catalog_pickers import select_widget
 from journeys.panel_forms.condition_field import ConditionField
 from journeys.panel_forms.fields import DIGITS, ExactTextField, JsonTextField, LinesField
 
@@ -123,6 +124,15 @@ class TriggerForm(PanelForm):
         self.set_initial("otherConfiguration", rest)
         if not self.kind.configurable:
             self._show_as_imported()
+
+    def use_catalog(self, catalog: Any) -> None:
+        super().use_catalog(catalog)
+        field = self.fields["eventDefinitionKey"]
+        choices = catalog.choices("event", self.initial.get("eventDefinitionKey"))
+        if choices is not None and not field.disabled:
+            field.label = "Entry event"
+            field.help_text = "The event definition contacts enter by (its key is stored)."
+            select_widget(field, choices)
 
     def _show_as_imported(self) -> None:
         current = (self.kind.sfmc_type, f"{entry_label(self.item)} (as imported)")

@@ -36,6 +36,7 @@ from .errors import (
     retry_after_seconds,
 )
 from .hosts import check_base_url
+from .soap import SOAP_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class AccessToken:
     value: str
     rest_base_url: str
     refresh_at: float
+    soap_base_url: str = ""
 
 
 class TokenCache:
@@ -80,14 +82,14 @@ class TokenCache:
     def get(
         self,
         key: CacheKey,
-        fetch: Callable[[], tuple[str, str, float]],
+        fetch: Callable[[], tuple[str, str, float, str]],
         *,
         rejected: str | None = None,
         force: bool = False,
     ) -> AccessToken:
         """The cached token, or a fresh one when it is due, ``rejected`` or ``force`` is set.
 
-        ``fetch`` returns (token, REST base URL, lifetime in seconds).
+        ``fetch`` returns (token, REST base URL, lifetime in seconds, SOAP base URL or "").
         """
         with self._lock:
             fetch_lock = self._fetch_locks.setdefault(key, threading.Lock())
@@ -97,10 +99,11 @@ class TokenCache:
             usable = cached is not None and self._clock() < cached.refresh_at
             if cached is not None and usable and not force and cached.value != rejected:
                 return cached
-            value, rest_base_url, lifetime = fetch()
+            value, rest_base_url, lifetime, soap_base_url = fetch()
             # Refresh ~5 minutes early, or halfway through a short lifetime.
             margin = min(REFRESH_MARGIN, lifetime / 2)
-            token = AccessToken(value, rest_base_url, self._clock() + lifetime - margin)
+            refresh_at = self._clock() + lifetime - margin
+            token = AccessToken(value, rest_base_url, refresh_at, soap_base_url)
             with self._lock:
                 self._tokens[key] = token
             return token
@@ -164,7 +167,7 @@ class SFMCClient:
     def _access_token(self, *, rejected: str | None = None, force: bool = False) -> AccessToken:
         return self._tokens.get(self._cache_key, self._fetch_token, rejected=rejected, force=force)
 
-    def _fetch_token(self) -> tuple[str, str, float]:
+    def _fetch_token(self) -> tuple[str, str, float, str]:
         body = {
             "grant_type": "client_credentials",
             "client_id": self.client_id,
@@ -189,8 +192,11 @@ class SFMCClient:
             if served_rest_url
             else self.rest_base_url
         )
+        # The SOAP base URL is checked against the same allow-list, only when one is served.
+        served_soap_url = data.get("soap_instance_url")
+        soap_base_url = check_base_url(served_soap_url, *self._allowed) if served_soap_url else ""
         logger.info("Fetched an SFMC access token for client %s", self.client_id)
-        return value, rest_base_url, float(lifetime)
+        return value, rest_base_url, float(lifetime), soap_base_url
 
     # journeys
 
@@ -334,6 +340,41 @@ class SFMCClient:
         host = urlsplit(token.rest_base_url).netloc
         return f"Connected to {host}: the API user can see {page.count} journey(s)."
 
+    # other APIs (the catalog: journeys/sfmc/catalog.py)
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a REST path (retried like every read) and return its JSON."""
+        return _json(self._call("GET", path, params=params), path)
+
+    def query_json(self, path: str, body: Mapping[str, Any]) -> Any:
+        """POST a read-only query (e.g. ``/asset/v1/content/assets/query``): safe to re-send."""
+        return _json(self._call("POST", path, json_body=dict(body)), path)
+
+    def soap_post(self, envelope: Callable[[str, str], bytes], action: str) -> bytes:
+        """POST ``envelope(token, url)`` to ``{soap}/Service.asmx``; a read, so retried like GET.
+
+        Refreshes the token once when SFMC answers 401. Raises the typed errors of REST calls.
+        """
+        token = self._access_token()
+        for attempt in range(2):
+            if not token.soap_base_url:
+                raise RemoteError("The SFMC token endpoint did not say where its SOAP API is.")
+            url = token.soap_base_url + SOAP_PATH
+            response = self._send(
+                "POST",
+                url,
+                SOAP_PATH,
+                data=envelope(token.value, url),
+                headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action},
+                idempotent=True,
+            )
+            if response.status_code != 401 or attempt == 1:
+                break
+            token = self._access_token(rejected=token.value)
+        if response.status_code >= 300 and not _is_soap_fault(response):
+            raise self._error(response, "POST", SOAP_PATH, token.value)
+        return response.content
+
     # transport
 
     def _call(
@@ -373,6 +414,7 @@ class SFMCClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        data: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool,
     ) -> requests.Response:
@@ -385,6 +427,7 @@ class SFMCClient:
                     url,
                     params=params,
                     json=json_body,
+                    data=data,
                     headers=dict(headers or {}),
                     timeout=self._timeout,
                     allow_redirects=False,
@@ -455,6 +498,11 @@ class SFMCClient:
         if isinstance(error, RateLimited):
             logger.warning("SFMC rate limited %s %s", method, path)
         return error
+
+
+def _is_soap_fault(response: requests.Response) -> bool:
+    """SFMC answers a SOAP fault with HTTP 500; the caller's parser reports its reason."""
+    return response.status_code == 500 and b"Fault" in response.content[:4096]
 
 
 def _retryable(status: int, idempotent: bool) -> bool:

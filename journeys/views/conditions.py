@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from journeys.panel_forms import panel_form_for
+from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, ConditionBoundField, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -28,7 +29,7 @@ def conditions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     target = parse_target(request.GET.get("target"), draft.document)
     name = request.GET.get("field", "")
     data = without_buttons(request.POST, keep=request.htmx.trigger_name)
-    form = panel_form_for(draft.document, target, data) if target else None
+    form = panel_form_for(draft.document, target, data, PanelCatalog(draft)) if target else None
     bound = form[name] if form is not None and name in form.fields else None
     if target is None or not isinstance(bound, ConditionBoundField):
         raise Http404("This panel has no such condition builder.")

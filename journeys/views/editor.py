@@ -18,14 +18,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.canvas import build_canvas, palette
+from journeys.catalog_names import activity_details
 from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
+from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.push_display import remote_rejections
-from journeys.services import editing, remote
+from journeys.services import catalog, editing, remote
 from journeys.services.review import open_comment_counts
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.panel import journey_items, panel_context, parse_target, target_param
@@ -41,17 +43,22 @@ def _context(
     form: PanelForm | None = None,
     notice: str = "",
 ) -> dict[str, Any]:
-    problems = validate(draft.document) + remote_rejections(draft)
+    offered = PanelCatalog(draft)
+    problems = validate(draft.document) + offered.names.problems() + remote_rejections(draft)
+    details = activity_details(draft.document, offered.names)
     return {
         "draft": draft,
-        "canvas": build_canvas(draft.document, problems, comments=open_comment_counts(draft)),
+        "canvas": build_canvas(
+            draft.document, problems, comments=open_comment_counts(draft), details=details
+        ),
         "problems": problems,
         "error_count": sum(1 for p in problems if p.severity == "error"),
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
         "has": journey_items(draft.document),
-        **panel_context(draft, target, form),
+        **panel_context(draft, target, form, offered),
+        "catalog": offered,
     }
 
 
@@ -96,7 +103,12 @@ def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     remote.request_remote_check(request.user, draft)  # in the background: never waits on SFMC
     target = parse_target(request.GET.get("select"), draft.document)
-    return render(request, EDITOR, _context(request, draft, target))
+    context = _context(request, draft, target)
+    if not context[
+        "catalog"
+    ].names.loaded:  # the first need: load SFMC's catalog, in the background
+        catalog.request_refresh(draft.journey.connection)
+    return render(request, EDITOR, context)
 
 
 @require_GET
@@ -175,9 +187,11 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assert target is not None
     revision = RevisionForm(request.POST)
     if request.htmx:  # the builder's buttons post to their own view
-        form = panel_form_for(draft.document, target, without_buttons(request.POST))
+        form = panel_form_for(
+            draft.document, target, without_buttons(request.POST), PanelCatalog(draft)
+        )
     else:
-        form = panel_form_for(draft.document, target, request.POST)
+        form = panel_form_for(draft.document, target, request.POST, PanelCatalog(draft))
         if any(name.endswith(ACTION) for name in request.POST):
             # Without JavaScript, a condition builder's button re-draws the panel; Save saves.
             return render(request, EDITOR, _context(request, draft, target, form))

@@ -13,6 +13,7 @@ from journeys.domain.layout import outcome_label
 from journeys.domain.validate import validate
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
+from journeys.panel_forms.catalog_pickers import PanelCatalog
 
 TARGET_KINDS = ("activity", "trigger", "goal", "exit", "settings")
 
@@ -111,7 +112,9 @@ def conditions_url(draft: Draft, target: Target, field: str) -> str:
     return f"{reverse('journeys:draft-conditions', args=[draft.pk])}?{query}"
 
 
-def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -> dict[str, Any]:
+def panel_context(
+    draft: Draft, target: Target | None, form: PanelForm | None, catalog: PanelCatalog | None = None
+) -> dict[str, Any]:
     if target is None:
         return {
             "target": None,
@@ -120,7 +123,8 @@ def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -
             "target_problems": [],
             "removal": None,
         }
-    problems = validate(draft.document)
+    catalog = catalog or PanelCatalog(draft)
+    problems = validate(draft.document) + catalog.names.problems()
     if target.kind == "activity" and target.key:
         structure = _structure(draft.document, target.key)
         mine = [p for p in problems if p.activity_key == target.key]
@@ -128,8 +132,9 @@ def panel_context(draft: Draft, target: Target | None, form: PanelForm | None) -
         structure = None
         section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}.get(target.kind)
         mine = [p for p in problems if section and p.path.startswith(section)]
-    form = form or panel_form_for(draft.document, target)
+    form = form or panel_form_for(draft.document, target, catalog=catalog)
     return {
+        "catalog": catalog,
         "target": target,
         "target_param": target_param(target),
         "conditions_url": conditions_url(draft, target, ""),

@@ -183,6 +183,76 @@
     }
   });
 
+  // Catalog pickers (templates/journeys/_picker.html): choosing a name writes its id into the
+  // field and fires the change that saves the panel; the search box itself never saves.
+  function pick(button) {
+    const input = document.getElementById(button.dataset.pickTarget);
+    if (!input) return;
+    const picker = input.closest(".picker");
+    const form = input.form;
+    input.value = button.dataset.pickValue;
+    const fill = JSON.parse(button.dataset.pickFill || "{}");
+    Object.entries(fill).forEach(([name, value]) => {
+      const other = form && form.elements[name];
+      if (other && value) other.value = value;
+    });
+    const chosen = picker.querySelector(".picked");
+    chosen.textContent = "";
+    const name = document.createElement("strong");
+    name.textContent = button.dataset.pickName;
+    name.title = button.title;
+    chosen.appendChild(name);
+    if (button.dataset.pickDetail) {
+      const detail = document.createElement("small");
+      detail.textContent = " " + button.dataset.pickDetail;
+      chosen.appendChild(detail);
+    }
+    picker.querySelector(".picker-results").textContent = "";
+    const search = picker.querySelector(".picker-search");
+    search.value = "";
+    search.setAttribute("aria-expanded", "false");
+    search.focus();
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.closest && event.target.closest(".picker-search")) event.stopPropagation();
+  }, true);
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button.pick");
+    if (button) pick(button);
+  });
+  document.addEventListener("keydown", (event) => {
+    const search = event.target.closest && event.target.closest(".picker-search");
+    const option = event.target.closest && event.target.closest("button.pick");
+    if (!search && !option) return;
+    const picker = event.target.closest(".picker");
+    const options = Array.from(picker.querySelectorAll("button.pick"));
+    const at = options.indexOf(option);
+    if (event.key === "Enter" && search) {
+      event.preventDefault(); // Enter in the search box chooses the first match, never saves
+      if (options.length) pick(options[0]);
+    } else if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      options[Math.min(at + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && option) {
+      event.preventDefault();
+      if (at > 0) options[at - 1].focus();
+      else picker.querySelector(".picker-search").focus();
+    } else if (event.key === "Escape") {
+      picker.querySelector(".picker-results").textContent = "";
+      picker.querySelector(".picker-search").focus();
+    }
+  }, true);
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const box = event.detail.target;
+    const picker = box && box.classList && box.classList.contains("picker-results") && box.closest(".picker");
+    if (picker) {
+      const search = picker.querySelector(".picker-search");
+      search.setAttribute("aria-expanded", box.querySelector("button.pick") ? "true" : "false");
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", setUpPanzoom);
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target && event.detail.target.id === "canvas") disarm();

@@ -137,6 +137,16 @@ def supervise(supervisor: Supervisor, ready: Callable[[], object] = lambda: None
         supervisor.stop()
 
 
+def simulator_url_options() -> list[str]:
+    """The simulator's instance-URL flags from settings (none when a setting is empty)."""
+    options = []
+    if settings.SFMC_SIMULATOR_REST_INSTANCE_URL:
+        options += ["--rest-instance-url", settings.SFMC_SIMULATOR_REST_INSTANCE_URL]
+    if settings.SFMC_SIMULATOR_SOAP_INSTANCE_URL:
+        options += ["--soap-instance-url", settings.SFMC_SIMULATOR_SOAP_INSTANCE_URL]
+    return options
+
+
 class Command(BaseCommand):
     help = "Set up demo data and run web server, Celery worker and SFMC simulator until Ctrl-C."
 
@@ -166,6 +176,7 @@ class Command(BaseCommand):
             port = str(options["simulator_port"])
             commands["simulator"] = [python, "-m", "journeys.sfmc.simulator", "--port", port]
             commands["simulator"] += ["--data", str(data), "--seed-demo"]
+            commands["simulator"] += simulator_url_options()
         # -B embeds beat, which re-enqueues stalled pushes every minute.
         commands["worker"] = [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo"]
         commands["worker"] += ["-B", "-l", "info"]

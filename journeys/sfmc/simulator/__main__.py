@@ -1,4 +1,9 @@
-"""Serve the simulator: ``python -m journeys.sfmc.simulator --port 8765 --data FILE``."""
+"""Serve the simulator: ``python -m journeys.sfmc.simulator --port 8765 --data FILE``.
+
+``--rest-instance-url``/``--soap-instance-url`` set what the token answers (by default the
+simulator's own address); they are start-up settings, so a reset keeps them. ``--https`` serves
+TLS with a self-signed certificate kept in ``--cert-dir`` (see tls.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from . import create_app, demo
+from . import create_app, demo, tls
 from .config import SimConfig
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -25,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-id", default=SimConfig.client_id)
     parser.add_argument("--client-secret", default=SimConfig.client_secret)
     parser.add_argument("--publish-delay", type=float, default=SimConfig.publish_delay)
+    parser.add_argument("--rest-instance-url", default="", help="the token's rest_instance_url")
+    parser.add_argument("--soap-instance-url", default="", help="the token's soap_instance_url")
+    parser.add_argument("--https", action="store_true", help="serve TLS (self-signed)")
+    parser.add_argument("--cert-dir", type=Path, default=Path("var/simulator-tls"))
     args = parser.parse_args(argv)
     if args.host not in LOOPBACK:
         parser.error("the simulator has unauthenticated controls; it only listens on loopback")
@@ -34,13 +43,19 @@ def main(argv: list[str] | None = None) -> int:
         client_id=args.client_id,
         client_secret=args.client_secret,
         publish_delay=args.publish_delay,
+        rest_instance_url=args.rest_instance_url,
+        soap_instance_url=args.soap_instance_url,
     )
     app = create_app(args.data, config)
     if args.seed_demo:
         created = demo.seed(app.interactions)
         print(f"Demo journeys created: {', '.join(created) or 'none (already there)'}")
-    server = make_server(args.host, args.port, app, threaded=True)
-    print(f"SFMC simulator on http://{args.host}:{server.port}/ (controls: /_sim/)", flush=True)
+    ssl_context = tls.ensure_certificate(args.cert_dir) if args.https else None
+    server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)
+    scheme = "https" if args.https else "http"
+    print(f"SFMC simulator on {scheme}://{args.host}:{server.port}/ (controls: /_sim/)", flush=True)
+    if ssl_context:
+        print(f"Certificate to trust: {ssl_context[0]}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

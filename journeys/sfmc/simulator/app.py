@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 
 from werkzeug.wrappers import Request, Response
 
+from .catalog_api import CATALOG_SCOPES, SOAP_PATH, CatalogApi, soap_fault
 from .clock import NEVER_PUBLISHED
 from .config import SimConfig
 from .controls import Controls
@@ -31,13 +32,15 @@ from .faults import (
 )
 from .interactions import Interactions, JourneyRef
 from .requestlog import LogEntry, RequestLog
+from .soap import SoapFault
 from .store import ORDER_FIELDS, JourneyVersion, ListQuery, Store
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/interaction/v1/interactions"
 CONTROLS_PREFIX = "/_sim"
-DEFAULT_SCOPE = "journeys_read journeys_write journeys_execute journeys_delete"
+JOURNEY_SCOPES = ("journeys_read", "journeys_write", "journeys_execute", "journeys_delete")
+DEFAULT_SCOPE = " ".join(JOURNEY_SCOPES + CATALOG_SCOPES)
 NO_CHANGE = "No change has been processed, supplied data matches that on the server."
 INVALID_CLIENT = {
     "error": "invalid_client",
@@ -62,6 +65,7 @@ class SimulatorApp:
         self.interactions = Interactions(store, self.base_config)
         self.request_log = RequestLog()
         self.controls = Controls(self)
+        self.catalog_api = CatalogApi(self)
         self._bucket: TokenBucket | None = None
         self.set_config(self.base_config)
 
@@ -79,6 +83,7 @@ class SimulatorApp:
         """Wipe all state and return to the settings the simulator started with."""
         self.store.wipe()
         self.request_log.clear()
+        self.catalog_api.catalog.reset()
         self.set_config(self.base_config)
 
     def __call__(
@@ -112,6 +117,10 @@ class SimulatorApp:
                 entry.outcome = "dropped"
                 drop_connection(request.environ)
             elif (short := short_circuit_response(fault)) is not None:
+                if path == SOAP_PATH and short.status_code >= 500:
+                    return soap_fault(
+                        SoapFault("soap:Server", "Server unavailable", short.status_code)
+                    )
                 return short
         if self._bucket is not None and (wait := self._bucket.take()) > 0:
             return rate_limited_response(wait)
@@ -125,7 +134,7 @@ class SimulatorApp:
     def _dispatch(self, request: Request, path: str, entry: LogEntry) -> Response:
         try:
             handler, segment = self._route(request.method, path)
-            if handler != self._token:
+            if handler not in (self._token, self.catalog_api.soap):
                 self._authenticate(request)
                 self.interactions.settle_due_publishes()
             return handler(request, segment, entry)
@@ -138,7 +147,10 @@ class SimulatorApp:
     def _route(self, method: str, path: str) -> tuple[Handler, str]:
         routes: dict[str, Handler]
         segment = ""
-        if path == "/v2/token":
+        catalog_routes = self.catalog_api.route(method, path)
+        if catalog_routes is not None:
+            routes, segment = catalog_routes
+        elif path == "/v2/token":
             routes = {"POST": self._token}
         elif path in (API_PREFIX, API_PREFIX + "/"):
             routes = {"GET": self._list, "POST": self._create, "PUT": self._put}
@@ -178,13 +190,15 @@ class SimulatorApp:
             return json_response(INVALID_CLIENT, 401)
         token = secrets.token_urlsafe(32)
         self.store.add_token(token, config.client_id, config.token_lifetime)
+        requested = str(body.get("scope") or DEFAULT_SCOPE).split()
+        granted = [scope for scope in requested if scope not in config.missing_scope_set()]
         return json_response(
             {
                 "access_token": token,
                 "token_type": "Bearer",
                 "expires_in": config.token_lifetime,
-                "scope": body.get("scope") or DEFAULT_SCOPE,
-                "soap_instance_url": request.host_url,
+                "scope": " ".join(granted),
+                "soap_instance_url": config.soap_instance_url or request.host_url,
                 "rest_instance_url": config.rest_instance_url or request.host_url,
             }
         )

@@ -15,6 +15,14 @@ Defaults and why:
 * ``publish_delay`` seconds a publishAsync request stays PublishInProcess.
 * ``rest_instance_url`` "" makes the token point REST calls at the simulator itself; set it to
   serve another URL (e.g. to check that a client refuses a host off its allow-list).
+* ``soap_instance_url`` "": the same for SOAP (``Service.asmx``). Both can be given on the
+  command line (``--rest-instance-url``/``--soap-instance-url``), which makes them the values a
+  reset returns to.
+* ``missing_scopes`` "": space-separated scopes the installed package lacks; the token leaves
+  them out and the catalog endpoints needing them answer 403 (SOAP: "API Permission Failed").
+* ``attribute_sets_available`` True: False makes ``/contacts/v1/attributeSetDefinitions`` a 404,
+  as on tenants without Contact Builder access.
+* ``soap_page_size`` 2500: Results per SOAP Retrieve page, as SFMC's (smaller to test paging).
 * ``rate_limit_capacity`` 0 turns the token bucket off; otherwise a burst of that many requests,
   refilled at ``rate_limit_per_second``.
 
@@ -48,6 +56,10 @@ class SimConfig:
     rate_limit_capacity: int = 0
     rate_limit_per_second: float = 1.0
     rest_instance_url: str = ""
+    soap_instance_url: str = ""
+    missing_scopes: str = ""
+    attribute_sets_available: bool = True
+    soap_page_size: int = 2500
 
     def updated(self, changes: Mapping[str, Any]) -> SimConfig:
         """A copy with ``changes`` applied; form strings are coerced. Raises ValueError."""
@@ -69,9 +81,14 @@ class SimConfig:
             raise ValueError("need 1 <= default_page_size <= max_page_size")
         if self.token_lifetime < 1 or self.publish_delay < 0 or self.rate_limit_per_second <= 0:
             raise ValueError("token_lifetime >= 1, publish_delay >= 0, rate_limit_per_second > 0")
+        if self.soap_page_size < 1:
+            raise ValueError("soap_page_size must be at least 1")
         for status in (self.conflict_status, self.not_draft_status):
             if not 400 <= status <= 599:
                 raise ValueError("error statuses must be 4xx or 5xx")
+
+    def missing_scope_set(self) -> frozenset[str]:
+        return frozenset(self.missing_scopes.split())
 
     def public(self) -> dict[str, Any]:
         """The settings as JSON, without the client secret."""

@@ -7,6 +7,9 @@ JSON API (send and receive ``application/json``; a form post gets a 303 back to 
 * ``GET|POST|DELETE /_sim/faults`` (``POST /_sim/faults/clear`` for forms): the fault queue.
 * ``GET|DELETE /_sim/requests`` (``?method=PUT&applied=true``): the request log.
 * ``POST /_sim/reset``, ``/_sim/seed-demo``, ``/_sim/expire-tokens``.
+* ``GET /_sim/catalog``: how many emails, events, data extensions... the catalog holds.
+  ``POST /_sim/catalog/bulk`` ``{emails, data_extensions, fields?}`` appends generated emails and
+  data extensions (for benchmarks); a reset returns to the demo catalog.
 * ``POST /_sim/remote-edit`` ``{key | id, action: rename | change-wait | add-activity |
   remove-activity, name?, activity_key?, duration?, after?}``: "another user" edits the latest
   Draft and bumps its modifiedDate.
@@ -26,6 +29,7 @@ from urllib.parse import urlencode, urlsplit
 from werkzeug.wrappers import Request, Response
 
 from . import demo
+from .catalog_api import bulk_control
 from .controls_page import render_page
 from .envelopes import ApiError, json_response
 from .faults import parse_fault_spec
@@ -70,6 +74,7 @@ class Controls:
                 "/config": lambda _: app.config.public(),
                 "/faults": lambda _: [vars(f) for f in app.store.faults()],
                 "/requests": self._requests,
+                "/catalog": lambda _: app.catalog_api.catalog.counts(),
             },
             "POST": {
                 "/config": self._set_config,
@@ -81,6 +86,7 @@ class Controls:
                 "/remote-edit": self._remote_edit,
                 "/publish": self._publish,
                 "/stop": self._stop,
+                "/catalog/bulk": lambda p: bulk_control(app.catalog_api.catalog, p),
             },
             "DELETE": {
                 "/faults": lambda _: app.store.clear_faults(),

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from .interactions import Interactions
 
 _NAMESPACE = uuid.UUID("6f1d3a52-3c1e-4b1e-9a53-5a0f2b7c9d10")
-_EVENT = "DEAudience-5b0c1f7e-2d41-4c6a-9e0b-7a1d3c5e9f21"
+EVENT_KEY = "DEAudience-5b0c1f7e-2d41-4c6a-9e0b-7a1d3c5e9f21"
 
 
-def _guid(*parts: str) -> str:
-    """Stable GUIDs, so the demo is the same on every machine."""
+def guid(*parts: str) -> str:
+    """Stable GUIDs, so the demo is the same on every machine (the catalog reuses them)."""
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
 
 
@@ -40,7 +40,7 @@ def _step(journey: str, key: str, kind: str, name: str, **fields: Any) -> dict[s
     """An activity; a single onward path is given as ``next`` (None ends the path)."""
     outcomes = fields.pop("outcomes", None)
     if outcomes is None:
-        outcomes = [_outcome(_guid(journey, key, "out"), fields.pop("next", None))]
+        outcomes = [_outcome(guid(journey, key, "out"), fields.pop("next", None))]
     return {
         "key": key,
         "name": name,
@@ -80,9 +80,9 @@ def _email(
                 "emailId": email_id,
                 "emailSubject": subject,
                 "preHeader": "",
-                "senderProfileId": _guid("sender-profile"),
-                "deliveryProfileId": _guid("delivery-profile"),
-                "sendClassificationId": _guid("send-classification"),
+                "senderProfileId": guid("sender-profile"),
+                "deliveryProfileId": guid("delivery-profile"),
+                "sendClassificationId": guid("send-classification"),
                 "publicationListId": 201,
                 "suppressionLists": [],
                 "domainExclusions": [],
@@ -106,7 +106,7 @@ def _update_contact(journey: str, key: str, field: str, value: str) -> dict[str,
         arguments={
             "activityData": {
                 "updateContactFields": [
-                    {"dataExtensionId": _guid("members-de"), "field": field, "value": value}
+                    {"dataExtensionId": guid("members-de"), "field": field, "value": value}
                 ]
             },
             "contactKey": "{{Contact.Key}}",
@@ -130,7 +130,7 @@ def _engagement(
         arguments={
             "requestId": f"{{{{Interaction.{email_key}.RequestID}}}}",
             "messageKey": f"{{{{Interaction.{email_key}.MessageKey}}}}",
-            "statsKey": _guid(journey, key, "stats"),
+            "statsKey": guid(journey, key, "stats"),
         },
         config={"refActivityCustomerKey": email_key, "statsTypeId": stat, "statsUrlId": 0},
     )
@@ -145,7 +145,7 @@ def _trigger(kind: str, title: str) -> dict[str, Any]:
         "outcomes": [],
         "arguments": {"startActivityKey": "{{Context.StartActivityKey}}"},
         "configurationArguments": {"criteria": "", "schemaVersionId": 0},
-        "metaData": {"eventDefinitionKey": _EVENT, "chainType": "None", "title": title},
+        "metaData": {"eventDefinitionKey": EVENT_KEY, "chainType": "None", "title": title},
     }
 
 
@@ -160,11 +160,11 @@ def _criterion(kind: str, key: str, name: str, field: str, value: str) -> dict[s
         "description": "",
         "type": kind,
         "outcomes": [],
-        "arguments": {"filterResult": f"{{{{Contact.FilterId.{_guid(key, name)}}}}}"},
+        "arguments": {"filterResult": f"{{{{Contact.FilterId.{guid(key, name)}}}}}"},
         "configurationArguments": {
             "criteria": _filter(f"Members.{field}", "Equal", value),
             "schemaVersionId": 12,
-            "filterDefinitionId": _guid(key, name),
+            "filterDefinitionId": guid(key, name),
         },
         "metaData": meta,
     }
@@ -186,7 +186,7 @@ def _journey(key: str, name: str, description: str, **fields: Any) -> dict[str, 
         "goals": fields.pop("goals", []),
         "exits": fields.pop("exits", []),
         "notifiers": [],
-        "defaults": {"email": [f'{{{{Event.{_EVENT}."Email"}}}}']},
+        "defaults": {"email": [f'{{{{Event.{EVENT_KEY}."Email"}}}}']},
         "metaData": {"dataSource": "ContactsModel"},
     }
 
@@ -241,7 +241,7 @@ def _tier_decision(j: str) -> dict[str, Any]:
         ],
         config={
             "criteria": {
-                path: _filter(f"Event.{_EVENT}.LoyaltyTier", "Equal", tier)
+                path: _filter(f"Event.{EVENT_KEY}.LoyaltyTier", "Equal", tier)
                 for path, tier in tiers.items()
             },
             "schemaVersionId": 12,

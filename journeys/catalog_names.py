@@ -1,0 +1,139 @@
+"""Names for the catalog ids a journey holds, read from the connection's cache (never SFMC).
+
+``catalog_names(connection, document)`` costs one query per kind the journey refers to, whatever
+the size of the catalog: it reads only the ids the journey uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from journeys.catalog_models import (
+    CatalogDataExtension,
+    CatalogEmail,
+    CatalogEvent,
+    CatalogKind,
+    CatalogProfile,
+)
+from journeys.domain.catalog_refs import KIND_WORDS, Ref, catalog_refs, missing_refs
+from journeys.domain.validate import Problem
+
+# Ref kind -> the cache kind that answers it.
+CACHE_KIND = {
+    "email": "emails",
+    "sender": "profiles",
+    "delivery": "profiles",
+    "classification": "profiles",
+    "data_extension": "data_extensions",
+    "event": "events",
+}
+
+
+@dataclass(frozen=True)
+class Named:
+    """A catalog object as a person knows it: its name, and a detail (an email's subject)."""
+
+    name: str
+    detail: str = ""
+
+
+@dataclass
+class CatalogNames:
+    refs: list[Ref] = field(default_factory=list)
+    found: dict[str, dict[str, Named]] = field(default_factory=dict)  # kind -> id -> name
+    refreshed: frozenset[str] = frozenset()  # ref kinds whose cache was refreshed
+    loaded: bool = False  # any kind was ever refreshed (else the editor asks for a first load)
+
+    def get(self, kind: str, value: Any) -> Named | None:
+        return self.found.get(kind, {}).get(str(value).strip()) if value not in (None, "") else None
+
+    def label(self, kind: str, value: Any) -> str:
+        """The name, else the id (said as such when the catalog lacks it)."""
+        named = self.get(kind, value)
+        if named:
+            return named.name
+        return f"{KIND_WORDS[kind]} {value}" if value not in (None, "") else ""
+
+    def problems(self) -> list[Problem]:
+        """A warning per id a refreshed catalog does not have."""
+        known = {kind: self.found.get(kind, {}).keys() for kind in self.refreshed}
+        return missing_refs(self.refs, known)
+
+
+def catalog_names(connection: Any, document: Any) -> CatalogNames:
+    """Names of the ids `document` holds: one query for what was refreshed, then one per cache
+    kind the journey refers to (none while the catalog was never loaded)."""
+    refs = catalog_refs(document)
+    names = CatalogNames(refs=refs)
+    if connection is None:
+        return names
+    refreshed_kinds = set(
+        CatalogKind.objects.filter(connection=connection, refreshed_at__isnull=False).values_list(
+            "kind", flat=True
+        )
+    )
+    names.loaded = bool(refreshed_kinds)
+    wanted: dict[str, set[str]] = {}
+    for ref in refs:
+        if CACHE_KIND[ref.kind] in refreshed_kinds:
+            wanted.setdefault(ref.kind, set()).add(ref.value)
+    names.refreshed = frozenset(wanted)
+    profiles = {k: v for k, v in wanted.items() if CACHE_KIND[k] == "profiles"}
+    if profiles:
+        names.found.update(_profiles(connection, profiles))
+    for kind, values in wanted.items():
+        if kind not in profiles:
+            names.found[kind] = _lookup(connection, kind, values)
+    return names
+
+
+def _profiles(connection: Any, wanted: dict[str, set[str]]) -> dict[str, dict[str, Named]]:
+    found: dict[str, dict[str, Named]] = {kind: {} for kind in wanted}
+    values = set().union(*wanted.values())
+    rows = CatalogProfile.objects.filter(
+        connection=connection, kind__in=list(wanted), object_id__in=values
+    )
+    for row in rows:
+        found[row.kind][row.object_id] = Named(row.name, row.customer_key)
+    return found
+
+
+def _lookup(connection: Any, kind: str, values: set[str]) -> dict[str, Named]:
+    if kind == "email":
+        ids = [int(v) for v in values if v.isdigit()]
+        rows = CatalogEmail.objects.filter(connection=connection, legacy_id__in=ids)
+        return {str(e.legacy_id): Named(e.name, e.subject) for e in rows}
+    if kind == "event":
+        events = CatalogEvent.objects.filter(connection=connection, key__in=values)
+        return {e.key: Named(e.name, e.type) for e in events}
+    des = CatalogDataExtension.objects.filter(
+        Q(object_id__in=values) | Q(customer_key__in=values), connection=connection
+    ).only("object_id", "customer_key", "name")
+    found = {}
+    for de in des:
+        for value in (de.object_id, de.customer_key):
+            if value in values:
+                found[value] = Named(de.name, de.customer_key)
+    return found
+
+
+def activity_details(document: Any, names: CatalogNames) -> dict[str, tuple[str, str]]:
+    """For cards: activity key -> (what the card shows, the whole of it for hover)."""
+    details: dict[str, tuple[str, str]] = {}
+    for ref in names.refs:
+        if ref.activity_key is None or ref.kind not in ("email", "data_extension"):
+            continue
+        if ref.activity_key in details:
+            continue
+        named = names.get(ref.kind, ref.value)
+        if named is None:
+            continue
+        if ref.kind == "email":
+            subject = f" · Subject: {named.detail}" if named.detail else ""
+            details[ref.activity_key] = (named.name, f"{named.name}{subject} (email {ref.value})")
+        else:
+            details[ref.activity_key] = (named.name, f"{named.name} (data extension {ref.value})")
+    return details

@@ -1,0 +1,98 @@
+"""The pickers' htmx parts: searching the cached catalog by name, and refreshing it.
+
+Both read or queue only: a search answers from the database, a refresh is queued for the worker
+and the status line polls until it is done. SFMC is never called while a page waits.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from journeys.catalog_models import CatalogDataExtension, CatalogEmail
+from journeys.models import Draft
+from journeys.permissions import can_edit_draft, require
+from journeys.services.catalog import catalog_status, request_refresh
+from journeys.views.base import HtmxHttpRequest, get_draft_for_user
+
+RESULTS = "journeys/_picker_results.html"
+STATUS = "journeys/_catalog_status.html"
+LIMIT = 20
+
+
+@require_GET
+@login_required
+def search(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    connection = draft.journey.connection
+    kind = request.GET.get("kind", "")
+    query = request.GET.get("catalog_q", "").strip()[:100]
+    request_refresh(connection, only_if_empty=True)
+    found = _emails(connection, query) if kind == "email" else _data_extensions(connection, query)
+    context = {
+        "draft": draft,
+        "results": found,
+        "query": query,
+        "field": request.GET.get("field", ""),
+        "status": catalog_status(connection),
+    }
+    return render(request, RESULTS, context)
+
+
+def _emails(connection: Any, query: str) -> list[dict[str, Any]]:
+    rows = CatalogEmail.objects.filter(connection=connection, legacy_id__isnull=False)
+    if query:
+        by_id = Q(legacy_id=int(query)) if query.isdigit() else Q()
+        rows = rows.filter(Q(name__icontains=query) | Q(subject__icontains=query) | by_id)
+    return [
+        {
+            "value": str(e.legacy_id),
+            "name": e.name,
+            "detail": f"Subject: {e.subject}" if e.subject else "",
+            "title": f"email {e.legacy_id}",
+            "fill": json.dumps({"emailSubject": e.subject, "preHeader": e.preheader}),
+        }
+        for e in rows.order_by("name")[:LIMIT]
+    ]
+
+
+def _data_extensions(connection: Any, query: str) -> list[dict[str, Any]]:
+    rows = CatalogDataExtension.objects.filter(connection=connection)
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(customer_key__icontains=query))
+    return [
+        {
+            "value": de.object_id,
+            "name": de.name,
+            "detail": f"{len(de.fields)} fields",
+            "title": f"data extension {de.object_id} (key {de.customer_key})",
+            "fill": "{}",
+        }
+        for de in rows.order_by("name")[:LIMIT]
+    ]
+
+
+@require_POST
+@login_required
+def refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = get_draft_for_user(request, pk)
+    require(can_edit_draft(request.user, draft))
+    request_refresh(draft.journey.connection)
+    return _status(request, draft)
+
+
+@require_GET
+@login_required
+def status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    return _status(request, get_draft_for_user(request, pk))
+
+
+def _status(request: HtmxHttpRequest, draft: Draft) -> HttpResponse:
+    context = {"draft": draft, "status": catalog_status(draft.journey.connection)}
+    return render(request, STATUS, context)

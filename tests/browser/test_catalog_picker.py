@@ -1,0 +1,79 @@
+"""Choosing an email by its name in real headless Chromium: type part of the name, choose it
+with the keyboard, and the card shows the email's name while the journey holds its id."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from journeys.catalog_models import CatalogEmail, CatalogKind
+from journeys.models import Draft
+from journeys.services.drafts import create_draft_from_upload
+from journeys.sfmc.simulator import demo
+from tests.browser import test_canvas
+from tests.browser.test_canvas import open_editor
+
+connection = test_canvas.connection
+signed_in = test_canvas.signed_in
+browser_errors = test_canvas.browser_errors
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def cached_emails(connection):
+    """The connection's catalog as a refresh leaves it (the refresh itself: test_catalog_*)."""
+    emails = [
+        (1101, "Welcome to the club", "Welcome!", "Your first week"),
+        (4242, "Spring sale 2026", "Spring is here: 20% off", "Only this week"),
+        (4243, "Spring newsletter", "What's new in spring", ""),
+    ]
+    for legacy_id, name, subject, preheader in emails:
+        CatalogEmail.objects.create(
+            connection=connection,
+            legacy_id=legacy_id,
+            name=name,
+            subject=subject,
+            preheader=preheader,
+        )
+    for kind in ("emails", "events", "data_extensions", "attribute_sets", "profiles"):
+        CatalogKind.objects.create(connection=connection, kind=kind, refreshed_at=timezone.now())
+
+
+def test_an_email_is_picked_by_typing_its_name_and_shown_on_the_card(
+    signed_in, live_server, editor, connection, artifacts
+):
+    page = signed_in
+    cached_emails(connection)
+    upload = json.dumps(demo.welcome_series()).encode()
+    draft = create_draft_from_upload(editor, connection, upload).draft
+    canvas = open_editor(page, live_server, draft)
+    card = canvas.node("EMAILV2-1")
+    expect(card.locator("text.node-type")).to_have_text("Welcome to the club")
+
+    card.click()
+    expect(page.locator("#panel .picked")).to_contain_text("Welcome to the club")
+    search = page.locator("#panel #id_emailId_search")
+    search.click()
+    search.type("spring sa")
+    option = page.locator("#panel button.pick", has_text="Spring sale 2026")
+    expect(option).to_be_visible()
+    expect(page.locator("#panel button.pick")).to_have_count(1)
+    page.screenshot(path=artifacts / "catalog-picker-search.png")
+
+    before = canvas.revision
+    search.press("Enter")
+    canvas.wait_for_revision_after(before)
+
+    expect(card.locator("text.node-type")).to_have_text("Spring sale 2026")
+    expect(card.locator("title")).to_contain_text("Subject: Spring is here: 20% off (email 4242)")
+    expect(page.locator("#panel .picked")).to_contain_text("Spring sale 2026")
+    draft = Draft.objects.get(pk=draft.pk)
+    send = draft.document["activities"][0]["configurationArguments"]["triggeredSend"]
+    assert (send["emailId"], send["emailSubject"]) == (4242, "Spring is here: 20% off")
+    page.screenshot(path=artifacts / "catalog-picker-chosen.png")
