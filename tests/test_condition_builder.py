@@ -12,11 +12,12 @@ import pytest
 from django.urls import reverse
 
 from journeys.canvas import build_canvas
-from journeys.domain.conditions import ConditionGroup, parse_filter
+from journeys.domain.conditions import AttributeWords, ConditionGroup, parse_filter, words_text
 from journeys.domain.validate import validate
 from journeys.panel_forms import Target, panel_form_for
-from journeys.services.drafts import create_draft_from_upload
+from journeys.services.drafts import create_draft_from_upload, save_revision
 from journeys.services.merging import _row
+from journeys.templatetags.words_tags import said
 from tests.factories import ConnectionFactory
 
 HTMX = {"HX-Request": "true"}
@@ -409,12 +410,36 @@ def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
         "ours": {"present": True, "value": GOLD.replace("Gold", "Silver")},
         "theirs": {"present": False, "value": None},
     }
-    sides = {
-        name: (present, words) for name, _, present, _, words in _row(0, conflict, {}, None).sides
-    }
+    row = _row(0, conflict, {}, None)
+    sides = {name: (present, words_text(words)) for name, _, present, _, words in row.sides}
     assert sides["ours"] == (
         True,
         "Tier (entry data) equals Silver and Points (Contact) is at least 500 and "
         "(not understood: an element SFMC filters do not use: <Weird>)",
     )
     assert sides["theirs"] == (False, "")
+
+
+def test_condition_lines_name_attributes_with_their_full_path_on_hover(client, editor, draft):
+    """The compare list (and the review's, which is the same list) and the merge screen."""
+    doc = copy.deepcopy(draft.document)
+    split = next(a for a in doc["activities"] if a["key"] == SPLIT)
+    criteria = split["configurationArguments"]["criteria"]
+    criteria["default_path_1"] = criteria["default_path_1"].replace("Gold", "Silver")
+    save_revision(editor, draft, doc, expected_revision=1, summary="Silver")
+    client.force_login(editor)
+    page = client.get(
+        reverse("journeys:draft-compare", args=[draft.pk]), {"a": "rev:1", "b": "rev:2"}
+    ).content.decode()
+    tier = f'<span class="attribute" title="Event.{EVENT}.Tier">Tier (entry data)</span>'
+    assert f"Branch &#x27;send message&#x27;: {tier} equals Gold → {tier} equals Silver" in page
+
+    conflict = {
+        "id": "c1",
+        "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
+        **{side: {"present": True, "value": GOLD} for side in ("base", "ours", "theirs")},
+    }
+    words = _row(0, conflict, {}, None).sides[1][4]
+    assert AttributeWords("Points (Contact)", "Contact_Salesforce_1.Points") in words
+    html = said(words)
+    assert html.startswith(tier) and "<Weird>" not in html and "&lt;Weird&gt;" in html
