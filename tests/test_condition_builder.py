@@ -170,10 +170,14 @@ def test_changing_one_value_rewrites_only_that_value_and_keeps_the_unknown_part(
     assert form.is_valid(), form.errors
     new, summary = form.apply(doc)
     assert criteria(new) == GOLD.replace("[500]", "[750]")
-    assert summary == (
-        "Path 1 condition → Tier (entry data) equals Gold and Points (Contact) is at least 750 "
+    words = (
+        "Tier (entry data) equals Gold and Points (Contact) is at least 750 "
         "and (not understood: an element SFMC filters do not use: <Weird>)"
     )
+    assert summary == f"Path 1 condition → {words}"
+    # SFMC's own copy of the path's condition ("Email is not null") is said anew.
+    outcome = next(a for a in new["activities"] if a["key"] == SPLIT)["outcomes"][0]
+    assert outcome["metaData"]["criteriaDescription"] == words
 
 
 def test_untouched_filters_stay_byte_for_byte_when_another_field_is_saved(real_fixtures_dir):
@@ -188,6 +192,8 @@ def test_untouched_filters_stay_byte_for_byte_when_another_field_is_saved(real_f
     new, _ = form.apply(doc)
     assert criteria(new) == spaced
     assert form.changed_data == ["path_1_label"]
+    outcome = next(a for a in new["activities"] if a["key"] == SPLIT)["outcomes"][0]
+    assert outcome["metaData"]["criteriaDescription"] == "Email is not null"  # untouched
 
 
 def test_a_tree_built_in_the_builder_becomes_the_filter_xml(real_fixtures_dir):

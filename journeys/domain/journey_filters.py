@@ -99,6 +99,48 @@ def branch_labels(document: Any) -> dict[tuple[str, str], BranchLabel]:
     return found
 
 
+# Where SFMC keeps its own plain-language copy of a filter, beside the filter (API notes §5.2-5.4):
+# a decision path's in its outcome's metaData, a goal's and an exit's in their metaData. An entry
+# source's is not documented for every kind: it is kept up to date only where it is already there.
+_DESCRIPTIONS = {"goals": "configurationDescription", "exits": "criteriaDescription"}
+_ENTRY_DESCRIPTIONS = ("criteriaDescription", "configurationDescription")
+
+
+def criteria_description(text: str) -> str:
+    """What the editor writes as SFMC's plain-language copy of a filter ("" for no condition)."""
+    parsed = parse_filter(text)
+    return explain_filter(parsed) if has_conditions(parsed) else ""
+
+
+def description_path(
+    document: Any, criteria_path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    """Where the plain-language copy of the filter at `criteria_path` goes (a `metaData` field);
+    None when the filter is not one SFMC describes, or the item is not there."""
+    if len(criteria_path) < 4 or criteria_path[2:4] != (CONFIG, "criteria"):
+        return None
+    section, index = criteria_path[0], criteria_path[1]
+    items = document.get(section) if isinstance(document, dict) else None
+    if not (isinstance(items, list) and isinstance(index, int) and 0 <= index < len(items)):
+        return None
+    item = items[index]
+    if section == "activities" and len(criteria_path) == 5:
+        outcomes = item.get("outcomes") if isinstance(item, dict) else None
+        for position, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
+            if isinstance(outcome, dict) and outcome.get("key") == criteria_path[4]:
+                return (section, index, "outcomes", position, "metaData", "criteriaDescription")
+        return None
+    if len(criteria_path) != 4:
+        return None
+    if isinstance(section, str) and section in _DESCRIPTIONS:
+        return (section, index, "metaData", _DESCRIPTIONS[section])
+    meta = item.get("metaData") if isinstance(item, dict) else None
+    if section == "triggers" and isinstance(meta, dict):
+        found = next((name for name in _ENTRY_DESCRIPTIONS if name in meta), None)
+        return None if found is None else (section, index, "metaData", found)
+    return None
+
+
 def entry_event_keys(document: Any) -> frozenset[str]:
     """The event definition keys of the journey's entry sources (what `Event.<key>` may read)."""
     keys = set()
