@@ -12,7 +12,7 @@ from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
 from journeys.domain.journey_filters import BranchLabel, branch_labels
-from journeys.domain.journey_items import entry_label
+from journeys.domain.journey_items import entry_label, goal_outcome_words
 from journeys.domain.layout import EDGE_LABEL_FONT_PX, Layout, NodeBox, layout
 from journeys.domain.text_width import fit
 from journeys.domain.validate import Problem
@@ -188,6 +188,9 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         if kind == "trigger":  # the card shows the kind; the hover text says what it is
             shown = entry_label(item)
             type_label = f"{type_label} · {shown}"
+        elif kind == "goal":  # whether contacts who meet it leave: the card says it
+            shown, whole = goal_outcome_words(item)
+            type_label = f"{type_label} · {whole}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
     outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
