@@ -13,7 +13,7 @@ from typing import Any
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
 from journeys.domain.journey_filters import BranchLabel, branch_labels
 from journeys.domain.journey_items import entry_label, goal_outcome_words
-from journeys.domain.layout import EDGE_LABEL_FONT_PX, Layout, NodeBox, layout
+from journeys.domain.layout import EDGE_LABEL_MEASURE_PX, Layout, NodeBox, layout
 from journeys.domain.text_width import fit
 from journeys.domain.validate import Problem
 
@@ -149,7 +149,7 @@ class Canvas:
         result = []
         for edge in self.layout.edges:
             text, full = self.edge_label(edge)
-            label = fit(text, max(edge.label_room, 24), EDGE_LABEL_FONT_PX) if text else ""
+            label = fit(text, max(edge.label_room, 24), EDGE_LABEL_MEASURE_PX) if text else ""
             result.append(
                 (edge, (edge.source, edge.outcome_key or "") in self.relinked, label, full)
             )

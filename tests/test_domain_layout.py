@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bench.journeys_gen import edit_journey, generate_journey
 from journeys.domain import topology
 from journeys.domain.layout import (
-    EDGE_LABEL_FONT_PX,
+    EDGE_LABEL_MEASURE_PX,
     MAX_LABEL_ROOM,
     NODE_WIDTH,
     layout,
@@ -196,7 +196,7 @@ def test_a_labelled_column_gets_room_for_at_least_40_characters_of_its_labels():
     plain = layout(doc)
     drawn = layout(doc, {("S", "o0"): LONG_CONDITION})
     label = next(e for e in drawn.edges if e.source == "S" and e.outcome_key == "o0")
-    shown = fit(LONG_CONDITION, label.label_room, EDGE_LABEL_FONT_PX)
+    shown = fit(LONG_CONDITION, label.label_room, EDGE_LABEL_MEASURE_PX)
     assert len(shown) >= 40 and label.label_room >= MAX_LABEL_ROOM
     assert_well_formed(drawn)
     # Only the gap after the labelled column grew; the next one did not.
@@ -213,7 +213,7 @@ def test_a_short_label_keeps_the_usual_gap_and_a_real_branch_name_fits_whole(rea
         load_real(real_fixtures_dir, "07-greenpeace-sfobject-trigger-sms-salescloud.json")
     )
     for edge in real.edges:
-        assert edge.label_room >= text_width(edge.label, EDGE_LABEL_FONT_PX), edge.label
+        assert edge.label_room >= text_width(edge.label, EDGE_LABEL_MEASURE_PX), edge.label
 
 
 def test_same_input_gives_identical_output():

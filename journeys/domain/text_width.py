@@ -6,27 +6,25 @@ measure text with the same generous per-glyph estimate of a sans-serif font.
 
 from __future__ import annotations
 
-_NARROW = frozenset("il.,:;'|!Ij ")
-_SEMI_NARROW = frozenset("ftr()[]-")
+_NARROW = frozenset("il.,:;'|!Ijft ()[]")
 _WIDE = frozenset("mwMW@%")
 _WIDE_SCRIPTS = 0x2E80  # CJK, emoji and the like are drawn about an em wide or more
 
 
 def _glyph_em(char: str, bold: bool) -> float:
-    """A generous estimate of a glyph's advance, in ems: at least DejaVu Sans' (Debian's
-    sans-serif, one of the widest), so that a text measured here fits in any browser."""
+    """An estimate of a sans-serif glyph's advance, in ems. Against Chromium with DejaVu Sans
+    (Debian's sans-serif, a wide one) it runs up to 8 % short on regular text and within 2 %
+    on bold: where overflowing matters, measure at a larger size (see layout.py)."""
     if char in _NARROW:
-        em = 0.34
-    elif char in _SEMI_NARROW:
-        em = 0.42
+        em = 0.33
     elif ord(char) >= _WIDE_SCRIPTS:
         em = 1.2
-    elif char in _WIDE:
-        em = 1.0
-    elif char.isupper():
-        em = 0.78
+    elif char.isupper() or char in _WIDE:
+        em = 0.74
+    elif char.isdigit():
+        em = 0.6
     else:
-        em = 0.64
+        em = 0.56
     return em * (1.08 if bold else 1.0)
 
 
