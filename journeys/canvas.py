@@ -6,15 +6,15 @@ positioned with SVG attributes (no inline styles), so a strict content security 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
-from journeys.domain.journey_filters import branch_conditions
-from journeys.domain.journey_items import entry_label
-from journeys.domain.layout import Layout, NodeBox, layout
+from journeys.domain.journey_filters import BranchLabel, branch_labels
+from journeys.domain.journey_items import entry_label, goal_outcome_words
+from journeys.domain.layout import EDGE_LABEL_MEASURE_PX, Layout, NodeBox, layout
+from journeys.domain.text_width import fit
 from journeys.domain.validate import Problem
 
 # Text must stay inside a 168 px card: it starts 50 px in and stops short of the problem dot.
@@ -22,9 +22,6 @@ LABEL_WIDTH_PX = 98
 TYPE_WIDTH_PX = 104
 LABEL_FONT_PX = 12
 TYPE_FONT_PX = 10.5
-EDGE_FONT_PX = 11
-# The names the editor gives new paths ("Path 2"): a condition says more than these.
-_GENERATED_BRANCH_NAME = re.compile(r"^(Path \d+)?$")
 # Two-letter badges: no icon font or emoji is needed, so the canvas looks the same everywhere.
 BADGES = {
     "EMAILV2": "EM",
@@ -134,8 +131,8 @@ class Canvas:
     start_slot: tuple[int, int] | None = None
     # (activity key, outcome key) of edges to mark as re-linked on a compare canvas.
     relinked: frozenset[tuple[str, str]] = frozenset()
-    # Decision paths' conditions in plain words, by (activity key, outcome key).
-    conditions: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Decision paths' labels that say their conditions, by (activity key, outcome key).
+    branch_labels: dict[tuple[str, str], BranchLabel] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -147,52 +144,24 @@ class Canvas:
 
     @property
     def marked_edges(self) -> list[tuple[Any, bool, str, str]]:
-        """Each edge, whether it was re-linked, its label cut to the room before its target,
+        """Each edge, whether it was re-linked, its label cut to the room the layout gave it,
         and the whole label (shown on hover when cut, or when it adds the condition)."""
-        lefts = {box.key: box.x for box in (*self.layout.nodes, *self.layout.side_boxes)}
         result = []
         for edge in self.layout.edges:
             text, full = self.edge_label(edge)
-            room = lefts.get(edge.target, edge.label_at[0] + 200) - edge.label_at[0] - 6
-            label = _fit(text, max(room, 24), EDGE_FONT_PX) if text else ""
+            label = fit(text, max(edge.label_room, 24), EDGE_LABEL_MEASURE_PX) if text else ""
             result.append(
                 (edge, (edge.source, edge.outcome_key or "") in self.relinked, label, full)
             )
         return result
 
     def edge_label(self, edge: Any) -> tuple[str, str]:
-        """A decision path's label and its whole text: the name a person gave it (the
-        condition on hover), else the condition in plain words."""
-        condition = self.conditions.get((edge.source, edge.outcome_key or ""))
-        label = edge.label or ""
-        if condition is None:
-            return label, label
-        if _GENERATED_BRANCH_NAME.match(label):
-            return condition, condition
-        return label, f"{label}: {condition}"
-
-
-def _glyph_em(char: str, bold: bool) -> float:
-    """A generous estimate of a sans-serif glyph's advance, in ems (no font metrics server-side)."""
-    if char in "il.,:;'|!Ijft ()[]":
-        em = 0.33
-    elif char.isupper() or char in "mwMW@%":
-        em = 0.74
-    elif char.isdigit():
-        em = 0.6
-    else:
-        em = 0.56
-    return em * (1.08 if bold else 1.0)
-
-
-def _fit(text: str, width_px: float, font_px: float, *, bold: bool = False) -> str:
-    """`text`, cut with an ellipsis where it would overflow `width_px`."""
-    used = 0.0
-    for index, char in enumerate(text):
-        used += _glyph_em(char, bold) * font_px
-        if used > width_px:
-            return text[: max(index - 1, 1)] + "…"
-    return text
+        """An edge's label and its whole text: a decision path's name a person gave it (the
+        condition on hover), else its condition said short (the whole of it on hover)."""
+        branch = self.branch_labels.get((edge.source, edge.outcome_key or ""))
+        if branch is None:
+            return edge.label, edge.label
+        return branch.shown, branch.full
 
 
 def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -219,6 +188,9 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         if kind == "trigger":  # the card shows the kind; the hover text says what it is
             shown = entry_label(item)
             type_label = f"{type_label} · {shown}"
+        elif kind == "goal":  # whether contacts who meet it leave: the card says it
+            shown, whole = goal_outcome_words(item)
+            type_label = f"{type_label} · {whole}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
     outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
@@ -227,8 +199,8 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         kind=kind,
         box=box,
         title=title,
-        label=_fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
-        type_label=_fit(shown or type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
+        label=fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
+        type_label=fit(shown or type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
         type_text=type_label,
         badge=badge,
         css_class=css,
@@ -250,7 +222,8 @@ def build_canvas(
 
     `details` (catalog_names.activity_details) puts what an activity uses on its card by name:
     an email's name, with its subject and id on hover."""
-    drawn = layout(document)
+    labels = branch_labels(document)
+    drawn = layout(document, {link: label.shown for link, label in labels.items()})
     items = _items_by_key(document)
     by_key: dict[str, list[Problem]] = defaultdict(list)
     journey_problems = []
@@ -272,7 +245,7 @@ def build_canvas(
         if box.key in (details or {}) and node.entry is not None:
             shown, whole = (details or {})[box.key]
             # The badge says the type; the line under the name says which email it sends.
-            node.type_label = _fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
+            node.type_label = fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
             node.type_text = f"{node.entry.label} · {whole}"
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
@@ -281,8 +254,7 @@ def build_canvas(
             section = {"trigger": "$.triggers", "goal": "$.goals", "exit": "$.exits"}[node.kind]
             node.problems = [p for p in journey_problems if p.path.startswith(section)]
     start = _start_slot(document, drawn)
-    conditions = branch_conditions(document)
-    return Canvas(drawn, nodes, ends, journey_problems, start, relinked, conditions)
+    return Canvas(drawn, nodes, ends, journey_problems, start, relinked, labels)
 
 
 def _start_slot(document: dict[str, Any], drawn: Layout) -> tuple[int, int] | None:

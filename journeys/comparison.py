@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeys.canvas import Canvas, build_canvas
+from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
 from journeys.domain.validate import validate
 
@@ -23,7 +24,7 @@ class ChangeGroup:
     key: str
     title: str
     mark: str
-    lines: list[str]
+    lines: list[Words]  # plain words in parts: attributes carry their keys, for hover
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,12 @@ def _groups(
 ) -> list[ChangeGroup]:
     names_before, names_after = _names(before), _names(after)
     replaced = set(result.activities_added) & set(result.activities_removed)
-    lines: dict[tuple[str, str], list[str]] = defaultdict(list)
+    lines: dict[tuple[str, str], dict[str, Words]] = defaultdict(dict)
     for change in result.changes:
         key = change.activity_key or ""
         # A key whose activity was replaced by another: the old one and the new one apart.
         side = "removed" if key in replaced and change.kind == "activity-removed" else ""
-        if change.summary not in lines[key, side]:
-            lines[key, side].append(change.summary)
+        lines[key, side].setdefault(change.summary, change.said)
     marks = dict.fromkeys(result.activities_added, "added")
     marks.update(dict.fromkeys(set(result.activities_removed) - replaced, "removed"))
     groups = []
@@ -65,7 +65,7 @@ def _groups(
         names = names_before if side else {**names_before, **names_after}
         title = names.get(key, key) if key else "Journey"
         mark = side or marks.get(key, "changed" if key else "")
-        groups.append(ChangeGroup(key, title, mark, summaries))
+        groups.append(ChangeGroup(key, title, mark, list(summaries.values())))
     return groups
 
 

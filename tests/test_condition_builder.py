@@ -12,11 +12,12 @@ import pytest
 from django.urls import reverse
 
 from journeys.canvas import build_canvas
-from journeys.domain.conditions import ConditionGroup, parse_filter
+from journeys.domain.conditions import AttributeWords, ConditionGroup, parse_filter, words_text
 from journeys.domain.validate import validate
 from journeys.panel_forms import Target, panel_form_for
-from journeys.services.drafts import create_draft_from_upload
+from journeys.services.drafts import create_draft_from_upload, save_revision
 from journeys.services.merging import _row
+from journeys.templatetags.words_tags import said
 from tests.factories import ConnectionFactory
 
 HTMX = {"HX-Request": "true"}
@@ -169,10 +170,14 @@ def test_changing_one_value_rewrites_only_that_value_and_keeps_the_unknown_part(
     assert form.is_valid(), form.errors
     new, summary = form.apply(doc)
     assert criteria(new) == GOLD.replace("[500]", "[750]")
-    assert summary == (
-        "Path 1 condition → Tier (entry data) equals Gold and Points (Contact) is at least 750 "
+    words = (
+        "Tier (entry data) equals Gold and Points (Contact) is at least 750 "
         "and (not understood: an element SFMC filters do not use: <Weird>)"
     )
+    assert summary == f"Path 1 condition → {words}"
+    # SFMC's own copy of the path's condition ("Email is not null") is said anew.
+    outcome = next(a for a in new["activities"] if a["key"] == SPLIT)["outcomes"][0]
+    assert outcome["metaData"]["criteriaDescription"] == words
 
 
 def test_untouched_filters_stay_byte_for_byte_when_another_field_is_saved(real_fixtures_dir):
@@ -187,6 +192,8 @@ def test_untouched_filters_stay_byte_for_byte_when_another_field_is_saved(real_f
     new, _ = form.apply(doc)
     assert criteria(new) == spaced
     assert form.changed_data == ["path_1_label"]
+    outcome = next(a for a in new["activities"] if a["key"] == SPLIT)["outcomes"][0]
+    assert outcome["metaData"]["criteriaDescription"] == "Email is not null"  # untouched
 
 
 def test_a_tree_built_in_the_builder_becomes_the_filter_xml(real_fixtures_dir):
@@ -395,7 +402,9 @@ def test_a_branch_without_its_own_name_is_labelled_by_its_condition(real_fixture
     canvas = build_canvas(unnamed, [])
     edge = next(e for e in canvas.layout.edges if e.outcome_key == "default_path_1")
     label, full = canvas.edge_label(edge)
-    assert label == full and label.startswith("Tier (entry data) equals Gold")
+    # Said short on the canvas (field names only), the whole explanation on hover.
+    assert label.startswith("Tier equals Gold and Points is at least 500 and (not understood")
+    assert full.startswith("Tier (entry data) equals Gold and Points (Contact) is at least 500")
     assert split["outcomes"][0]["metaData"]["label"] == "send message"
 
 
@@ -407,12 +416,36 @@ def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
         "ours": {"present": True, "value": GOLD.replace("Gold", "Silver")},
         "theirs": {"present": False, "value": None},
     }
-    sides = {
-        name: (present, words) for name, _, present, _, words in _row(0, conflict, {}, None).sides
-    }
+    row = _row(0, conflict, {}, None)
+    sides = {name: (present, words_text(words)) for name, _, present, _, words in row.sides}
     assert sides["ours"] == (
         True,
         "Tier (entry data) equals Silver and Points (Contact) is at least 500 and "
         "(not understood: an element SFMC filters do not use: <Weird>)",
     )
     assert sides["theirs"] == (False, "")
+
+
+def test_condition_lines_name_attributes_with_their_full_path_on_hover(client, editor, draft):
+    """The compare list (and the review's, which is the same list) and the merge screen."""
+    doc = copy.deepcopy(draft.document)
+    split = next(a for a in doc["activities"] if a["key"] == SPLIT)
+    criteria = split["configurationArguments"]["criteria"]
+    criteria["default_path_1"] = criteria["default_path_1"].replace("Gold", "Silver")
+    save_revision(editor, draft, doc, expected_revision=1, summary="Silver")
+    client.force_login(editor)
+    page = client.get(
+        reverse("journeys:draft-compare", args=[draft.pk]), {"a": "rev:1", "b": "rev:2"}
+    ).content.decode()
+    tier = f'<span class="attribute" title="Event.{EVENT}.Tier">Tier (entry data)</span>'
+    assert f"Branch &#x27;send message&#x27;: {tier} equals Gold → {tier} equals Silver" in page
+
+    conflict = {
+        "id": "c1",
+        "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
+        **{side: {"present": True, "value": GOLD} for side in ("base", "ours", "theirs")},
+    }
+    words = _row(0, conflict, {}, None).sides[1][4]
+    assert AttributeWords("Points (Contact)", "Contact_Salesforce_1.Points") in words
+    html = said(words)
+    assert html.startswith(tier) and "<Weird>" not in html and "&lt;Weird&gt;" in html

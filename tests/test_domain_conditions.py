@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from journeys.domain.conditions import (
     DEFAULT_GROUP_NAME,
     OPERATORS,
+    AttributeWords,
     Condition,
     ConditionGroup,
     TreeError,
@@ -18,8 +19,11 @@ from journeys.domain.conditions import (
     filter_from_tree,
     filter_issues,
     filter_to_tree,
+    filter_words,
     parse_filter,
     serialize_filter,
+    summarize_filter,
+    words_text,
 )
 from journeys.domain.operators import MANY
 
@@ -312,6 +316,36 @@ def test_explain_says_it_in_plain_words(text, words):
 def test_explain_takes_another_attribute_namer():
     parsed = parse_filter(f(cond(TIER, "Equal", "Gold")))
     assert explain_filter(parsed, attribute_name=lambda key: "Tier") == "Tier equals Gold"
+
+
+@pytest.mark.parametrize(
+    ("text", "summary"),
+    [
+        (
+            NESTED,
+            "Date__c is on or after today - 14 days and Status__c equals Processed, "
+            "or Payment_Method__c equals Direct Debit",
+        ),
+        (
+            f(cond(TIER, "Equal", "Gold"), cond(POINTS, "LessThanOrEqual", "500")),
+            "Tier equals Gold and Points is at most 500",
+        ),
+        (f(), "no conditions (everyone)"),
+    ],
+)
+def test_a_summary_is_short_and_starts_with_what_it_is_about(text, summary):
+    """A canvas label: field names without their source, no leading parenthesis."""
+    assert summarize_filter(parse_filter(text)) == summary
+
+
+def test_explanations_in_parts_carry_each_attributes_key():
+    parsed = parse_filter(f(cond(TIER, "Equal", "Gold"), cond(POINTS, "IsNull")))
+    words = filter_words(parsed)
+    assert words_text(words) == explain_filter(parsed)
+    assert [part for part in words if isinstance(part, AttributeWords)] == [
+        AttributeWords("Tier (entry data)", TIER),
+        AttributeWords("Points (entry data)", POINTS),
+    ]
 
 
 @pytest.mark.parametrize(

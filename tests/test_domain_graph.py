@@ -428,3 +428,38 @@ def test_random_edit_sequences_never_leave_a_broken_journey(data):
         assert not has_errors(problems), problems
         assert "root-not-first" not in {problem.code for problem in problems}
         assert all(type_of(activity) is not None for activity in doc["activities"])
+
+
+PLATINUM = (
+    '<FilterDefinition><ConditionSet Operator="AND" ConditionSetName="Individual Filter Grouping">'
+    '<Condition Key="Contact_Salesforce_1.Tier" Operator="Equal"><Value><![CDATA[Platinum]]>'
+    "</Value></Condition></ConditionSet></FilterDefinition>"
+)
+
+
+def test_a_new_filter_replaces_sfmcs_stale_plain_language_copy_of_it(real_fixtures_dir):
+    doc = json.loads((real_fixtures_dir / "14-coh-goal-and-exit-criteria.json").read_text())
+    words = "Tier (Contact) equals Platinum"
+    split = next(i for i, a in enumerate(doc["activities"]) if a["type"] == "MULTICRITERIADECISION")
+    outcome = doc["activities"][split]["outcomes"][0]
+    assert outcome["metaData"]["criteriaDescription"]  # SFMC's own text, soon stale
+    path = ("activities", split, "configurationArguments", "criteria", outcome["key"])
+    new = graph.set_criteria(doc, path, PLATINUM)
+    assert new["activities"][split]["outcomes"][0]["metaData"]["criteriaDescription"] == words
+    assert new["activities"][split]["outcomes"][1] == doc["activities"][split]["outcomes"][1]
+
+    goal = graph.set_criteria(doc, ("goals", 0, "configurationArguments", "criteria"), PLATINUM)
+    assert goal["goals"][0]["metaData"]["configurationDescription"] == words
+    exit_ = graph.set_criteria(doc, ("exits", 0, "configurationArguments", "criteria"), PLATINUM)
+    assert exit_["exits"][0]["metaData"]["criteriaDescription"] == words
+    assert doc["exits"][0]["metaData"]["criteriaDescription"].startswith("RMTOptInStatus")
+
+    # An entry source's copy is not documented for every kind: written only where it is.
+    entry = graph.set_criteria(doc, ("triggers", 0, "configurationArguments", "criteria"), PLATINUM)
+    assert entry["triggers"][0]["metaData"] == doc["triggers"][0]["metaData"]
+    sf = json.loads((real_fixtures_dir / "15-coh-sfobject-trigger-random-split.json").read_text())
+    sf = graph.set_criteria(sf, ("triggers", 0, "configurationArguments", "criteria"), PLATINUM)
+    assert sf["triggers"][0]["metaData"]["criteriaDescription"] == words
+
+    emptied = graph.set_criteria(doc, ("goals", 0, "configurationArguments", "criteria"), "")
+    assert emptied["goals"][0]["metaData"]["configurationDescription"] == ""

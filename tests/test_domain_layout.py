@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 
 from bench.journeys_gen import edit_journey, generate_journey
 from journeys.domain import topology
-from journeys.domain.layout import NODE_WIDTH, layout, outcome_label
+from journeys.domain.layout import (
+    EDGE_LABEL_MEASURE_PX,
+    MAX_LABEL_ROOM,
+    NODE_WIDTH,
+    layout,
+    outcome_label,
+)
+from journeys.domain.text_width import fit, text_width
 
 
 def real_journeys(real_fixtures_dir):
@@ -177,6 +184,36 @@ def test_split_labels_start_after_the_turn_above_their_own_branch():
     edges = [e for e in result.edges if e.source == "S"]
     assert edges[0].label_at[1] < edges[1].label_at[1]
     assert all(e.label_at[0] > NODE_WIDTH for e in edges)
+
+
+LONG_CONDITION = (
+    "MobilePhone is empty or MobilePhone does not contain +886 or MobilePhone contains 0000000"
+)
+
+
+def test_a_labelled_column_gets_room_for_at_least_40_characters_of_its_labels():
+    doc = with_trigger(act("S", "X", None), act("X", None))
+    plain = layout(doc)
+    drawn = layout(doc, {("S", "o0"): LONG_CONDITION})
+    label = next(e for e in drawn.edges if e.source == "S" and e.outcome_key == "o0")
+    shown = fit(LONG_CONDITION, label.label_room, EDGE_LABEL_MEASURE_PX)
+    assert len(shown) >= 40 and label.label_room >= MAX_LABEL_ROOM
+    assert_well_formed(drawn)
+    # Only the gap after the labelled column grew; the next one did not.
+    x = {box.key: box.x for box in drawn.nodes}
+    x_plain = {box.key: box.x for box in plain.nodes}
+    assert x["X"] - x["S"] > x_plain["X"] - x_plain["S"]
+    assert drawn.width - x["X"] == plain.width - x_plain["X"]
+
+
+def test_a_short_label_keeps_the_usual_gap_and_a_real_branch_name_fits_whole(real_fixtures_dir):
+    doc = with_trigger(act("S", "X"), act("X"))
+    assert layout(doc, {("S", "o0"): "Yes"}) == layout(doc)
+    real = layout(
+        load_real(real_fixtures_dir, "07-greenpeace-sfobject-trigger-sms-salescloud.json")
+    )
+    for edge in real.edges:
+        assert edge.label_room >= text_width(edge.label, EDGE_LABEL_MEASURE_PX), edge.label
 
 
 def test_same_input_gives_identical_output():

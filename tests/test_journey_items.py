@@ -9,6 +9,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from journeys.canvas import build_canvas
 from journeys.domain.document import load_journeys, minimal_journey
 from journeys.domain.journey_items import (
     EMPTY_FILTER,
@@ -249,6 +250,25 @@ def run(user, draft, op):
     return editing.apply_edit(user, draft, edit, expected_revision=draft.revision_number)
 
 
+def goal_problems(document):
+    return [(p.severity, p.path, p.message) for p in validate(document) if "goals" in p.path]
+
+
+def test_a_goal_card_says_whether_contacts_exit_when_they_meet_it(real_fixtures_dir):
+    document = load(real_fixtures_dir, "14")
+    assert document["goals"][0]["metaData"]["isExitCriteria"] is True
+    staying = copy.deepcopy(document)
+    staying["goals"][0]["metaData"]["isExitCriteria"] = False
+    cards = {
+        name: next(n for n in build_canvas(doc, []).nodes if n.kind == "goal")
+        for name, doc in (("exit", document), ("stay", staying))
+    }
+    assert cards["exit"].type_label == "Exit when met"
+    assert cards["exit"].type_text == "Goal · contacts who meet it leave the journey"
+    assert cards["stay"].type_label == "Stay when met"
+    assert cards["stay"].type_text == "Goal · contacts who meet it stay in the journey"
+
+
 def test_adding_a_goal_makes_an_empty_one_the_validator_flags_and_undo_takes_it_back(
     editor, connection
 ):
@@ -259,13 +279,22 @@ def test_adding_a_goal_makes_an_empty_one_the_validator_flags_and_undo_takes_it_
     assert goal["configurationArguments"]["criteria"] == EMPTY_FILTER
     assert goal["metaData"]["isExitCriteria"] is False
     assert result.summary == "Added the goal"
-    warnings = [p for p in validate(result.draft.document) if p.code == "filter-without-condition"]
-    assert [(p.path, p.message) for p in warnings] == [
+    said_once = [
         (
+            "warning",
             "$.goals[0].configurationArguments.criteria",
             "The goal has no condition yet: no contact can meet it.",
         )
     ]
+    assert goal_problems(result.draft.document) == said_once
+    # An empty group inside (the builder's "add group" not filled in yet) is no second message.
+    nested = copy.deepcopy(result.draft.document)
+    nested["goals"][0]["configurationArguments"]["criteria"] = EMPTY_FILTER.replace(
+        "</ConditionSet>",
+        '<ConditionSet Operator="OR" ConditionSetName="Individual Filter Grouping">'
+        "</ConditionSet></ConditionSet>",
+    )
+    assert goal_problems(nested) == said_once
 
     with pytest.raises(editing.EditRefused, match="already has the goal"):
         run(editor, draft, "add-goal")

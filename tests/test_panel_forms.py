@@ -21,6 +21,7 @@ from journeys.panel_forms.activities import (
     WaitByAttributeForm,
     WaitByDurationForm,
 )
+from journeys.panel_forms.base import value_at
 from journeys.panel_forms.journey import ExitForm, GoalForm, SettingsForm, TriggerForm
 from journeys.panel_forms.json_editor import JsonActivityForm
 from journeys.panel_forms.splits import (
@@ -449,9 +450,13 @@ def test_decision_split_applies_a_new_condition_and_path_name(real_fixtures_dir)
     at = where(doc, "MULTICRITERIADECISIONV2-1")
     assert sorted(changed_paths(doc, new)) == [
         (*at, "configurationArguments", "criteria", "default_path_1"),
+        (*at, "outcomes", 0, "metaData", "criteriaDescription"),  # SFMC's copy, said anew
         (*at, "outcomes", 0, "metaData", "label"),
     ]
     assert summary == "Path 1 name → “Dutch”; path 1 condition → Country (entry data) equals NL"
+    assert value_at(new, (*at, "outcomes", 0, "metaData", "criteriaDescription")) == (
+        "Country (entry data) equals NL"
+    )
 
 
 def test_decision_split_refuses_a_condition_that_is_not_well_formed_xml(real_fixtures_dir):
@@ -953,6 +958,7 @@ def test_goal_panel_creates_a_goal_in_sfmc_shape(real_fixtures_dir):
                 "isExitCriteria": False,
                 "conversionUnit": "percentage",
                 "conversionValue": "5",
+                "configurationDescription": "Country (entry data) equals NL",
             },
         }
     ]
@@ -977,7 +983,7 @@ def test_exit_criteria_panel_edits_and_creates(real_fixtures_dir):
             "outcomes": [],
             "arguments": {},
             "configurationArguments": {"criteria": CONDITION},
-            "metaData": {},
+            "metaData": {"criteriaDescription": "Country (entry data) equals NL"},
         }
     ]
     assert summary == "Exit criteria added"

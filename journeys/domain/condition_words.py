@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from journeys.domain.filter_model import Condition, ConditionGroup, Filter, Item, Unknown, walk
@@ -23,10 +23,32 @@ _SALESFORCE_SUFFIX = re.compile(r"(__c)?_Salesforce(_\d+)?$")
 AttributeNamer = Callable[[str], str]
 
 
+@dataclass(frozen=True)
+class AttributeWords:
+    """An attribute as people read it (`name`), with its key, the full path shown on hover."""
+
+    name: str
+    key: str
+
+
+Segment = str | AttributeWords
+Words = tuple[Segment, ...]  # an explanation in parts, so that pages can put keys on hover
+
+
+def words_text(words: Iterable[Segment]) -> str:
+    """Words as plain text: each attribute by its name."""
+    return "".join(part if isinstance(part, str) else part.name for part in words)
+
+
+def field_name(key: str) -> str:
+    """Just the field's name: "Event.DEAudience-….Tier" -> "Tier"."""
+    return key.rpartition(".")[2].rpartition(":")[2].strip('"') or key
+
+
 def attribute_label(key: str) -> str:
     """A field's name and where it comes from: "Event.DEAudience-….Tier" -> "Tier (entry data)"."""
-    source, _, field = key.rpartition(".")
-    field = field.rpartition(":")[2].strip('"') or key
+    source = key.rpartition(".")[0]
+    field = field_name(key)
     if not source:
         return field
     if source.startswith("Event."):
@@ -36,60 +58,114 @@ def attribute_label(key: str) -> str:
 
 def explain_filter(f: Filter, attribute_name: AttributeNamer = attribute_label) -> str:
     """The filter in plain language; nested groups in parentheses, unknown parts said so."""
+    return words_text(filter_words(f, attribute_name))
+
+
+def summarize_filter(f: Filter) -> str:
+    """The filter said short, for a label: field names without where they come from, and the
+    groups of the top level without parentheses ("Tier equals Gold and Points is at least 500,
+    or Tier equals Platinum"). The whole explanation belongs on hover."""
+    return words_text(filter_words(f, field_name, compact=True))
+
+
+def filter_words(
+    f: Filter, attribute_name: AttributeNamer = attribute_label, *, compact: bool = False
+) -> Words:
+    """`explain_filter` in parts: text, and attributes with their keys."""
     if f.error is not None:
-        return f"(not understood: {f.error})"
+        return (f"(not understood: {f.error})",)
     if not has_conditions(f) and all(isinstance(g, ConditionGroup) for g in f.groups):
-        return "no conditions (everyone)"
+        return ("no conditions (everyone)",)
+    only = f.groups[0] if len(f.groups) == 1 else None
+    if compact and isinstance(only, ConditionGroup) and only.items:
+        return tuple(_top_level(only, attribute_name))
     several = len(f.groups) > 1
-    return " and ".join(_explain(group, attribute_name, several) for group in f.groups)
+    return tuple(_joined([_explain(g, attribute_name, several) for g in f.groups], " and "))
 
 
 def explain_item(
     item: Item, attribute_name: AttributeNamer = attribute_label, *, nested: bool = True
 ) -> str:
     """One condition, group (nested: in parentheses when it has several items) or unknown part."""
-    return _explain(item, attribute_name, nested)
+    return words_text(item_words(item, attribute_name, nested=nested))
 
 
-def _explain(item: Item, attribute_name: AttributeNamer, nested: bool) -> str:
-    if isinstance(item, Unknown):
-        return f"(not understood: {item.reason})"
-    if isinstance(item, Condition):
-        return explain_condition(item, attribute_name)
-    if not item.items:
-        return "(no conditions)" if nested else "no conditions"
-    joiner = f" {item.operator.lower()} "
-    words = joiner.join(_explain(child, attribute_name, True) for child in item.items)
-    return f"({words})" if nested and len(item.items) > 1 else words
+def item_words(
+    item: Item, attribute_name: AttributeNamer = attribute_label, *, nested: bool = True
+) -> Words:
+    """`explain_item` in parts."""
+    return tuple(_explain(item, attribute_name, nested))
 
 
 def explain_condition(
     condition: Condition, attribute_name: AttributeNamer = attribute_label
 ) -> str:
     """One condition: "Points is at most 500"."""
+    return words_text(_condition_words(condition, attribute_name))
+
+
+def _joined(parts: Iterable[list[Segment]], joiner: str) -> list[Segment]:
+    joined: list[Segment] = []
+    for index, part in enumerate(parts):
+        joined += [joiner, *part] if index else part
+    return joined
+
+
+def _top_level(group: ConditionGroup, attribute_name: AttributeNamer) -> list[Segment]:
+    """A group's parts where groups of plain conditions need no parentheses: "A and B, or C"."""
+    flat = [
+        isinstance(child, ConditionGroup)
+        and len(child.items) > 1
+        and all(isinstance(grandchild, Condition) for grandchild in child.items)
+        for child in group.items
+    ]
+    parts = [_explain(c, attribute_name, not f) for c, f in zip(group.items, flat, strict=True)]
+    operator = group.operator.lower()
+    return _joined(parts, f", {operator} " if any(flat) else f" {operator} ")
+
+
+def _explain(item: Item, attribute_name: AttributeNamer, nested: bool) -> list[Segment]:
+    if isinstance(item, Unknown):
+        return [f"(not understood: {item.reason})"]
+    if isinstance(item, Condition):
+        return _condition_words(item, attribute_name)
+    if not item.items:
+        return ["(no conditions)" if nested else "no conditions"]
+    joiner = f" {item.operator.lower()} "
+    words = _joined((_explain(child, attribute_name, True) for child in item.items), joiner)
+    return ["(", *words, ")"] if nested and len(item.items) > 1 else words
+
+
+def _condition_words(condition: Condition, attribute_name: AttributeNamer) -> list[Segment]:
     operator = OPERATORS[condition.operator]
-    subject = f"{attribute_name(condition.key)} {operator.words}"
+    subject: list[Segment] = [
+        AttributeWords(attribute_name(condition.key), condition.key),
+        f" {operator.words}",
+    ]
     if operator.arity == 0:
         return subject
-    shown = [_value_words(v, condition, attribute_name) for v in condition.values] or ["(no value)"]
-    if operator.arity == 2:
-        return f"{subject} {' and '.join(shown)}"
-    return f"{subject} {', '.join(shown) if operator.arity == MANY else shown[0]}"
+    shown = [_value_words(v, condition, attribute_name) for v in condition.values]
+    if not shown:
+        shown = [["(no value)"]]
+    elif operator.arity != MANY and operator.arity != 2:
+        shown = shown[:1]
+    joiner = " and " if operator.arity == 2 else ", "
+    return [*subject, " ", *_joined(shown, joiner)]
 
 
-def _value_words(value: str, condition: Condition, attribute_name: AttributeNamer) -> str:
+def _value_words(value: str, condition: Condition, attribute_name: AttributeNamer) -> list[Segment]:
     if condition.value_is_reference:
-        return attribute_name(value)
+        return [AttributeWords(attribute_name(value), value)]
     relative = _RELATIVE_DATE.match(value.strip())
     if relative:
         base, sign, amount, unit = relative.groups()
         base = base.strip() or "today"
         if int(amount) == 0:
-            return base
+            return [base]
         unit = unit.lower().rstrip("s") + ("" if int(amount) == 1 else "s")
-        return f"{base} {sign} {int(amount)} {unit}"
+        return [f"{base} {sign} {int(amount)} {unit}"]
     shown = " ".join(value.split())
-    return shown if shown else '""'
+    return [shown if shown else '""']
 
 
 def has_conditions(f: Filter) -> bool:

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from journeys.domain import catalog
-from journeys.domain.filter_changes import filter_changes
+from journeys.domain.conditions import Words, words_text
+from journeys.domain.filter_changes import filter_change_words
 from journeys.domain.layout import outcome_label
 
 SERVER_OWNED_FIELDS: Final = frozenset(
@@ -105,6 +106,13 @@ class Change:
     new: Any
     activity_key: str | None
     summary: str
+    # The summary in parts where it says conditions: attributes with their keys, for hover.
+    words: Words = ()
+
+    @property
+    def said(self) -> Words:
+        """The summary in parts (plain text when it names no attribute)."""
+        return self.words or (self.summary,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,10 @@ class JourneyDiff:
     def summaries(self) -> list[str]:
         """The summary lines, each once (a wait's duration and unit share one line)."""
         return list(dict.fromkeys(change.summary for change in self.changes))
+
+    def lines(self) -> list[Words]:
+        """`summaries` in parts (attributes with their keys), each once."""
+        return list({change.summary: change.said for change in self.changes}.values())
 
 
 def diff(old: Any, new: Any, *, sfmc_keys: Collection[str] = frozenset()) -> JourneyDiff:
@@ -228,8 +240,8 @@ def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]
             conditions = _condition_summaries(leaf[2:], a, b, old, new)
             if conditions:
                 changes += [
-                    Change("condition-changed", leaf, a, b, activity, prefix + line)
-                    for line in conditions
+                    Change("condition-changed", leaf, a, b, activity, words_text(line), line)
+                    for line in ((prefix, *words) for words in conditions)
                 ]
                 continue
             summary = prefix + _field_summary(leaf[2:], a, b, old, new)
@@ -237,20 +249,22 @@ def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]
     return changes
 
 
-def _condition_summaries(path: Path, old: Any, new: Any, item_old: Any, item_new: Any) -> list[str]:
+def _condition_summaries(
+    path: Path, old: Any, new: Any, item_old: Any, item_new: Any
+) -> list[Words]:
     """What changed inside a filter (a branch's, goal's or exit's criteria), per condition."""
     texts = ["" if value in (MISSING, None) else value for value in (old, new)]
     if path[:2] != ("configurationArguments", "criteria") or not all(
         isinstance(text, str) for text in texts
     ):
         return []
-    lines = filter_changes(*texts)
+    lines = filter_change_words(*texts)
     if len(path) == 3:  # a decision split's path: criteria by outcome key
         key = str(path[2])
         outcomes = (keyed_index(i.get("outcomes")) or {} for i in (item_new, item_old))
         outcome = next((index[key] for index in outcomes if key in index), None)
         branch = branch_name(outcome) if outcome else key
-        lines = [f"Branch '{branch}': {line}" for line in lines]
+        lines = [(f"Branch '{branch}': ", *line) for line in lines]
     return lines
 
 

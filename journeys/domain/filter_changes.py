@@ -17,15 +17,18 @@ from journeys.domain.conditions import (
     ConditionGroup,
     Filter,
     Item,
-    explain_filter,
+    Words,
     explain_item,
     filter_from_tree,
+    filter_words,
     has_conditions,
     item_text,
     item_to_tree,
+    item_words,
     parse_filter,
     serialize_filter,
     walk,
+    words_text,
 )
 
 _SIDE_WORDS = {"ours": "your draft", "theirs": "SFMC"}
@@ -67,43 +70,50 @@ def _pair_run(
 
 def filter_changes(old_text: str, new_text: str) -> list[str]:
     """What changed between two filters, one plain-language line per condition."""
+    return [words_text(line) for line in filter_change_words(old_text, new_text)]
+
+
+def filter_change_words(old_text: str, new_text: str) -> list[Words]:
+    """`filter_changes` in parts: each attribute with its key, for hover text."""
     old, new = parse_filter(old_text), parse_filter(new_text)
     if old.error is not None or new.error is not None:
-        return [f"{explain_filter(old)} → {explain_filter(new)}"]
+        return [(*filter_words(old), " → ", *filter_words(new))]
     if not has_conditions(old):
-        return [f"condition added: {explain_item(item)}" for item in _leaves(new)]
+        return [("condition added: ", *item_words(item)) for item in _leaves(new)]
     if not has_conditions(new):
-        return [f"condition removed: {explain_item(item)}" for item in _leaves(old)]
-    return _item_changes(old.groups, new.groups) or ["the same conditions, written differently"]
+        return [("condition removed: ", *item_words(item)) for item in _leaves(old)]
+    return _item_changes(old.groups, new.groups) or [("the same conditions, written differently",)]
 
 
 def _leaves(f: Filter) -> list[Item]:
     return [item for _, item in walk(f) if not isinstance(item, ConditionGroup)]
 
 
-def _item_changes(olds: tuple[Item, ...], news: tuple[Item, ...]) -> list[str]:
+def _item_changes(olds: tuple[Item, ...], news: tuple[Item, ...]) -> list[Words]:
     matches = align(olds, news)
-    lines = [f"{_noun(olds[i])} removed: {explain_item(olds[i])}" for i in range(len(olds))]
-    lines = [line for i, line in enumerate(lines) if i not in matches]
+    lines: list[Words] = [
+        (f"{_noun(old)} removed: ", *item_words(old))
+        for i, old in enumerate(olds)
+        if i not in matches
+    ]
     for i, j in matches.items():
         lines += _pair_changes(olds[i], news[j])
     taken = set(matches.values())
-    lines += [f"{_noun(n)} added: {explain_item(n)}" for j, n in enumerate(news) if j not in taken]
+    lines += [(f"{_noun(n)} added: ", *item_words(n)) for j, n in enumerate(news) if j not in taken]
     return lines
 
 
-def _pair_changes(old: Item, new: Item) -> list[str]:
+def _pair_changes(old: Item, new: Item) -> list[Words]:
     if item_text(old) == item_text(new):
         return []
     if isinstance(old, ConditionGroup) and isinstance(new, ConditionGroup):
-        lines = []
+        lines: list[Words] = []
         if old.operator != new.operator:
-            lines.append(
-                f"conditions joined by “{new.operator.lower()}” instead of "
-                f"“{old.operator.lower()}”: {explain_item(new, nested=False)}"
-            )
+            joined = f"conditions joined by “{new.operator.lower()}” instead of "
+            joined += f"“{old.operator.lower()}”: "
+            lines.append((joined, *item_words(new, nested=False)))
         return lines + _item_changes(old.items, new.items)
-    return [f"{explain_item(old)} → {explain_item(new)}"]
+    return [(*item_words(old), " → ", *item_words(new))]
 
 
 def _noun(item: Item) -> str:

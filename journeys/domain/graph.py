@@ -30,6 +30,7 @@ from journeys.domain.catalog import (
     type_of,
 )
 from journeys.domain.document import SETTINGS_FIELDS, Journey, minimal_journey
+from journeys.domain.journey_filters import criteria_description, description_path
 from journeys.domain.validate import ERROR, GRAPH_CODES, validate
 
 # A new journey is Journey Builder's empty canvas; see document.minimal_journey.
@@ -188,6 +189,23 @@ def set_field(doc: Journey, path: Sequence[str | int], value: Any) -> Journey:
         raise EditError(f"There is no field at {_path_words(path)}.")
     node[last] = copy.deepcopy(value)
     return _checked(doc, new)
+
+
+def set_criteria(doc: Journey, path: Sequence[str | int], text: str) -> Journey:
+    """Set a filter (a decision path's, goal's, exit's or entry source's `criteria`) and bring
+    SFMC's plain-language copy of it (`criteriaDescription`, `configurationDescription`) up to
+    date, so that Journey Builder does not show a description of the old condition."""
+    new = set_field(doc, path, text)
+    where = description_path(new, tuple(path))
+    if where is None:
+        return new
+    node: Any = new  # a copy of our own: set_field copied the document
+    for part in where[:-2]:
+        node = node[part]
+    if not isinstance(node.get("metaData"), dict):
+        node["metaData"] = {}
+    node["metaData"][where[-1]] = criteria_description(text)
+    return new
 
 
 def set_trigger(doc: Journey, trigger: dict[str, Any]) -> Journey:

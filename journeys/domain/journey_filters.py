@@ -20,6 +20,7 @@ from journeys.domain.conditions import (
     explain_filter,
     has_conditions,
     parse_filter,
+    summarize_filter,
     walk,
 )
 from journeys.domain.layout import outcome_label
@@ -29,6 +30,8 @@ _SECTIONS = {"triggers": "Entry source", "goals": "Goal", "exits": "Exit criteri
 _BINDING = re.compile(r'\{\{Event\.("?)([^".{}]+)\1\.("?)([^"{}]+)\3\}\}')
 _ENTRY_PREFIX = "Event."
 _MAX_DEPTH = 64
+# The names the editor gives new paths ("Path 2"): a condition says more than these.
+_GENERATED_BRANCH_NAME = re.compile(r"^(Path \d+)?$")
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class FilterPlace:
     text: str
     activity_key: str | None = None
     outcome_key: str | None = None
+    branch_label: str = ""  # a decision path's label on the canvas, as SFMC keeps it
 
 
 def filter_places(document: Any) -> list[FilterPlace]:
@@ -51,12 +55,15 @@ def filter_places(document: Any) -> list[FilterPlace]:
         criteria = _criteria(activity)
         if not isinstance(criteria, dict):
             continue
-        names = _branch_names(activity)
+        labels = _branch_labels(activity)
         for outcome_key, text in criteria.items():
             if isinstance(text, str):
                 path = ("activities", index, CONFIG, "criteria", outcome_key)
-                title = f"Path “{names.get(outcome_key, outcome_key)}”"
-                places.append(FilterPlace(path, title, text, activity.get("key"), outcome_key))
+                label = labels.get(outcome_key, "")
+                title = f"Path “{label or outcome_key}”"
+                places.append(
+                    FilterPlace(path, title, text, activity.get("key"), outcome_key, label)
+                )
     for section, word in _SECTIONS.items():
         for index, item in _items(document, section):
             text = _criteria(item)
@@ -65,17 +72,73 @@ def filter_places(document: Any) -> list[FilterPlace]:
     return places
 
 
-def branch_conditions(document: Any) -> dict[tuple[str, str], str]:
-    """Each decision path's condition in plain words, by (activity key, outcome key); paths
-    without a condition yet are left out."""
+@dataclass(frozen=True)
+class BranchLabel:
+    """What the canvas writes on a decision path, and the whole of it (on hover)."""
+
+    shown: str
+    full: str
+
+
+def branch_labels(document: Any) -> dict[tuple[str, str], BranchLabel]:
+    """The label of each decision path that has a condition, by (activity key, outcome key): the
+    name a person gave the path (its condition on hover), else the condition said short."""
     found = {}
     for place in filter_places(document):
         if place.activity_key is None or place.outcome_key is None:
             continue
         parsed = parse_filter(place.text)
-        if has_conditions(parsed):
-            found[place.activity_key, place.outcome_key] = explain_filter(parsed)
+        if not has_conditions(parsed):
+            continue
+        full = explain_filter(parsed)
+        name = place.branch_label
+        label = BranchLabel(name, f"{name}: {full}")
+        if _GENERATED_BRANCH_NAME.match(name):
+            label = BranchLabel(summarize_filter(parsed), full)
+        found[place.activity_key, place.outcome_key] = label
     return found
+
+
+# Where SFMC keeps its own plain-language copy of a filter, beside the filter (API notes §5.2-5.4):
+# a decision path's in its outcome's metaData, a goal's and an exit's in their metaData. An entry
+# source's is not documented for every kind: it is kept up to date only where it is already there.
+_DESCRIPTIONS = {"goals": "configurationDescription", "exits": "criteriaDescription"}
+_ENTRY_DESCRIPTIONS = ("criteriaDescription", "configurationDescription")
+
+
+def criteria_description(text: str) -> str:
+    """What the editor writes as SFMC's plain-language copy of a filter ("" for no condition)."""
+    parsed = parse_filter(text)
+    return explain_filter(parsed) if has_conditions(parsed) else ""
+
+
+def description_path(
+    document: Any, criteria_path: tuple[str | int, ...]
+) -> tuple[str | int, ...] | None:
+    """Where the plain-language copy of the filter at `criteria_path` goes (a `metaData` field);
+    None when the filter is not one SFMC describes, or the item is not there."""
+    if len(criteria_path) < 4 or criteria_path[2:4] != (CONFIG, "criteria"):
+        return None
+    section, index = criteria_path[0], criteria_path[1]
+    items = document.get(section) if isinstance(document, dict) else None
+    if not (isinstance(items, list) and isinstance(index, int) and 0 <= index < len(items)):
+        return None
+    item = items[index]
+    if section == "activities" and len(criteria_path) == 5:
+        outcomes = item.get("outcomes") if isinstance(item, dict) else None
+        for position, outcome in enumerate(outcomes if isinstance(outcomes, list) else []):
+            if isinstance(outcome, dict) and outcome.get("key") == criteria_path[4]:
+                return (section, index, "outcomes", position, "metaData", "criteriaDescription")
+        return None
+    if len(criteria_path) != 4:
+        return None
+    if isinstance(section, str) and section in _DESCRIPTIONS:
+        return (section, index, "metaData", _DESCRIPTIONS[section])
+    meta = item.get("metaData") if isinstance(item, dict) else None
+    if section == "triggers" and isinstance(meta, dict):
+        found = next((name for name in _ENTRY_DESCRIPTIONS if name in meta), None)
+        return None if found is None else (section, index, "metaData", found)
+    return None
 
 
 def entry_event_keys(document: Any) -> frozenset[str]:
@@ -127,10 +190,10 @@ def _criteria(item: dict[str, Any]) -> Any:
     return config.get("criteria") if isinstance(config, dict) else None
 
 
-def _branch_names(activity: dict[str, Any]) -> dict[str, str]:
+def _branch_labels(activity: dict[str, Any]) -> dict[str, str]:
     outcomes = activity.get("outcomes")
     return {
-        str(outcome.get("key")): outcome_label(outcome) or str(outcome.get("key"))
+        str(outcome.get("key")): outcome_label(outcome)
         for outcome in (outcomes if isinstance(outcomes, list) else [])
         if isinstance(outcome, dict)
     }

@@ -235,6 +235,20 @@ def event_key_problem(key: str) -> str | None:
     return None
 
 
+def goal_exits_contacts(goal: Any) -> bool:
+    """Whether contacts who meet the goal leave the journey (SFMC's `metaData.isExitCriteria`;
+    absent means they stay, as in a new goal)."""
+    meta = goal.get("metaData") if isinstance(goal, dict) else None
+    return isinstance(meta, dict) and meta.get("isExitCriteria") is True
+
+
+def goal_outcome_words(goal: Any) -> tuple[str, str]:
+    """What a goal's card says about contacts who meet it: short, and whole (for hover)."""
+    if goal_exits_contacts(goal):
+        return "Exit when met", "contacts who meet it leave the journey"
+    return "Stay when met", "contacts who meet it stay in the journey"
+
+
 def new_goal(name: str = "Goal") -> Item:
     """A goal as SFMC serves one (fixtures 13, 14, 18), with an empty condition."""
     meta = {"isExitCriteria": False, "conversionUnit": "percentage"}

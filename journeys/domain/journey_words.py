@@ -11,6 +11,7 @@ from typing import Any
 
 from journeys.domain.conditions import Unknown, explain_filter, parse_filter, walk
 from journeys.domain.diff import branch_name
+from journeys.domain.journey_items import goal_exits_contacts
 
 ENTRY_SOURCE_WORDS = {
     "EmailAudience": "Data Extension",
@@ -48,7 +49,7 @@ def explain_journey(journey: dict[str, Any]) -> list[Line]:
     for field, noun in (("goals", "Goal"), ("exits", "Exit criteria")):
         for item in _items(journey, field):
             lines += _criteria_lines(1, f"{noun} {_named(item)}", _config(item).get("criteria"))
-            if field == "goals" and _meta(item).get("isExitCriteria") is True:
+            if field == "goals" and goal_exits_contacts(item):
                 lines.append(Line(2, "contacts who meet the goal leave the journey"))
     return lines
 

@@ -20,10 +20,13 @@ comes first. Goals and exits are side boxes in a row above the flow. Sizes are i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from math import ceil
 from typing import Any, Literal
 
 from journeys.domain import topology
+from journeys.domain.text_width import text_width
 
 NODE_WIDTH = 168
 NODE_HEIGHT = 64
@@ -38,6 +41,14 @@ _END_BAND = 48
 _LANE_BAND = 40
 _CHANNEL = 24  # the strip above the flow that looping edges run through
 _LABEL_OFFSET = (8, -6)
+_LABEL_CLEARANCE = 6  # between a label's end and what its edge runs into
+# Edge labels are drawn at 11 px (app.css) and measured as if 12 px: the text width estimate
+# runs up to 8 % short of the real font.
+EDGE_LABEL_MEASURE_PX = 12
+# A column gap grows with the longest label drawn in it, up to this much room for the label
+# (about 40 characters); a longer label is cut there and shown whole on hover.
+MAX_LABEL_ROOM = 280
+_LABEL_START = _GUTTER + _LABEL_OFFSET[0]  # from a column's right side to where labels start
 
 NodeKind = Literal["trigger", "activity", "end", "goal", "exit"]
 EdgeKind = Literal["entry", "next", "join", "loop", "end"]
@@ -62,7 +73,8 @@ class Edge:
     """One outcome (or the trigger's entry) drawn as an orthogonal polyline.
 
     `target` is a node key (an activity or an end marker). `d` is the SVG path of `points`.
-    `label_at` is where the label text starts (just above the edge, after its turn) and
+    `label_at` is where the label text starts (just above the edge, after its turn),
+    `label_room` how wide it may be drawn (pixels, up to what the edge runs into), and
     `drop_slot` is the middle of the edge's own horizontal run, where the canvas offers to
     insert an activity on this outcome.
     """
@@ -75,6 +87,7 @@ class Edge:
     points: tuple[Point, ...]
     d: str
     label_at: Point
+    label_room: int
     drop_slot: Point
 
 
@@ -104,6 +117,14 @@ class _Plan:
     slots: dict[str, list[_Slot]]  # activities in preorder, each with one slot per outcome
     forest: list[str]  # activities whose band is a slot of the trigger (or of the canvas)
     heights: dict[str, int]
+    lefts: list[int] = field(default_factory=list)  # x of each drawn column (trigger's: 0)
+
+    def x(self, column: int) -> int:
+        """The left side of a drawn column; past the last known one, columns are evenly spaced."""
+        if column < len(self.lefts):
+            return self.lefts[column]
+        last = len(self.lefts) - 1
+        return (self.lefts[last] if self.lefts else MARGIN - _PITCH) + (column - last) * _PITCH
 
 
 @dataclass(slots=True)
@@ -119,8 +140,13 @@ class _Rows:
 _Link = tuple[str, int]
 
 
-def layout(doc: Any) -> Layout:
-    """Lay out a journey document (any JSON value; malformed parts are left out)."""
+def layout(doc: Any, labels: Mapping[tuple[str, str], str] | None = None) -> Layout:
+    """Lay out a journey document (any JSON value; malformed parts are left out).
+
+    `labels` are texts the canvas draws on outcomes instead of their own labels, by (activity
+    key, outcome key) (a decision path labelled by its condition): the gap after a column is
+    made wide enough for the labels drawn in it.
+    """
     plan = _plan(doc)
     triggers = [key for key, _ in _keyed_items(doc, "triggers")]
     side = _side_boxes(doc)
@@ -130,11 +156,12 @@ def layout(doc: Any) -> Layout:
     if has_loops:
         flow_top += _CHANNEL
     offset = 1 if triggers else 0
+    plan.lefts = _column_lefts(plan, offset, labels or {})
     rows = _rows(plan, flow_top)
     nodes = [*_trigger_boxes(triggers, plan, flow_top), *_activity_boxes(plan, rows, offset)]
     nodes += _end_boxes(plan, rows, offset)
     last_column = max((plan.columns[k] + offset for k in plan.columns), default=0)
-    far_x = _x(last_column + 1) - COLUMN_GAP // 2
+    far_x = plan.x(last_column + 1) - COLUMN_GAP // 2
     router = _Router(plan, rows, offset, far_x, channel_y)
     edges = _entry_edge(triggers, plan, flow_top, rows, offset) + router.outcome_edges()
     right = max((box.x + box.width for box in [*nodes, *side]), default=MARGIN)
@@ -144,8 +171,25 @@ def layout(doc: Any) -> Layout:
     return Layout(tuple(nodes), tuple(edges), tuple(side), right + MARGIN, bottom + MARGIN)
 
 
-def _x(column: int) -> int:
-    return MARGIN + column * _PITCH
+def _column_lefts(plan: _Plan, offset: int, labels: Mapping[tuple[str, str], str]) -> list[int]:
+    """Where each drawn column starts: a column is followed by the usual gap, or by a wider
+    one where the labels of its activities' outcomes need it."""
+    gaps: dict[int, int] = {}
+    for key, slots in plan.slots.items():
+        column = plan.columns[key] + offset
+        for slot in slots:
+            text = labels.get((key, slot.outcome_key), slot.label)
+            gaps[column] = max(gaps.get(column, COLUMN_GAP), _label_gap(text))
+    lefts = [MARGIN]
+    for column in range(max(gaps, default=0) + 1):
+        lefts.append(lefts[-1] + NODE_WIDTH + gaps.get(column, COLUMN_GAP))
+    return lefts
+
+
+def _label_gap(text: str) -> int:
+    """The column gap that gives `text` its room after the turn of its edge."""
+    room = min(ceil(text_width(text, EDGE_LABEL_MEASURE_PX)), MAX_LABEL_ROOM)
+    return _LABEL_START + room + _LABEL_CLEARANCE
 
 
 def _keyed_items(doc: Any, field: str) -> list[tuple[str, dict[str, Any]]]:
@@ -360,7 +404,7 @@ def _trigger_boxes(triggers: list[str], plan: _Plan, flow_top: int) -> list[Node
     for index, key in enumerate(triggers):
         band = max(_NODE_BAND, _flow_height(plan)) if index == 0 else _NODE_BAND
         y = band_top + band // 2 - NODE_HEIGHT // 2
-        boxes.append(NodeBox(key, "trigger", _x(0), y, NODE_WIDTH, NODE_HEIGHT))
+        boxes.append(NodeBox(key, "trigger", plan.x(0), y, NODE_WIDTH, NODE_HEIGHT))
         band_top += band
     return boxes
 
@@ -370,7 +414,7 @@ def _activity_boxes(plan: _Plan, rows: _Rows, offset: int) -> list[NodeBox]:
         NodeBox(
             key,
             "activity",
-            _x(plan.columns[key] + offset),
+            plan.x(plan.columns[key] + offset),
             rows.nodes[key] - NODE_HEIGHT // 2,
             NODE_WIDTH,
             NODE_HEIGHT,
@@ -384,7 +428,7 @@ def _end_boxes(plan: _Plan, rows: _Rows, offset: int) -> list[NodeBox]:
         NodeBox(
             slot.target,
             "end",
-            _x(plan.columns[key] + offset + 1),
+            plan.x(plan.columns[key] + offset + 1),
             rows.slots[(key, position)] - END_SIZE // 2,
             END_SIZE,
             END_SIZE,
@@ -417,8 +461,9 @@ def _edge(
     x_from, x_to, y = run
     d = "M" + " L".join([f"{x} {y}" for x, y in points])
     label_at = (x_from + _LABEL_OFFSET[0], y + _LABEL_OFFSET[1])
+    room = x_to - label_at[0] - _LABEL_CLEARANCE
     slot = ((x_from + x_to) // 2, y)
-    return Edge(source, target, outcome_key, kind, label, tuple(points), d, label_at, slot)
+    return Edge(source, target, outcome_key, kind, label, tuple(points), d, label_at, room, slot)
 
 
 def _entry_edge(
@@ -429,8 +474,8 @@ def _entry_edge(
     start = plan.forest[0]
     trigger_y = flow_top + max(_NODE_BAND, _flow_height(plan)) // 2
     start_y = rows.nodes[start]
-    target_x = _x(plan.columns[start] + offset)
-    points, run_from = _leave(_x(0) + NODE_WIDTH, trigger_y, start_y)
+    target_x = plan.x(plan.columns[start] + offset)
+    points, run_from = _leave(plan.x(0) + NODE_WIDTH, trigger_y, start_y)
     points.append((target_x, start_y))
     return [_edge(triggers[0], start, None, "entry", "", points, (run_from, target_x, start_y))]
 
@@ -453,13 +498,13 @@ class _Router:
     def _route(self, key: str, position: int, slot: _Slot) -> Edge:
         column = self.plan.columns[key] + self.offset
         slot_y = self.rows.slots[(key, position)]
-        right = _x(column) + NODE_WIDTH
+        right = self.plan.x(column) + NODE_WIDTH
         points, run_from = _leave(right, self.rows.nodes[key], slot_y)
         if slot.kind == "end":
-            run_to = _x(column + 1)
+            run_to = self.plan.x(column + 1)
             points.append((run_to, slot_y))
         elif slot.kind == "next":
-            run_to = _x(self.plan.columns[slot.target] + self.offset)
+            run_to = self.plan.x(self.plan.columns[slot.target] + self.offset)
             points.append((run_to, slot_y))
         else:
             run_to = self._detour(slot, slot_y, points)
@@ -469,7 +514,7 @@ class _Router:
     def _detour(self, slot: _Slot, lane_y: int, points: list[Point]) -> int:
         """Go from the lane to the target, straight on for a join and round the top for a loop;
         return where the run along the lane ends."""
-        target_x = _x(self.plan.columns[slot.target] + self.offset)
+        target_x = self.plan.x(self.plan.columns[slot.target] + self.offset)
         entry_x = target_x - _ENTRY
         target_y = self.rows.nodes[slot.target]
         if slot.kind == "loop":

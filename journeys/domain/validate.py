@@ -33,6 +33,7 @@ from journeys.domain.conditions import (
     Unknown,
     attribute_label,
     filter_issues,
+    has_conditions,
     parse_filter,
     walk,
 )
@@ -423,9 +424,10 @@ def _decision_criteria(activity: dict[str, Any], outcomes: list[dict[str, Any]])
 
 
 @functools.lru_cache(maxsize=1024)
-def _filter_facts(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
-    """A filter's issues (level, message) and the attribute keys it reads; remembered by its
-    text, as a journey's filters rarely change between two checks."""
+def _filter_facts(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], bool]:
+    """A filter's issues (level, message), the attribute keys it reads, and whether it holds
+    no condition at all (only groups); remembered by its text, as a journey's filters rarely
+    change between two checks."""
     parsed = parse_filter(text)
     parts = dict(walk(parsed))
     # A part not understood is SFMC's own and is kept verbatim: said, but it blocks no push.
@@ -434,7 +436,7 @@ def _filter_facts(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ..
         for issue in filter_issues(parsed)
     )
     keys = tuple(item.key for item in parts.values() if isinstance(item, Condition))
-    return issues, keys
+    return issues, keys, not has_conditions(parsed)
 
 
 def _filter_problems(doc: dict[str, Any]) -> list[Problem]:
@@ -446,8 +448,12 @@ def _filter_problems(doc: dict[str, Any]) -> list[Problem]:
     for place in filter_places(doc):
         if not place.text.strip():
             continue
+        issues, keys, empty = _filter_facts(place.text)
+        if empty and place.path[0] != "triggers":
+            # "… has no condition yet" says it (decision paths, goals, exits): one message,
+            # not a second one about each empty group.
+            continue
         path = "$" + _path_text(place.path)
-        issues, keys = _filter_facts(place.text)
         for level, message in issues:
             severity = WARNING if level == WARNING else ERROR
             problems.append(

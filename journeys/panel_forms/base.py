@@ -16,7 +16,8 @@ from typing import Any, ClassVar, Literal, cast
 from django import forms
 from django.forms.boundfield import BoundField
 
-from journeys.domain.graph import EditError, set_field
+from journeys.domain.graph import EditError, set_criteria, set_field
+from journeys.domain.journey_filters import CONFIG
 from journeys.domain.validate import ERROR, Problem, validate
 from journeys.panel_forms.fields import fit_to_current, whole_number
 
@@ -203,7 +204,10 @@ class PanelForm(forms.Form):
             if name in self.paths:
                 path = self.paths[name]
                 value = stored(self.cleaned_data[name], value_at(item, path))
-                document = set_field(document, (*item_path, *path), value)
+                if path == (CONFIG, "criteria") and isinstance(value, str):
+                    document = set_criteria(document, (*item_path, *path), value)
+                else:
+                    document = set_field(document, (*item_path, *path), value)
         return document
 
     # --- summary -------------------------------------------------------------------------

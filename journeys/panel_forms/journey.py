@@ -16,7 +16,14 @@ from typing import Any, ClassVar, cast
 
 from django import forms
 
-from journeys.domain.graph import set_exit, set_field, set_goal, set_settings, set_trigger
+from journeys.domain.graph import (
+    set_criteria,
+    set_exit,
+    set_field,
+    set_goal,
+    set_settings,
+    set_trigger,
+)
 from journeys.domain.journey_items import (
     CONFIGURABLE_KINDS,
     entry_explanation,
@@ -225,9 +232,12 @@ class FilterStepForm(PanelForm):
         item_path = self.locate(document)
         if item_path is not None:
             return self.write_paths(document, item_path)
-        if not self.cleaned_data.get("criteria", "").strip():
+        criteria = self.cleaned_data.get("criteria", "")
+        if not criteria.strip():
             return document
-        return self.store(document, self.new_item())
+        document = self.store(document, self.new_item())
+        created = self.locate(document) or ()  # said in plain words beside it, as SFMC does
+        return set_criteria(document, (*created, CONFIG, "criteria"), criteria)
 
     def store(self, document: Document, item: dict[str, Any]) -> Document:
         """Set the goal or exit criteria."""

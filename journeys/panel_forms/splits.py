@@ -20,7 +20,7 @@ from django import forms
 
 from journeys.domain.catalog import BRANCH_NAME_FIELDS, REMAINDER_PATH
 from journeys.domain.document import JourneyDocument
-from journeys.domain.graph import relabel_branch, set_field
+from journeys.domain.graph import relabel_branch, set_criteria, set_field
 from journeys.panel_forms.activities import (
     CONFIG,
     ActivityForm,
@@ -105,7 +105,7 @@ class DecisionSplitForm(SplitForm):
         changed = [name for name in self.criteria_fields if name in self.changed_data]
         for name in changed:
             path = (*item_path, CONFIG, "criteria", self.criteria_fields[name])
-            document = set_field(document, path, self.cleaned_data[name])
+            document = set_criteria(document, path, self.cleaned_data[name])
         if changed:
             filled = all(self.cleaned_data[name].strip() for name in self.criteria_fields)
             document = mark_configured(document, item_path, filled)

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.canvas import Canvas, build_canvas
-from journeys.domain.conditions import explain_filter, parse_filter
+from journeys.domain.conditions import Words, filter_words, parse_filter
 from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff, keyed_index
 from journeys.domain.document import content_hash
 from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
@@ -402,16 +402,16 @@ class ConflictRow:
     conflict: dict[str, Any]
     choice: str
     custom_text: str
-    # (name, label, present, value as JSON, a filter's conditions in plain words or "")
-    sides: list[tuple[str, str, bool, str, str]]
+    # (name, label, present, value as JSON, a filter's conditions in plain words or ())
+    sides: list[tuple[str, str, bool, str, Words]]
 
 
 @dataclass
 class MergeScreen:
     session: MergeSession
-    theirs_changes: list[str]
-    our_changes: list[str]
-    clean: list[tuple[str, str]]
+    theirs_changes: list[Words]
+    our_changes: list[Words]
+    clean: list[tuple[str, Words]]
     rows: list[ConflictRow]
     canvas: Canvas
 
@@ -427,18 +427,18 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
     theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys)
     ours_diff = diff(base, ours, sfmc_keys=sfmc_keys)
     paths = [tuple(conflict["path"]) for conflict in session.conflicts]
-    clean = [
-        (side, change.summary)
+    clean = {
+        (side, change.summary): (side, change.said)
         for side, found in (("SFMC", theirs_diff), ("Your draft", ours_diff))
         for change in found.changes
         if not any(_overlaps(change.path, path) for path in paths)
-    ]
+    }
     document = session.merged_document
     return MergeScreen(
         session=session,
-        theirs_changes=theirs_diff.summaries(),
-        our_changes=ours_diff.summaries(),
-        clean=list(dict.fromkeys(clean)),
+        theirs_changes=theirs_diff.lines(),
+        our_changes=ours_diff.lines(),
+        clean=list(clean.values()),
         rows=[_row(i, c, session.choices, posted) for i, c in enumerate(session.conflicts)],
         canvas=build_canvas(document, validate(document), marks=_marks(session, theirs_diff)),
     )
@@ -462,12 +462,12 @@ def _json_text(side: dict[str, Any]) -> str:
     return json.dumps(side["value"], indent=2, ensure_ascii=False) if side["present"] else ""
 
 
-def _condition_words(side: dict[str, Any]) -> str:
-    """A filter value (a branch's, goal's or exit's conditions) in plain words; "" otherwise."""
+def _condition_words(side: dict[str, Any]) -> Words:
+    """A filter value (a branch's, goal's or exit's conditions) in plain words; () otherwise."""
     value = side["value"] if side["present"] else None
     if not (isinstance(value, str) and value.lstrip().startswith("<FilterDefinition")):
-        return ""
-    return explain_filter(parse_filter(value))
+        return ()
+    return filter_words(parse_filter(value))
 
 
 def _row(

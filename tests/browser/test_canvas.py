@@ -626,3 +626,53 @@ def test_labels_stay_inside_their_cards_and_clear_of_the_drop_slots(
     open_editor(page, live_server, draft)
     collisions = page.evaluate(LABEL_COLLISIONS)
     assert collisions == [], "\n".join(collisions)
+
+
+EDGE_LABEL_CLEARANCE = """() => {
+  const overlap = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width
+    && a.y < b.y + b.height && b.y < a.y + a.height;
+  const cards = [...document.querySelectorAll("#canvas rect.card, #canvas rect.end")];
+  const found = [];
+  for (const label of document.querySelectorAll("#canvas text.edge-label")) {
+    const box = label.getBBox();
+    const card = cards.find((c) => overlap(box, c.getBBox()));
+    if (card) {
+      const at = card.getBBox();
+      found.push(`path label "${label.textContent}" (x ${box.x} to ${box.x + box.width}) `
+        + `runs into the card at x ${at.x}, y ${at.y}`);
+    }
+  }
+  return found;
+}"""
+
+
+def test_branch_labels_of_a_real_journey_get_room_to_be_read(
+    signed_in, live_server, editor, connection, real_fixtures_dir, artifacts
+):
+    page = signed_in
+    page.set_viewport_size({"width": 3900, "height": 1100})  # the whole journey at 100 %
+    document = json.loads(
+        (real_fixtures_dir / "07-greenpeace-sfobject-trigger-sms-salescloud.json").read_text()
+    )
+    split = next(a for a in document["activities"] if a["key"] == "MULTICRITERIADECISIONV2-2")
+    split["outcomes"][0]["metaData"]["label"] = "Path 1"  # no name of its own: its condition
+    canvas = open_editor(page, live_server, upload(editor, connection, document))
+    assert canvas.scale() == 1
+    page.screenshot(path=artifacts / "canvas-branch-labels.png")
+    at = canvas.node("MULTICRITERIADECISIONV2-2").bounding_box()
+    detail = {"x": at["x"] - 10, "y": at["y"] - 200, "width": 760, "height": 400}
+    page.screenshot(path=artifacts / "canvas-branch-labels-detail.png", clip=detail)
+
+    labels = page.locator("#canvas text.edge-label")
+    named = labels.filter(has_text="STILL HAVE OPEN")
+    expect(named).to_have_text(re.compile(r"^STILL HAVE OPEN mutiple RD CASE"))
+    expect(named.locator("title")).to_contain_text("Sub_Category__c (Case) equals")
+    by_condition = labels.filter(has_text=re.compile(r"^MobilePhone is empty or MobilePhone"))
+    expect(by_condition).to_have_count(1)
+    expect(by_condition.locator("title")).to_have_text(
+        re.compile(r"^MobilePhone \(Contact\) is empty or MobilePhone \(Contact\) does not")
+    )
+    for text in labels.all_text_contents():
+        assert not text.startswith("("), text
+    assert page.evaluate(EDGE_LABEL_CLEARANCE) == []
+    assert page.evaluate(LABEL_COLLISIONS) == []

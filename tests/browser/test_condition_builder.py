@@ -163,10 +163,12 @@ def test_a_two_group_condition_is_built_by_keyboard_and_labels_its_branch(
         ("AND", [(ENTRY.format("Tier"), "Equal", "Platinum")]),
     ]
 
-    # The canvas names the branch by its condition (it has no name of its own), cut to fit,
-    # the whole condition on hover; after a reload too.
+    # The canvas names the branch by its condition (it has no name of its own), said short
+    # with room to be read, the whole condition on hover; after a reload too.
     canvas.reload()
-    label = page.locator("#canvas text.edge-label", has_text=re.compile(r"^\(Tier"))
+    label = page.locator("#canvas text.edge-label", has_text=re.compile(r"^Tier equals Gold"))
     expect(label).to_be_visible()
     expect(label.locator("title")).to_have_text(words)
+    shown = label.evaluate("e => e.firstChild.textContent")
+    assert shown.startswith("Tier equals Gold and Points is at least 500, or")  # then cut: "…"
     page.screenshot(path=artifacts / "condition-builder-canvas.png")

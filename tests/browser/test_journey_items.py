@@ -44,6 +44,7 @@ def test_a_goal_is_added_from_the_canvas_edited_removed_after_confirming_and_und
 
     expect(goal).to_be_visible()
     expect(goal.locator("text.node-label")).to_have_text("Goal")
+    expect(goal.locator("text.node-type")).to_have_text("Stay when met")
     expect(page.locator("#panel h2")).to_have_text("Goal · Goal")
     expect(page.locator("#panel-problems")).to_contain_text("The goal has no condition yet")
     expect(page.locator("#add-goal-button")).to_have_count(0)
@@ -59,6 +60,7 @@ def test_a_goal_is_added_from_the_canvas_edited_removed_after_confirming_and_und
     assert saved["name"] == "Bought"
     assert saved["metaData"]["isExitCriteria"] is True
     assert saved["metaData"]["conversionValue"] == "25"
+    expect(goal.locator("text.node-type")).to_have_text("Exit when met")  # the card says it
     page.screenshot(path=artifacts / "goal-added-and-edited.png")
 
     # Removing asks first: the button only appears once the disclosure is opened.
