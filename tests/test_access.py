@@ -61,6 +61,9 @@ APP_URLS: dict[str, str] = {
     "journeys:draft-insert": "draft",
     "journeys:draft-panel": "draft",
     "journeys:draft-conditions": "draft",
+    "journeys:draft-catalog-search": "draft",
+    "journeys:draft-catalog-refresh": "draft",
+    "journeys:draft-catalog-status": "draft",
     "journeys:draft-undo": "draft",
     "journeys:draft-redo": "draft",
     "journeys:draft-history": "draft",
@@ -606,6 +609,11 @@ STATE_CHANGES: dict[str, tuple[str, str, dict[str, Any], set[str], str, dict[str
 }
 
 
+# The redirect after an allowed action lands on the editor, whose first visit queues the first
+# load of SFMC's catalog: a row of background bookkeeping, not part of the state change.
+BACKGROUND_BOOKKEEPING = {"journeys.CatalogRefresh"}
+
+
 @pytest.mark.parametrize("role", EFFECT_ROLES)
 @pytest.mark.parametrize("action", list(STATE_CHANGES))
 def test_each_state_change_happens_for_exactly_the_roles_allowed_and_nothing_for_the_others(
@@ -619,7 +627,11 @@ def test_each_state_change_happens_for_exactly_the_roles_allowed_and_nothing_for
     before, decisions = row_counts(), list(Approval.objects.values_list("pk", flat=True))
     response = _client_for(user).post(reverse(url_name, args=[draft.pk]), data, follow=True)
     after = row_counts()
-    written = {k: after[k] - before[k] for k in before if before[k] != after[k]}
+    written = {
+        k: after[k] - before[k]
+        for k in before
+        if before[k] != after[k] and k not in BACKGROUND_BOOKKEEPING
+    }
     draft.refresh_from_db()
     if role in allowed:
         assert response.status_code == 200, (role, action, response.status_code)

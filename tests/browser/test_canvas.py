@@ -136,6 +136,9 @@ class Editor:
         """Type into a panel field and leave it, as a user does; wait for the auto-save."""
         before = self.revision
         field = self.page.locator(f"#panel {selector}")
+        fold = field.locator("xpath=ancestor::details[1]")
+        if fold.count() and not fold.evaluate("d => d.open"):
+            fold.locator("summary").click()  # a field kept in a fold (an ID beside its picker)
         if field.evaluate("e => e.tagName") == "SELECT":
             field.select_option(value)
         else:
