@@ -17,6 +17,7 @@ BENCHMARKS = [
     "bench_domain",
     "bench_validate",
     "bench_sfmc",
+    "bench_catalog",
     "bench_editor",
     "bench_push",
     "bench_load",
