@@ -6,6 +6,7 @@ the size of the catalog: it reads only the ids the journey uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,15 +58,22 @@ class CatalogNames:
             return named.name
         return f"{KIND_WORDS[kind]} {value}" if value not in (None, "") else ""
 
+    def id_names(self) -> dict[str, dict[str, str]]:
+        """kind -> id -> name, as the domain's words take them (domain.catalog_changes)."""
+        return {kind: {k: v.name for k, v in ids.items()} for kind, ids in self.found.items()}
+
     def problems(self) -> list[Problem]:
         """A warning per id a refreshed catalog does not have."""
         known = {kind: self.found.get(kind, {}).keys() for kind in self.refreshed}
         return missing_refs(self.refs, known)
 
 
-def catalog_names(connection: Any, document: Any) -> CatalogNames:
+def catalog_names(connection: Any, document: Any, also: Iterable[Any] = ()) -> CatalogNames:
     """Names of the ids `document` holds: one query for what was refreshed, then one per cache
-    kind the journey refers to (none while the catalog was never loaded)."""
+    kind the journey refers to (none while the catalog was never loaded).
+
+    The ids of the documents in `also` (the other side of a comparison) are named too; only
+    `document`'s are judged by `problems()`."""
     refs = catalog_refs(document)
     names = CatalogNames(refs=refs)
     if connection is None:
@@ -77,7 +85,7 @@ def catalog_names(connection: Any, document: Any) -> CatalogNames:
     )
     names.loaded = bool(refreshed_kinds)
     wanted: dict[str, set[str]] = {}
-    for ref in refs:
+    for ref in [*refs, *(ref for other in also for ref in catalog_refs(other))]:
         if CACHE_KIND[ref.kind] in refreshed_kinds:
             wanted.setdefault(ref.kind, set()).add(ref.value)
     names.refreshed = frozenset(wanted)
@@ -85,7 +93,9 @@ def catalog_names(connection: Any, document: Any) -> CatalogNames:
     if profiles:
         names.found.update(_profiles(connection, profiles))
     for kind, values in wanted.items():
-        if kind not in profiles:
+        if kind == "data_extension":
+            names.found[kind], names.found["field"] = _data_extensions(connection, values)
+        elif kind not in profiles:
             names.found[kind] = _lookup(connection, kind, values)
     return names
 
@@ -109,15 +119,25 @@ def _lookup(connection: Any, kind: str, values: set[str]) -> dict[str, Named]:
     if kind == "event":
         events = CatalogEvent.objects.filter(connection=connection, key__in=values)
         return {e.key: Named(e.name, e.type) for e in events}
+    raise ValueError(f"no lookup of {kind}")
+
+
+def _data_extensions(
+    connection: Any, values: set[str]
+) -> tuple[dict[str, Named], dict[str, Named]]:
+    """The data extensions named by ObjectID or key, and their fields by field ObjectID."""
     des = CatalogDataExtension.objects.filter(
         Q(object_id__in=values) | Q(customer_key__in=values), connection=connection
-    ).only("object_id", "customer_key", "name")
-    found = {}
+    ).only("object_id", "customer_key", "name", "fields")
+    found, fields = {}, {}
     for de in des:
         for value in (de.object_id, de.customer_key):
             if value in values:
                 found[value] = Named(de.name, de.customer_key)
-    return found
+        for column in de.fields:
+            if isinstance(column, dict) and column.get("object_id"):
+                fields[str(column["object_id"])] = Named(str(column.get("name")), de.name)
+    return found, fields
 
 
 def activity_details(document: Any, names: CatalogNames) -> dict[str, tuple[str, str]]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeys.canvas import Canvas, build_canvas
+from journeys.domain.catalog_changes import NO_NAMES, IdNames
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
 from journeys.domain.validate import validate
@@ -39,7 +40,8 @@ class Comparison:
         return not self.diff
 
 
-def _names(document: dict[str, Any]) -> dict[str, str]:
+def activity_names(document: dict[str, Any]) -> dict[str, str]:
+    """Activity key -> its name (the key when it has none)."""
     return {
         str(a.get("key")): str(a.get("name") or a.get("key"))
         for a in document.get("activities") or []
@@ -50,7 +52,7 @@ def _names(document: dict[str, Any]) -> dict[str, str]:
 def _groups(
     result: JourneyDiff, before: dict[str, Any], after: dict[str, Any]
 ) -> list[ChangeGroup]:
-    names_before, names_after = _names(before), _names(after)
+    names_before, names_after = activity_names(before), activity_names(after)
     replaced = set(result.activities_added) & set(result.activities_removed)
     lines: dict[tuple[str, str], dict[str, Words]] = defaultdict(dict)
     for change in result.changes:
@@ -75,12 +77,14 @@ def compare(
     *,
     comments: dict[str, int] | None = None,
     sfmc_keys: Collection[str] = frozenset(),
+    names: IdNames = NO_NAMES,
 ) -> Comparison:
     """Compare two documents: `before` marks removals, `after` additions and changes.
 
     `sfmc_keys` are the keys SFMC made (services.identity), so that an activity that took an
-    old key shows as removed and added (domain.diff.is_replaced)."""
-    result = diff(before, after, sfmc_keys=sfmc_keys)
+    old key shows as removed and added (domain.diff.is_replaced). `names` (catalog_names'
+    `id_names()`) says changed emails, profiles, data extensions and events by name."""
+    result = diff(before, after, sfmc_keys=sfmc_keys, names=names)
     relinked = frozenset(
         (change.activity_key, str(change.path[-2]))
         for change in result.changes

@@ -171,9 +171,8 @@ def test_trigger_goal_and_exit_changes_are_keyed_and_named(real_fixtures_dir):
         ("field-changed", ("goals", "GOAL")),
         ("exit-removed", ("exits", "EXITCRITERIA")),
     ]
-    assert result.changes[0].summary.startswith(
-        "Entry source TRIGGER: metaData › eventDefinitionKey"
-    )
+    assert result.changes[0].summary.startswith("Entry source TRIGGER: Entry event DEAudience-")
+    assert result.changes[0].summary.endswith(" → DEAudience-new")  # no names given: the keys
     assert (
         result.changes[2].summary
         == "Exit criteria 'Should not be contacted' (EXITCRITERIA) removed"

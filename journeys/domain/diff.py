@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from journeys.domain import catalog
+from journeys.domain.catalog_changes import NO_NAMES, IdNames, catalog_change_words
 from journeys.domain.conditions import Words, words_text
 from journeys.domain.filter_changes import filter_change_words
 from journeys.domain.layout import outcome_label
@@ -136,8 +137,13 @@ class JourneyDiff:
         return list({change.summary: change.said for change in self.changes}.values())
 
 
-def diff(old: Any, new: Any, *, sfmc_keys: Collection[str] = frozenset()) -> JourneyDiff:
-    """Compare two journey documents (old → new); see the module docstring for `sfmc_keys`."""
+def diff(
+    old: Any, new: Any, *, sfmc_keys: Collection[str] = frozenset(), names: IdNames = NO_NAMES
+) -> JourneyDiff:
+    """Compare two journey documents (old → new); see the module docstring for `sfmc_keys`.
+
+    A changed catalog id (email, profile, data extension, entry event...) is said by the name
+    `names` gives it (kind -> id -> name, domain.catalog_changes), else by the id."""
     old_doc = old if isinstance(old, dict) else {}
     new_doc = new if isinstance(new, dict) else {}
     changes: list[Change] = []
@@ -152,7 +158,7 @@ def diff(old: Any, new: Any, *, sfmc_keys: Collection[str] = frozenset()) -> Jou
             before, after = _empty_if_missing(before), _empty_if_missing(after)
         indexes = (keyed_index(before), keyed_index(after)) if field in KEYED_LISTS else None
         if indexes and indexes[0] is not None and indexes[1] is not None:
-            changes += _keyed_items(field, indexes[0], indexes[1], sfmc_keys)
+            changes += _keyed_items(field, indexes[0], indexes[1], sfmc_keys, names)
         else:
             changes += [_setting(path, a, b) for path, a, b in _leaves((field,), before, after)]
     by_kind = {
@@ -172,6 +178,10 @@ def _empty_if_missing(value: Any) -> Any:
     return [] if value is MISSING else value
 
 
+def _none_if_missing(value: Any) -> Any:
+    return None if value is MISSING else value
+
+
 def _leaves(path: Path, old: Any, new: Any) -> Iterator[tuple[Path, Any, Any]]:
     """The differing leaves under `path`: dicts are descended into, anything else is a leaf."""
     if old == new:
@@ -188,6 +198,7 @@ def _keyed_items(
     before: dict[str, dict[str, Any]],
     after: dict[str, dict[str, Any]],
     sfmc_keys: Collection[str],
+    names: IdNames,
 ) -> list[Change]:
     changes: list[Change] = []
     for key in union_keys(after, before):
@@ -198,7 +209,7 @@ def _keyed_items(
             changes.append(_item_presence(field, key, item_old, MISSING))
             changes.append(_item_presence(field, key, MISSING, item_new))
         elif isinstance(item_old, dict) and isinstance(item_new, dict):
-            changes += _item_changes(field, key, item_old, item_new)
+            changes += _item_changes(field, key, item_old, item_new, names)
         else:
             changes.append(_item_presence(field, key, item_old, item_new))
     return changes
@@ -223,7 +234,9 @@ def _item_presence(field: str, key: str, old: Any, new: Any) -> Change:
     return Change(kind, (field, key), old, new, activity, f"{words} {kind.split('-')[1]}")
 
 
-def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _item_changes(
+    field: str, key: str, old: dict[str, Any], new: dict[str, Any], names: IdNames
+) -> list[Change]:
     activity = key if field == "activities" else None
     prefix = "" if field == "activities" else f"{_ITEM_WORDS[field]} {key}: "
     changes: list[Change] = []
@@ -244,8 +257,12 @@ def _item_changes(field: str, key: str, old: dict[str, Any], new: dict[str, Any]
                     for line in ((prefix, *words) for words in conditions)
                 ]
                 continue
-            summary = prefix + _field_summary(leaf[2:], a, b, old, new)
-            changes.append(Change("field-changed", leaf, a, b, activity, summary))
+            named = catalog_change_words(leaf, _none_if_missing(a), _none_if_missing(b), names)
+            line: Words = (prefix, *named) if named is not None else ()
+            summary = (
+                words_text(line) if line else prefix + _field_summary(leaf[2:], a, b, old, new)
+            )
+            changes.append(Change("field-changed", leaf, a, b, activity, summary, line))
     return changes
 
 
@@ -360,7 +377,6 @@ _ACTIVITY_SUMMARIES: dict[Path, Callable[[Any, Any, dict[str, Any], dict[str, An
     ("configurationArguments", "triggeredSend", "emailSubject"): lambda a, b, o, n: (
         "Email subject changed"
     ),
-    ("configurationArguments", "triggeredSend", "emailId"): lambda a, b, o, n: "Email changed",
 }
 
 

@@ -21,6 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.canvas import Canvas, build_canvas
+from journeys.catalog_names import catalog_names
+from journeys.domain.catalog_changes import (
+    IdNames,
+    catalog_conflict_words,
+    catalog_kind_at,
+    catalog_value_words,
+)
 from journeys.domain.conditions import Words, filter_words, parse_filter
 from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff, keyed_index
 from journeys.domain.document import content_hash
@@ -402,8 +409,10 @@ class ConflictRow:
     conflict: dict[str, Any]
     choice: str
     custom_text: str
-    # (name, label, present, value as JSON, a filter's conditions in plain words or ())
+    # (name, label, present, value as JSON, a filter's conditions or a catalog id's name, or ())
     sides: list[tuple[str, str, bool, str, Words]]
+    description: Words  # the conflict in words, catalog ids by name
+    raw: str = "XML"  # what the value's text is called where words say it
 
 
 @dataclass
@@ -424,8 +433,10 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
     base = session.base_snapshot.document if session.base_snapshot else {}
     ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
     sfmc_keys = lineage(session.draft.journey_id).sfmc_keys
-    theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys)
-    ours_diff = diff(base, ours, sfmc_keys=sfmc_keys)
+    connection = session.draft.journey.connection
+    names = catalog_names(connection, ours, also=[base, theirs]).id_names()
+    theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
+    ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
     paths = [tuple(conflict["path"]) for conflict in session.conflicts]
     clean = {
         (side, change.summary): (side, change.said)
@@ -439,7 +450,7 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
         theirs_changes=theirs_diff.lines(),
         our_changes=ours_diff.lines(),
         clean=list(clean.values()),
-        rows=[_row(i, c, session.choices, posted) for i, c in enumerate(session.conflicts)],
+        rows=[_row(i, c, session.choices, posted, names) for i, c in enumerate(session.conflicts)],
         canvas=build_canvas(document, validate(document), marks=_marks(session, theirs_diff)),
     )
 
@@ -462,11 +473,12 @@ def _json_text(side: dict[str, Any]) -> str:
     return json.dumps(side["value"], indent=2, ensure_ascii=False) if side["present"] else ""
 
 
-def _condition_words(side: dict[str, Any]) -> Words:
-    """A filter value (a branch's, goal's or exit's conditions) in plain words; () otherwise."""
+def _side_words(side: dict[str, Any], path: list[Any], names: IdNames) -> Words:
+    """A filter value (a branch's, goal's or exit's conditions) in plain words, a catalog id
+    by its name; () otherwise."""
     value = side["value"] if side["present"] else None
     if not (isinstance(value, str) and value.lstrip().startswith("<FilterDefinition")):
-        return ()
+        return catalog_value_words(path, value, names)
     return filter_words(parse_filter(value))
 
 
@@ -475,10 +487,18 @@ def _row(
     conflict: dict[str, Any],
     stored: dict[str, Any],
     posted: Mapping[str, str] | None,
+    names: IdNames,
 ) -> ConflictRow:
     labels = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
+    path = conflict["path"]
     sides = [
-        (n, label, conflict[n]["present"], _json_text(conflict[n]), _condition_words(conflict[n]))
+        (
+            n,
+            label,
+            conflict[n]["present"],
+            _json_text(conflict[n]),
+            _side_words(conflict[n], path, names),
+        )
         for n, label in labels
     ]
     picked = stored.get(conflict["id"]) or {}
@@ -490,4 +510,14 @@ def _row(
     if posted is not None:
         choice = posted.get(f"choice-{index}", "")
         text = posted.get(f"custom-{index}", text)
-    return ConflictRow(index, conflict, choice, text, sides)
+    return ConflictRow(index, conflict, choice, text, sides, *_described(conflict, names))
+
+
+def _described(conflict: dict[str, Any], names: IdNames) -> tuple[Words, str]:
+    """The conflict in words (a catalog id by name) and what its raw value is called."""
+    path = conflict["path"]
+    ours, theirs, base = (conflict[n]["value"] for n in ("ours", "theirs", "base"))
+    said = conflict["kind"] == "both-modified" and catalog_conflict_words(
+        path, ours, theirs, base, names
+    )
+    return said or (conflict["description"],), "ID" if catalog_kind_at(path) else "XML"

@@ -6,7 +6,8 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from journeys.domain.conditions import Segment
+from journeys.domain.catalog_changes import CatalogWords
+from journeys.domain.conditions import AttributeWords, Segment
 
 register = template.Library()
 
@@ -14,13 +15,21 @@ register = template.Library()
 @register.filter
 def said(words: str | tuple[Segment, ...]) -> SafeString:
     """`{{ line|said }}`: a line of plain words (a string, or the domain's parts), escaped, with
-    each attribute as `<span class="attribute" title="its key">its name</span>`."""
+    each attribute as `<span class="attribute" title="its key">its name</span>` and each
+    catalog object (an email, a data extension...) as `<span class="catalog-name" title="email
+    808714">Welcome</span>`."""
     parts = (words,) if isinstance(words, str) else words
     return mark_safe(  # noqa: S308 - every part is escaped here
         "".join(
             str(conditional_escape(part))
             if isinstance(part, str)
-            else format_html('<span class="attribute" title="{}">{}</span>', part.key, part.name)
+            else format_html(
+                '<span class="{}" title="{}">{}</span>', _css_class(part), part.key, part.name
+            )
             for part in parts
         )
     )
+
+
+def _css_class(part: AttributeWords) -> str:
+    return "catalog-name" if isinstance(part, CatalogWords) else "attribute"

@@ -12,8 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from journeys.catalog_names import catalog_names
+from journeys.comparison import activity_names
 from journeys.comparison import compare as compare_documents
 from journeys.domain.diff import diff
+from journeys.domain.validate import Problem
 from journeys.forms import CommentForm, DecisionForm, SubmitForm
 from journeys.models import AuditEvent, Comment, Draft, Journey
 from journeys.permissions import (
@@ -72,20 +75,30 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     open_counts = review_service.open_comment_counts(draft)
     newer = remote.newer_remote_snapshot(draft)
     last_review = draft.approvals.select_related("revision", "reviewer").first()
+    reviewed = last_review.revision.document if last_review else None
+    others = [d for d in (_base_document(draft), reviewed, newer and newer.document) if d]
+    # Names for every catalog id on either side; warnings only for the draft's own ids.
+    catalog = catalog_names(draft.journey.connection, draft.document, also=others)
+    names = catalog.id_names()
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
         since_review = compare_documents(
-            last_review.revision.document, draft.document, sfmc_keys=_sfmc(draft)
+            last_review.revision.document, draft.document, sfmc_keys=_sfmc(draft), names=names
         )
     context = {
         "draft": draft,
         "comparison": compare_documents(
-            _base_document(draft), draft.document, comments=open_counts, sfmc_keys=_sfmc(draft)
+            _base_document(draft),
+            draft.document,
+            comments=open_counts,
+            sfmc_keys=_sfmc(draft),
+            names=names,
         ),
+        "catalog_problems": _titled(draft.document, catalog.problems()),
         "since_review": since_review,
         "newer_snapshot": newer,
         "against_now": newer
-        and compare_documents(newer.document, draft.document, comments=open_counts),
+        and compare_documents(newer.document, draft.document, comments=open_counts, names=names),
         "last_review": last_review,
         "threads": threads,
         "pin_key": request.GET.get("on", ""),
@@ -97,6 +110,12 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         .first(),
     }
     return render(request, "journeys/review.html", context)
+
+
+def _titled(document: dict[str, Any], problems: list[Problem]) -> list[tuple[str, Problem]]:
+    """Each problem with the name of the activity it is about ("" for the journey's own)."""
+    titles = activity_names(document)
+    return [(titles.get(p.activity_key or "", ""), p) for p in problems]
 
 
 def _back(draft: Draft) -> HttpResponse:
@@ -211,9 +230,10 @@ def compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     a_spec, b_spec = request.GET.get("a", "base"), request.GET.get("b", "current")
     (a_label, a_doc), (b_label, b_doc) = _version(draft, a_spec), _version(draft, b_spec)
+    names = catalog_names(draft.journey.connection, b_doc, also=[a_doc]).id_names()
     context = {
         "draft": draft,
-        "comparison": compare_documents(a_doc, b_doc, sfmc_keys=_sfmc(draft)),
+        "comparison": compare_documents(a_doc, b_doc, sfmc_keys=_sfmc(draft), names=names),
         "a_label": a_label,
         "b_label": b_label,
         "a_spec": a_spec,
