@@ -76,6 +76,7 @@ def test_compare_names_catalog_ids_on_both_sides(client, editor, draft):
     html = client.get(url, {"a": "base", "b": "current"}).content.decode()
 
     assert span(WELCOME_ABOARD, "email 1101") in html and span(TIPS, "email 1102") in html
+    assert "{#" not in html  # a template comment over two lines would be shown as text
 
 
 def test_the_merge_screen_names_the_email_both_sides_changed(

@@ -18,6 +18,7 @@ from journeys.domain.catalog import type_of
 from journeys.domain.graph import set_field
 from journeys.panel_forms.base import Document, FieldPath, ItemPath, PanelForm, Target, value_at
 from journeys.panel_forms.catalog_pickers import select_widget
+from journeys.panel_forms.field_rows import FieldRowsWidget
 from journeys.panel_forms.fields import (
     HOUR_MINUTE,
     ExactTextField,
@@ -345,11 +346,14 @@ class UpdateContactForm(ActivityForm):
         super().use_catalog(catalog)
         use_data_extension_picker(self, catalog)
         fields = catalog.data_extension_fields(self.initial.get("dataExtensionId"))
-        if fields:
-            listed = ", ".join(f"{name} = {object_id}" for object_id, name in fields[:30])
-            self.fields[
-                "updateContactFields"
-            ].help_text = f"One per line: field id = value. This data extension's fields: {listed}."
+        if fields:  # each row's field by name (field_rows.py); the text form stays for others
+            rows = self.fields["updateContactFields"]
+            rows.widget = FieldRowsWidget(fields)
+            rows.help_text = (
+                "Choose a field of this data extension for each row, and its value (text or "
+                "personalization such as {{DateTime.Now}}). Empty a row's field and value to "
+                "remove it."
+            )
 
     def __init__(
         self, document: Document, target: Target, data: Mapping[str, Any] | None = None
@@ -379,15 +383,18 @@ class UpdateContactForm(ActivityForm):
         return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
     def _new_rows(self, old_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # A line left as it was keeps its row, extra keys and value type (0 stays a number).
+        # A line left as it was keeps its row, extra keys and value type (0 stays a number);
+        # so does a row whose field alone was changed (chosen anew by name).
         unused = list(old_rows)
         data_extension = self.cleaned_data["dataExtensionId"]
         rows = []
         for field, text in self.cleaned_data["updateContactFields"]:
             old = next((row for row in unused if _row_pair(row) == (field, text)), None)
+            old = old or next((row for row in unused if _row_pair(row)[1] == text), None)
             if old is not None:
                 unused.remove(old)
-            row = dict(old) if old else {"dataExtensionId": "", "field": field, "value": text}
+            new = {"dataExtensionId": "", "field": field, "value": text}
+            row = {**old, "field": field} if old else new
             rows.append({**row, "dataExtensionId": data_extension})
         return rows
 

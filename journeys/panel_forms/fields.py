@@ -84,7 +84,7 @@ class LinesField(forms.Field):
         return [part.strip() for part in text.split(self.separator) if part.strip()]
 
     def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
+        if isinstance(value, list) and not getattr(self.widget, "field_choices", None):
             joiner = "\n" if self.separator == "\n" else f"{self.separator} "
             return joiner.join(str(item) for item in value)
         return value
@@ -105,8 +105,12 @@ class RowsField(forms.Field):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> list[tuple[str, str]]:
-        if isinstance(value, list):
-            return [(str(name), str(text)) for name, text in value]
+        if isinstance(value, list):  # from the initial value, or rows chosen by name
+            pairs = [(str(name), str(text)) for name, text in value]
+            for number, (name, _) in enumerate(pairs, start=1):
+                if not name.strip():
+                    raise ValidationError(f"Row {number}: choose a field.", code="invalid")
+            return pairs
         pairs = []
         lines = str(value or "").replace("\r\n", "\n").split("\n")
         for number, line in enumerate(lines, start=1):
@@ -119,7 +123,7 @@ class RowsField(forms.Field):
         return pairs
 
     def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, list):
+        if isinstance(value, list) and not getattr(self.widget, "field_choices", None):
             return "\n".join(f"{name} = {text}" for name, text in value)
         return value
 

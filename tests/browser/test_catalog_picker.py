@@ -1,5 +1,6 @@
-"""Choosing an email by its name in real headless Chromium: type part of the name, choose it
-with the keyboard, and the card shows the email's name while the journey holds its id."""
+"""Choosing from SFMC's catalog by name in real headless Chromium: an email (type part of the
+name, choose it with the keyboard, and the card shows the email's name while the journey holds
+its id), and an update-contact row's data extension field (a select of the fields by name)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from journeys.models import Draft
 from journeys.services.drafts import create_draft_from_upload
 from journeys.sfmc.simulator import demo
 from tests.browser import test_canvas
-from tests.browser.test_canvas import open_editor
+from tests.browser.test_canvas import activities, open_editor
+from tests.test_contact_field_rows import KEY, STATUS, cached_engagement
 
 connection = test_canvas.connection
 signed_in = test_canvas.signed_in
@@ -77,3 +79,32 @@ def test_an_email_is_picked_by_typing_its_name_and_shown_on_the_card(
     send = draft.document["activities"][0]["configurationArguments"]["triggeredSend"]
     assert (send["emailId"], send["emailSubject"]) == (4242, "Spring is here: 20% off")
     page.screenshot(path=artifacts / "catalog-picker-chosen.png")
+
+
+def test_a_contact_row_field_is_chosen_by_name_and_the_comparison_names_it(
+    signed_in, live_server, editor, connection, real_fixtures_dir, artifacts
+):
+    page = signed_in
+    cached_engagement(connection)
+    fixture = real_fixtures_dir / "08-greenpeace-automation-audience-stowait-updatecontact.json"
+    draft = create_draft_from_upload(editor, connection, fixture.read_bytes()).draft
+    canvas = open_editor(page, live_server, draft)
+    canvas.node(KEY).click()
+
+    first = page.locator("#panel #id_updateContactFields-field-0")
+    expect(first.locator("option:checked")).to_have_text("Opens")
+    before = canvas.revision
+    first.select_option(label="Status")
+    canvas.wait_for_revision_after(before)
+    page.screenshot(path=artifacts / "contact-field-rows.png")
+
+    rows = activities(draft)[KEY]["arguments"]["activityData"]["updateContactFields"]
+    assert (rows[0]["field"], rows[0]["value"]) == (STATUS, 0)  # the number stays a number
+
+    page.goto(f"{live_server.url}/drafts/{draft.pk}/compare/?a=rev:1&b=current")
+    change = page.locator(f"#change-{KEY}")
+    expect(change).to_contain_text("Contact data: sets in 'Engagement': 'Status' = 0")
+    expect(change.locator(".catalog-name", has_text="Status").first).to_have_attribute(
+        "title", f"data extension field {STATUS}"
+    )
+    page.screenshot(path=artifacts / "compare-catalog-names.png", full_page=True)
