@@ -411,12 +411,14 @@ def test_a_branch_without_its_own_name_is_labelled_by_its_condition(real_fixture
 def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
     conflict = {
         "id": "c1",
+        "kind": "delete-vs-modify",
+        "description": "SFMC deleted the branch you changed",
         "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
         "base": {"present": True, "value": GOLD},
         "ours": {"present": True, "value": GOLD.replace("Gold", "Silver")},
         "theirs": {"present": False, "value": None},
     }
-    row = _row(0, conflict, {}, None)
+    row = _row(0, conflict, {}, None, {})
     sides = {name: (present, words_text(words)) for name, _, present, _, words in row.sides}
     assert sides["ours"] == (
         True,
@@ -442,10 +444,12 @@ def test_condition_lines_name_attributes_with_their_full_path_on_hover(client, e
 
     conflict = {
         "id": "c1",
+        "kind": "both-modified",
+        "description": "Both sides changed the branch",
         "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
         **{side: {"present": True, "value": GOLD} for side in ("base", "ours", "theirs")},
     }
-    words = _row(0, conflict, {}, None).sides[1][4]
+    words = _row(0, conflict, {}, None, {}).sides[1][4]
     assert AttributeWords("Points (Contact)", "Contact_Salesforce_1.Points") in words
     html = said(words)
     assert html.startswith(tier) and "<Weird>" not in html and "&lt;Weird&gt;" in html
