@@ -80,6 +80,12 @@ def drifted(simulator, draft):
 # queueing: once per freshness window, never for a journey new to SFMC
 
 
+def drift_checks(queued: list) -> list:
+    """The background drift checks among what a request queued (the editor's first visit
+    also queues the first load of SFMC's catalog)."""
+    return [task for task in queued if getattr(task, "func", None) == check_remote_version.delay]
+
+
 def test_two_page_loads_in_the_window_queue_one_check(
     as_editor, draft, django_capture_on_commit_callbacks
 ):
@@ -87,7 +93,7 @@ def test_two_page_loads_in_the_window_queue_one_check(
         editor_page(as_editor, draft)
         editor_page(as_editor, draft)
         as_editor.get(reverse("journeys:draft-review", args=[draft.pk]))
-    assert len(queued) == 1
+    assert len(drift_checks(queued)) == 1
     assert journey_of(draft).remote_check_requested_at is not None
 
 
@@ -101,7 +107,7 @@ def test_a_check_is_queued_again_once_the_window_has_passed(
     )
     with django_capture_on_commit_callbacks() as queued:
         editor_page(as_editor, draft)
-    assert len(queued) == 1
+    assert len(drift_checks(queued)) == 1
     assert journey_of(draft).remote_check_requested_at > long_ago
 
 
@@ -111,7 +117,7 @@ def test_a_recent_check_means_nothing_is_queued(
     check_remote_version(draft.journey_id)
     with django_capture_on_commit_callbacks() as queued:
         html = editor_page(as_editor, draft)
-    assert queued == []
+    assert drift_checks(queued) == []
     assert "Checking SFMC" not in html
 
 
@@ -121,7 +127,7 @@ def test_a_draft_new_to_sfmc_has_nothing_to_check(
     draft = create_new_journey(editor, sim_connection, "Brand new")
     with django_capture_on_commit_callbacks() as queued:
         html = editor_page(as_editor, draft)
-    assert queued == [] and journey_of(draft).remote_check_requested_at is None
+    assert drift_checks(queued) == [] and journey_of(draft).remote_check_requested_at is None
     assert "Checking SFMC" not in html
 
 

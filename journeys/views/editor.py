@@ -104,10 +104,10 @@ def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     remote.request_remote_check(request.user, draft)  # in the background: never waits on SFMC
     target = parse_target(request.GET.get("select"), draft.document)
     context = _context(request, draft, target)
-    if not context[
-        "catalog"
-    ].names.loaded:  # the first need: load SFMC's catalog, in the background
-        catalog.request_refresh(draft.journey.connection)
+    if not context["catalog"].names.loaded:
+        # The first need: load SFMC's catalog in the background, once; after a failure the
+        # panel shows the error with its Retry instead of every visit asking SFMC again.
+        catalog.request_refresh(draft.journey.connection, only_if_empty=True)
     return render(request, EDITOR, context)
 
 
