@@ -47,6 +47,24 @@ def cached_emails(connection):
         CatalogKind.objects.create(connection=connection, kind=kind, refreshed_at=timezone.now())
 
 
+def test_the_catalog_status_polled_while_a_refresh_runs_leaves_the_canvas_in_place(
+    signed_in, live_server, editor, connection
+):
+    # No worker here: the first visit's refresh stays "running", so the panel's status polls.
+    page = signed_in
+    upload = json.dumps(demo.welcome_series()).encode()
+    draft = create_draft_from_upload(editor, connection, upload).draft
+    canvas = open_editor(page, live_server, draft)
+    canvas.open_panel("EMAILV2-1")
+    expect(page.locator("#panel .catalog-status")).to_contain_text("Refreshing the catalog")
+    with page.expect_response(lambda r: "/catalog/status/" in r.url):
+        pass  # one poll answered and swapped
+    with page.expect_response(lambda r: "/catalog/status/" in r.url):
+        pass  # and the next: the first swap kept the poller where it was
+    expect(page.locator("#panel .catalog-status")).to_have_count(1)
+    canvas.open_panel("WAITBYDURATION-1")  # the canvas is still there to click
+
+
 def test_an_email_is_picked_by_typing_its_name_and_shown_on_the_card(
     signed_in, live_server, editor, connection, artifacts
 ):
