@@ -241,3 +241,10 @@ def test_a_journey_new_to_sfmc_adds_each_step_rather_than_changing_a_setting():
     result = diff({}, new)
     assert result.activities_added == ("WAIT-1",)
     assert not any(c.path == ("activities",) for c in result.changes)
+
+
+def test_a_name_given_to_an_activity_without_one_is_said_as_named():
+    base = {"key": "J", "activities": [{"key": "EMAILV2-1", "type": "EMAILV2"}]}
+    named = {"key": "J", "activities": [{"key": "EMAILV2-1", "type": "EMAILV2", "name": "Hello"}]}
+    assert [c.summary for c in diff(base, named).changes] == ["Named 'Hello'"]
+    assert [c.summary for c in diff(named, base).changes] == ["Name 'Hello' removed"]

@@ -357,6 +357,15 @@ def _generic_summary(path: Path, old: Any, new: Any) -> str:
     return f"{where} changed"
 
 
+def _rename_text(old: Any, new: Any) -> str:
+    """A name given, changed or taken away (a name that was never there is not "MISSING")."""
+    if old is MISSING or old in ("", None):
+        return f"Named {_short(new)}"
+    if new is MISSING or new in ("", None):
+        return f"Name {_short(old)} removed"
+    return f"Renamed {_short(old)} → {_short(new)}"
+
+
 def _wait_text(activity: dict[str, Any]) -> str:
     config = activity.get("configurationArguments")
     config = config if isinstance(config, dict) else {}
@@ -365,7 +374,7 @@ def _wait_text(activity: dict[str, Any]) -> str:
 
 
 _ACTIVITY_SUMMARIES: dict[Path, Callable[[Any, Any, dict[str, Any], dict[str, Any]], str]] = {
-    ("name",): lambda a, b, o, n: f"Renamed {_short(a)} → {_short(b)}",
+    ("name",): lambda a, b, o, n: _rename_text(a, b),
     ("description",): lambda a, b, o, n: "Description changed",
     ("type",): lambda a, b, o, n: f"Type changed {a} → {b}",
     ("configurationArguments", "waitDuration"): lambda a, b, o, n: (
