@@ -18,6 +18,7 @@ class CatalogKind(models.Model):
         ("data_extensions", "data extensions"),
         ("attribute_sets", "attribute sets"),
         ("profiles", "sender and delivery profiles, send classifications"),
+        ("sms", "SMS messages, keywords and codes"),
     ]
     connection = models.ForeignKey(
         "journeys.Connection", on_delete=models.CASCADE, related_name="catalog_kinds"
@@ -149,6 +150,35 @@ class CatalogProfile(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["connection", "kind", "object_id"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogMobile(models.Model):
+    """A MobileConnect SMS message, keyword or short/long code (sfmc.catalog.fetch_mobile)."""
+
+    KINDS = [
+        ("sms_message", "SMS message"),
+        ("sms_keyword", "SMS keyword"),
+        ("sms_code", "short or long code"),
+    ]
+    connection = models.ForeignKey(
+        "journeys.Connection", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=KINDS)
+    object_id = models.CharField(max_length=200)  # what an SMS activity's messageId etc. hold
+    alias = models.CharField(max_length=200, blank=True)  # a message's messageObjectId
+    name = models.CharField(max_length=400)
+    detail = models.TextField(blank=True)  # a message's text, a keyword's code, a code's kind
+    code_id = models.CharField(max_length=200, blank=True)  # the code a message/keyword is on
+    keyword_id = models.CharField(max_length=200, blank=True)  # a message's keyword
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["connection", "kind", "object_id"]),
+            models.Index(fields=["connection", "kind", "name"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

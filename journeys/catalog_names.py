@@ -17,6 +17,7 @@ from journeys.catalog_models import (
     CatalogEmail,
     CatalogEvent,
     CatalogKind,
+    CatalogMobile,
     CatalogProfile,
 )
 from journeys.domain.catalog_refs import KIND_WORDS, Ref, catalog_refs, missing_refs
@@ -30,7 +31,18 @@ CACHE_KIND = {
     "classification": "profiles",
     "data_extension": "data_extensions",
     "event": "events",
+    "sms_message": "sms",
+    "sms_keyword": "sms",
+    "sms_code": "sms",
 }
+# Cache kinds kept as one table of several ref kinds by ObjectID: the table, and the column that
+# tells an object apart (a profile's key, an SMS message's text, a keyword's code).
+BY_KIND: dict[str, tuple[Any, str]] = {
+    "profiles": (CatalogProfile, "customer_key"),
+    "sms": (CatalogMobile, "detail"),
+}
+# What the cards show an activity by (activity_details), and what its detail is called.
+CARD_KINDS = {"email": "Subject", "data_extension": "", "sms_message": "Text"}
 
 
 @dataclass(frozen=True)
@@ -78,36 +90,44 @@ def catalog_names(connection: Any, document: Any, also: Iterable[Any] = ()) -> C
     names = CatalogNames(refs=refs)
     if connection is None:
         return names
-    refreshed_kinds = set(
-        CatalogKind.objects.filter(connection=connection, refreshed_at__isnull=False).values_list(
-            "kind", flat=True
-        )
-    )
-    names.loaded = bool(refreshed_kinds)
+    refreshed = CatalogKind.objects.filter(connection=connection, refreshed_at__isnull=False)
+    kinds = list(refreshed.values_list("kind", "available"))
+    names.loaded = bool(kinds)
+    # A kind the tenant has no API for (a 404) knows no names, so it judges no id missing.
+    refreshed_kinds = {kind for kind, available in kinds if available}
     wanted: dict[str, set[str]] = {}
     for ref in [*refs, *(ref for other in also for ref in catalog_refs(other))]:
         if CACHE_KIND[ref.kind] in refreshed_kinds:
             wanted.setdefault(ref.kind, set()).add(ref.value)
     names.refreshed = frozenset(wanted)
-    profiles = {k: v for k, v in wanted.items() if CACHE_KIND[k] == "profiles"}
-    if profiles:
-        names.found.update(_profiles(connection, profiles))
+    for cache_kind in BY_KIND:
+        group = {k: v for k, v in wanted.items() if CACHE_KIND[k] == cache_kind}
+        if group:
+            names.found.update(_by_kind(connection, cache_kind, group))
     for kind, values in wanted.items():
         if kind == "data_extension":
             names.found[kind], names.found["field"] = _data_extensions(connection, values)
-        elif kind not in profiles:
+        elif CACHE_KIND[kind] not in BY_KIND:
             names.found[kind] = _lookup(connection, kind, values)
     return names
 
 
-def _profiles(connection: Any, wanted: dict[str, set[str]]) -> dict[str, dict[str, Named]]:
+def _by_kind(
+    connection: Any, cache_kind: str, wanted: dict[str, set[str]]
+) -> dict[str, dict[str, Named]]:
+    """One query for the wanted kinds of a BY_KIND table, by ObjectID (an SMS message also by
+    its messageObjectId, sfmc.catalog.fetch_mobile)."""
+    model, detail = BY_KIND[cache_kind]
     found: dict[str, dict[str, Named]] = {kind: {} for kind in wanted}
     values = set().union(*wanted.values())
-    rows = CatalogProfile.objects.filter(
-        connection=connection, kind__in=list(wanted), object_id__in=values
-    )
-    for row in rows:
-        found[row.kind][row.object_id] = Named(row.name, row.customer_key)
+    ids = Q(object_id__in=values)
+    if cache_kind == "sms":
+        ids |= Q(alias__in=values)
+    for row in model.objects.filter(ids, connection=connection, kind__in=list(wanted)):
+        named = Named(row.name, getattr(row, detail))
+        for value in (row.object_id, getattr(row, "alias", "")):
+            if value in values:
+                found[row.kind][value] = named
     return found
 
 
@@ -141,19 +161,18 @@ def _data_extensions(
 
 
 def activity_details(document: Any, names: CatalogNames) -> dict[str, tuple[str, str]]:
-    """For cards: activity key -> (what the card shows, the whole of it for hover)."""
+    """For cards: activity key -> (what the card shows, the whole of it for hover): the email,
+    data extension or SMS message an activity uses, by name. ``names`` must have named the ids
+    of ``document`` (as its document or one of its ``also``); pure, no query."""
     details: dict[str, tuple[str, str]] = {}
-    for ref in names.refs:
-        if ref.activity_key is None or ref.kind not in ("email", "data_extension"):
-            continue
-        if ref.activity_key in details:
+    for ref in catalog_refs(document):
+        if ref.activity_key is None or ref.kind not in CARD_KINDS:
             continue
         named = names.get(ref.kind, ref.value)
-        if named is None:
+        if named is None or ref.activity_key in details:
             continue
-        if ref.kind == "email":
-            subject = f" · Subject: {named.detail}" if named.detail else ""
-            details[ref.activity_key] = (named.name, f"{named.name}{subject} (email {ref.value})")
-        else:
-            details[ref.activity_key] = (named.name, f"{named.name} (data extension {ref.value})")
+        said = CARD_KINDS[ref.kind]
+        detail = f" · {said}: {named.detail}" if said and named.detail else ""
+        whole = f"{named.name}{detail} ({KIND_WORDS[ref.kind]} {ref.value})"
+        details[ref.activity_key] = (named.name, whole)
     return details

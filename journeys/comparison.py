@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from journeys.canvas import Canvas, build_canvas
-from journeys.domain.catalog_changes import NO_NAMES, IdNames
+from journeys.catalog_names import CatalogNames, activity_details
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
 from journeys.domain.validate import validate
@@ -77,14 +77,16 @@ def compare(
     *,
     comments: dict[str, int] | None = None,
     sfmc_keys: Collection[str] = frozenset(),
-    names: IdNames = NO_NAMES,
+    catalog: CatalogNames | None = None,
 ) -> Comparison:
     """Compare two documents: `before` marks removals, `after` additions and changes.
 
     `sfmc_keys` are the keys SFMC made (services.identity), so that an activity that took an
-    old key shows as removed and added (domain.diff.is_replaced). `names` (catalog_names'
-    `id_names()`) says changed emails, profiles, data extensions and events by name."""
-    result = diff(before, after, sfmc_keys=sfmc_keys, names=names)
+    old key shows as removed and added (domain.diff.is_replaced). `catalog` (catalog_names of
+    both documents) says changed emails, profiles, data extensions and events by name, and puts
+    names on both canvases' cards as the editor's canvas does; it costs no query here."""
+    catalog = catalog or CatalogNames()
+    result = diff(before, after, sfmc_keys=sfmc_keys, names=catalog.id_names())
     relinked = frozenset(
         (change.activity_key, str(change.path[-2]))
         for change in result.changes
@@ -96,9 +98,16 @@ def compare(
     before_marks.update(dict.fromkeys(result.activities_changed, "changed"))
     return Comparison(
         diff=result,
-        before=build_canvas(before, [], marks=before_marks),
+        before=build_canvas(
+            before, [], marks=before_marks, details=activity_details(before, catalog)
+        ),
         after=build_canvas(
-            after, validate(after), marks=after_marks, comments=comments, relinked=relinked
+            after,
+            validate(after),
+            marks=after_marks,
+            comments=comments,
+            relinked=relinked,
+            details=activity_details(after, catalog),
         ),
         groups=_groups(result, before, after),
     )

@@ -1,6 +1,7 @@
 """A small SFMC catalog server for tests and the benchmark: the token endpoint and the catalog
 endpoints of the contract in HELPERS.md (Content Builder asset query, eventDefinitions,
-attributeSetDefinitions, SOAP Retrieve with ContinueRequest paging), served over real HTTP.
+attributeSetDefinitions, SOAP Retrieve with ContinueRequest paging, MobileConnect's legacy
+listings in the envelope mcdev recorded), served over real HTTP.
 
 It is deliberately independent of the simulator (which serves the same contract), so the
 catalog client is checked against the documented shapes rather than against one implementation.
@@ -22,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 TOKEN = "fake-catalog-token"
+MOBILE = "/legacy/v1/beta/mobile/"
 SOAP_PAGE_SIZE = 2500
 
 
@@ -31,6 +33,8 @@ class CatalogData:
     events: list[dict[str, Any]] = field(default_factory=list)
     attribute_sets: list[dict[str, Any]] | None = field(default_factory=list)
     soap: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # "message" / "keyword" / "code" -> entries; None: the tenant has no MobileConnect (404)
+    mobile: dict[str, list[dict[str, Any]]] | None = field(default_factory=dict)
 
 
 def email_item(legacy_id: int, name: str, subject: str = "", preheader: str = "") -> dict[str, Any]:
@@ -42,6 +46,28 @@ def email_item(legacy_id: int, name: str, subject: str = "", preheader: str = ""
         "modifiedDate": "2026-01-05T10:00:00.000-06:00",
         "views": {"subjectline": {"content": subject}, "preheader": {"content": preheader}},
         "data": {"email": {"legacy": {"legacyId": legacy_id}}},
+    }
+
+
+def sms_code(code_id: str, number: str, short: bool = True) -> dict[str, Any]:
+    return {"id": code_id, "code": number, "countryCode": "US", "isShortCode": short}
+
+
+def sms_keyword(keyword_id: str, word: str, code: dict[str, Any]) -> dict[str, Any]:
+    return {"id": keyword_id, "keyword": word, "code": code, "status": "Active"}
+
+
+def sms_message(
+    message_id: str, name: str, text: str, keyword: dict[str, Any], code: dict[str, Any]
+) -> dict[str, Any]:
+    """A MobileConnect message as mcdev recorded one: its keyword under ``nextKeyword``."""
+    return {
+        "id": message_id,
+        "name": name,
+        "text": text,
+        "code": code,
+        "nextKeyword": {"id": keyword["id"], "keyword": keyword["keyword"]},
+        "messageObjectId": f"{message_id}-object",
     }
 
 
@@ -135,6 +161,13 @@ class FakeCatalogServer:
         page, size = int(args.get("$page", 1)), int(args.get("$pageSize", 50))
         if request.path == "/interaction/v1/eventDefinitions":
             return _json(_paged(self.data.events, page, size))
+        if request.path.startswith(MOBILE):
+            if self.data.mobile is None:
+                return _json({"message": "Not Found", "errorcode": 404}, 404)
+            entries = self.data.mobile.get(request.path[len(MOBILE) :].strip("/"), [])
+            start = (page - 1) * size
+            listed = {"startIndex": start, "itemsPerPage": size, "totalResults": len(entries)}
+            return _json({**listed, "entry": entries[start : start + size]})
         if request.path == "/contacts/v1/attributeSetDefinitions":
             if self.data.attribute_sets is None:
                 return _json({"message": "Not Found", "errorcode": 404}, 404)

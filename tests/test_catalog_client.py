@@ -22,6 +22,9 @@ from tests.catalog_fake import (
     email_item,
     generated,
     serve,
+    sms_code,
+    sms_keyword,
+    sms_message,
 )
 
 SUFFIXES = (".auth.marketingcloudapis.com", ".rest.marketingcloudapis.com")
@@ -211,3 +214,46 @@ def test_an_empty_catalog_is_an_empty_list(fake):
     fake.data = CatalogData()
     assert catalog.fetch_emails(client_of(fake)) == []
     assert catalog.fetch_data_extensions(client_of(fake)) == []
+
+
+def test_sms_messages_keywords_and_codes_are_read_page_by_page_with_what_they_belong_to(fake, data):
+    short = sms_code("code-1", "55123")
+    join = sms_keyword("kw-1", "JOIN", short)
+    data.mobile = {
+        "message": [
+            sms_message(f"msg-{n}", f"Message {n:04d}", f"Text {n}", join, short)
+            for n in range(1, 1204)
+        ],
+        "keyword": [join],
+        "code": [short, sms_code("code-2", "447700900123", short=False)],
+    }
+
+    rows = catalog.fetch_mobile(client_of(fake))
+
+    messages = [row for row in rows if row["kind"] == "sms_message"]
+    assert len(messages) == 1203
+    assert messages[0] == {
+        "kind": "sms_message",
+        "object_id": "msg-1",
+        "alias": "msg-1-object",
+        "name": "Message 0001",
+        "detail": "Text 1",
+        "code_id": "code-1",
+        "keyword_id": "kw-1",  # mcdev's recording keeps it under nextKeyword
+    }
+    keyword = next(row for row in rows if row["kind"] == "sms_keyword")
+    assert (keyword["name"], keyword["detail"], keyword["code_id"]) == (
+        "JOIN",
+        "on 55123",
+        "code-1",
+    )
+    codes = [(r["name"], r["detail"]) for r in rows if r["kind"] == "sms_code"]
+    assert codes == [("55123", "short code · US"), ("447700900123", "long code · US")]
+    listed = [path for _, path, _ in fake.requests if path.startswith("/legacy/")]
+    assert listed.count(catalog.MOBILE_PATHS["sms_message"]) == 3  # 500 + 500 + 203
+
+
+def test_a_tenant_without_mobile_connect_has_no_sms_catalog(fake, data):
+    data.mobile = None  # the listings answer 404
+
+    assert catalog.fetch_mobile(client_of(fake)) is None

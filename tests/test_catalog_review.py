@@ -79,19 +79,25 @@ def test_compare_names_catalog_ids_on_both_sides(client, editor, draft):
     assert "{#" not in html  # a template comment over two lines would be shown as text
 
 
-def test_the_merge_screen_names_the_email_both_sides_changed(
-    client, editor, approver, sim_connection, demo_journeys
-):
+def merge_session(editor, approver, sim_connection, theirs_key):
+    """The merge after a push: the approved draft sends email 1102 from EMAILV2-1, and someone
+    changed `theirs_key`'s email to 1201 in SFMC meanwhile."""
     assert refresh_catalog(sim_connection.pk) == ""
     draft = import_demo(editor, sim_connection)
     draft = approved_now(
         editor, approver, edited(editor, draft, lambda d: send_of(d).update(emailId=1102))
     )
     theirs = remote_doc(sim_connection)
-    send_of(theirs)["emailId"] = 1201  # someone changes the email in SFMC meanwhile
+    send_of(theirs, theirs_key)["emailId"] = 1201
     body = put_body(theirs, version=theirs["version"], modified_date=theirs["modifiedDate"])
     client_for(sim_connection).put_journey(body)
-    session = conflicted(editor, draft)
+    return conflicted(editor, draft)
+
+
+def test_the_merge_screen_names_the_email_both_sides_changed(
+    client, editor, approver, sim_connection, demo_journeys
+):
+    session = merge_session(editor, approver, sim_connection, "EMAILV2-1")
     client.force_login(editor)
 
     html = client.get(reverse("journeys:merge", args=[session.pk])).content.decode()

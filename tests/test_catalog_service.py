@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from journeys.catalog_models import CatalogEmail, CatalogKind, CatalogRefresh
 from journeys.catalog_names import activity_details, catalog_names
 from journeys.services.catalog import catalog_status, refresh_catalog, request_refresh
-from tests.catalog_fake import email_item, generated, serve
+from tests.catalog_fake import email_item, generated, serve, sms_code, sms_keyword, sms_message
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,13 @@ def data():
             "schema": {"fields": [{"name": "Tier", "type": "Text"}]},
         }
     ]
+    code = sms_code("code-1", "55123")
+    keyword = sms_keyword("kw-1", "JOIN", code)
+    data.mobile = {
+        "message": [sms_message("msg-1", "Spring promo", "Reply JOIN for 20% off", keyword, code)],
+        "keyword": [keyword],
+        "code": [code],
+    }
     return data
 
 
@@ -86,6 +93,7 @@ def test_a_refresh_fills_every_kind_and_says_when(conn):
         "data_extensions": 4,
         "attribute_sets": 0,
         "profiles": 9,
+        "sms": 3,
     }
 
 
@@ -125,6 +133,58 @@ def test_ids_a_refreshed_catalog_lacks_are_warnings(conn):
         ("warning", "UPDATECONTACTDATA-1"),
     ]
     assert "email 999999 is not in SFMC's catalog" in problems[0].message
+
+
+def sms_journey(message="msg-1", keyword="kw-1", code="code-1"):
+    config = {"messageId": message, "keywordId": keyword, "codeId": code}
+    return {
+        "activities": [{"key": "SMSSYNC-1", "type": "SMSSYNC", "configurationArguments": config}]
+    }
+
+
+def test_sms_message_keyword_and_code_are_named_and_the_card_shows_the_message(conn):
+    refresh_catalog(conn.pk)
+    with CaptureQueriesContext(db_connection) as queries:
+        names = catalog_names(conn, sms_journey())
+    assert len(queries) == 2  # refreshed kinds + the three SMS kinds at once
+
+    assert names.label("sms_message", "msg-1") == "Spring promo"
+    assert names.label("sms_keyword", "kw-1") == "JOIN"
+    assert names.label("sms_code", "code-1") == "55123"
+    assert names.problems() == []
+    assert activity_details(sms_journey(), names)["SMSSYNC-1"] == (
+        "Spring promo",
+        "Spring promo · Text: Reply JOIN for 20% off (SMS message msg-1)",
+    )
+    # A newer activity's messageId of the message's other form (fetch_mobile's alias).
+    assert catalog_names(conn, sms_journey("msg-1-object")).label(
+        "sms_message", "msg-1-object"
+    ) == ("Spring promo")
+
+
+def test_sms_ids_a_refreshed_catalog_lacks_are_warnings(conn):
+    refresh_catalog(conn.pk)
+
+    problems = catalog_names(conn, sms_journey(message="gone", code="gone-too")).problems()
+
+    assert [(p.severity, p.code, p.path) for p in problems] == [
+        ("warning", "catalog-missing", "$.activities[0].configurationArguments.messageId"),
+        ("warning", "catalog-missing", "$.activities[0].configurationArguments.codeId"),
+    ]
+    assert problems[0].message.startswith("The SMS message gone is not in SFMC's catalog")
+    assert "short or long code gone-too" in problems[1].message
+
+
+def test_without_mobile_connect_no_sms_id_is_judged(conn, data):
+    data.mobile = None  # a tenant whose MobileConnect listings answer 404
+
+    assert refresh_catalog(conn.pk) == ""
+
+    sms = CatalogKind.objects.get(connection=conn, kind="sms")
+    assert (sms.available, sms.refreshed_at is not None) == (False, True)
+    names = catalog_names(conn, sms_journey(message="anything"))
+    assert names.loaded and names.problems() == []
+    assert names.label("sms_message", "anything") == "SMS message anything"
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
-"""The simulator's SFMC catalog: Content Builder emails, event definitions, attribute sets, SOAP."""
+"""The simulator's SFMC catalog: Content Builder emails, event definitions, attribute sets,
+MobileConnect's SMS listings, SOAP."""
 
 from __future__ import annotations
 
+import base64
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -172,6 +174,49 @@ def test_attribute_sets_answer_or_are_absent_as_on_tenants_without_them(simulato
     assert members["name"]["value"] == "Members"
     assert {"key", "name", "dataType"} <= set(members["attributes"][0])
     assert absent.status_code == 404
+
+
+# MobileConnect
+
+
+def test_the_demo_sms_names_a_listed_message_keyword_and_short_code(api):
+    listed = {
+        kind: api.get(f"/legacy/v1/beta/mobile/{kind}/").json()
+        for kind in ("message", "keyword", "code")
+    }
+
+    [(_, step)] = demo_steps("SMSSYNC")
+    config = step["configurationArguments"]
+    [message] = [m for m in listed["message"]["entry"] if m["id"] == config["messageId"]]
+    [keyword] = [k for k in listed["keyword"]["entry"] if k["id"] == config["keywordId"]]
+    [code] = [c for c in listed["code"]["entry"] if c["id"] == config["codeId"]]
+    assert message["name"] and message["text"]
+    assert message["nextKeyword"]["id"] == keyword["id"] and message["code"]["id"] == code["id"]
+    assert (keyword["keyword"], keyword["code"]["code"], code["isShortCode"]) == (
+        "COMEBACK",
+        "55123",
+        True,
+    )
+    # The ids have SFMC's form: "<local>:<object type>:0" in base64 (78 message, 86 keyword).
+    assert base64.b64decode(config["messageId"] + "==").endswith(b":78:0")
+    assert base64.urlsafe_b64decode(config["keywordId"] + "==").endswith(b":86:0")
+    assert listed["message"]["totalResults"] == len(listed["message"]["entry"]) == 3
+
+
+def test_sms_listings_page_and_answer_404_or_403_as_configured(simulator, api):
+    second = api.get("/legacy/v1/beta/mobile/message/", params={"$page": 2, "$pageSize": 2})
+    simulator.configure(missing_scopes="sms_read")
+    no_scope = api.get("/legacy/v1/beta/mobile/code/")
+    simulator.configure(mobile_connect_available=False)
+    absent = api.get("/legacy/v1/beta/mobile/keyword")
+
+    assert {k: second.json()[k] for k in ("startIndex", "itemsPerPage", "totalResults")} == {
+        "startIndex": 2,
+        "itemsPerPage": 2,
+        "totalResults": 3,
+    }
+    assert [m["name"] for m in second.json()["entry"]] == ["Order shipped"]
+    assert no_scope.status_code == 403 and absent.status_code == 404
 
 
 # SOAP Retrieve

@@ -1,5 +1,6 @@
 """Changes to catalog ids said by name: the email, profile, classification, data extension,
-field or entry event a change or conflict is about, with its id on hover.
+field, entry event or SMS message, keyword or code a change or conflict is about, with its id
+on hover.
 
 Used by the diff (review, compare, merge screen) and the merge screen's conflicts. Pure: the
 caller passes the names it knows (``IdNames``: kind -> id -> name, from the connection's cache);
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from journeys.domain.catalog_refs import EMAIL_FIELDS, KIND_WORDS, SEND
+from journeys.domain.catalog_refs import EMAIL_FIELDS, KIND_WORDS, SEND, SMS_FIELDS
 from journeys.domain.condition_words import AttributeWords, Segment, Words
 
 IdNames = Mapping[str, Mapping[str, str]]
@@ -23,6 +24,7 @@ WORDS = {**KIND_WORDS, "field": "data extension field"}
 _ACTIVITY_PATHS = {
     ("configurationArguments", "dataExtensionId"): "data_extension",  # data extension update
     ("configurationArguments", "field"): "field",
+    **{("configurationArguments", name): kind for name, kind in SMS_FIELDS.items()},  # SMS
 }
 
 

@@ -3,7 +3,9 @@
 Email activities name their email by its legacy id (``triggeredSend.emailId``) and their sender
 profile, delivery profile and send classification by ObjectID; update-contact and data extension
 update activities name a data extension by ObjectID (or CustomerKey); an entry source names its
-event definition by key (fixtures 01, 02, 04, 08, 12). Pure: the caller says what is known.
+event definition by key (fixtures 01, 02, 04, 08, 12); SMS activities name their MobileConnect
+message, keyword and short or long code by MobileConnect's ids (``messageId``, ``keywordId``,
+``codeId``: fixtures 02, 07). Pure: the caller says what is known.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ KIND_WORDS = {
     "classification": "send classification",
     "data_extension": "data extension",
     "event": "entry event",
+    "sms_message": "SMS message",
+    "sms_keyword": "SMS keyword",
+    "sms_code": "short or long code",
 }
 EMAIL_FIELDS = {
     "emailId": "email",
@@ -30,6 +35,9 @@ EMAIL_FIELDS = {
     "deliveryProfileId": "delivery",
     "sendClassificationId": "classification",
 }
+# An SMS activity's configurationArguments field -> the ref kind it holds. Its `assetId` (a
+# Content Builder asset, fixture 07) is left out: no documented asset type lists SMS content.
+SMS_FIELDS = {"messageId": "sms_message", "keywordId": "sms_keyword", "codeId": "sms_code"}
 UPDATE_CONTACT_TYPES = ("UPDATECONTACTDATA", "UPDATECONTACTDATAV2")
 
 
@@ -70,6 +78,10 @@ def _activity_refs(activity: dict[str, Any], where: str) -> Iterator[Ref]:
         for field, ref_kind in EMAIL_FIELDS.items():
             path = f"{where}.configurationArguments.triggeredSend.{field}"
             yield Ref(ref_kind, _text(send.get(field)), path, key)
+    elif kind == "SMSSYNC":
+        for field, ref_kind in SMS_FIELDS.items():
+            path = f"{where}.configurationArguments.{field}"
+            yield Ref(ref_kind, _text(config.get(field)), path, key)
     elif kind == "DATAEXTENSIONUPDATE":
         path = f"{where}.configurationArguments.dataExtensionId"
         yield Ref("data_extension", _text(config.get("dataExtensionId")), path, key)

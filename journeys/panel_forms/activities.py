@@ -17,7 +17,7 @@ from django.core.validators import URLValidator
 from journeys.domain.catalog import type_of
 from journeys.domain.graph import set_field
 from journeys.panel_forms.base import Document, FieldPath, ItemPath, PanelForm, Target, value_at
-from journeys.panel_forms.catalog_pickers import select_widget
+from journeys.panel_forms.catalog_pickers import select_widget, use_selects
 from journeys.panel_forms.field_rows import FieldRowsWidget
 from journeys.panel_forms.fields import (
     HOUR_MINUTE,
@@ -228,11 +228,7 @@ class EmailForm(ActivityForm):
         email = self.fields["emailId"]
         email.label = "Email"
         email.picker = catalog.picker("email", self.initial.get("emailId"))  # type: ignore[attr-defined]
-        for name, kind in PROFILE_FIELDS.items():
-            choices = catalog.choices(kind, self.initial.get(name))
-            if choices is not None:
-                self.fields[name].label = str(self.fields[name].label).removesuffix(" ID")
-                select_widget(self.fields[name], choices)
+        use_selects(self, catalog, PROFILE_FIELDS)
 
 
 PROFILE_FIELDS = {
@@ -243,6 +239,13 @@ PROFILE_FIELDS = {
 
 
 class SmsForm(ActivityForm):
+    """An SMS: the MobileConnect message by name (searched, like an email), its keyword and
+    short or long code by name in selects, where SFMC's catalog lists them
+    (sfmc.catalog.fetch_mobile); choosing a message fills in its own keyword and code.
+
+    The content asset (``assetId``, fixture 07) stays a free id field: no documented Content
+    Builder asset type holds SMS content, so nothing lists those assets by name."""
+
     messageId = _short_text("Message ID", "The MobileConnect message to send.")
     keywordId = _short_text("Keyword ID")
     codeId = _short_text("Short or long code ID")
@@ -265,6 +268,13 @@ class SmsForm(ActivityForm):
         },
     }
     configuring_fields = ("messageId",)
+
+    def use_catalog(self, catalog: Any) -> None:
+        super().use_catalog(catalog)
+        message = self.fields["messageId"]
+        message.label = "SMS message"
+        message.picker = catalog.picker("sms_message", self.initial.get("messageId"))  # type: ignore[attr-defined]
+        use_selects(self, catalog, {"keywordId": "sms_keyword", "codeId": "sms_code"})
 
 
 class SendTimeForm(ActivityForm):

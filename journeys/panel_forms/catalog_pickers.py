@@ -1,8 +1,9 @@
 """What the side panel offers from SFMC's catalog (the connection's cache, never SFMC itself).
 
 One ``PanelCatalog`` per request: it reads the names of the ids the journey holds, the short
-lists (profiles, classifications, entry events) once, and builds the pickers that search the
-long ones (emails, data extensions) over htmx. Forms receive it through ``use_catalog``.
+lists (profiles, classifications, entry events, SMS keywords and codes) once, and builds the
+pickers that search the long ones (emails, data extensions, SMS messages) over htmx. Forms
+receive it through ``use_catalog``.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from journeys.catalog_models import (
     CatalogAttributeSet,
     CatalogDataExtension,
     CatalogEvent,
+    CatalogMobile,
     CatalogProfile,
 )
-from journeys.catalog_names import CatalogNames, catalog_names
+from journeys.catalog_names import CARD_KINDS, CatalogNames, catalog_names
 from journeys.domain.catalog_refs import KIND_WORDS
 from journeys.domain.conditions import attribute_label
 from journeys.domain.journey_filters import entry_event_keys
@@ -29,6 +31,8 @@ from journeys.services.catalog import CatalogStatus, catalog_status
 
 # Fields a condition builder offers at most from the catalog (an attribute list stays usable).
 MAX_ATTRIBUTES = 400
+# MobileConnect kinds offered in selects (messages, being many, are searched by name).
+SMS_LISTED = ("sms_keyword", "sms_code")
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Picker:
     kind: str
     value: str
     name: str
-    detail: str
+    detail: str  # said whole: "Subject: …" of an email, "Text: …" of an SMS message
     missing: bool
     search_url: str
 
@@ -62,11 +66,15 @@ class PanelCatalog:
 
     @cached_property
     def _profiles(self) -> dict[str, list[tuple[str, str]]]:
-        found: dict[str, list[tuple[str, str]]] = {}
         rows = CatalogProfile.objects.filter(connection=self.connection).order_by("name")
-        for kind, object_id, name in rows.values_list("kind", "object_id", "name"):
-            found.setdefault(kind, []).append((object_id, name))
-        return found
+        return _by_kind(rows.values_list("kind", "object_id", "name", "customer_key"))
+
+    @cached_property
+    def _sms_lists(self) -> dict[str, list[tuple[str, str]]]:
+        """SMS keywords and codes, each named with what tells it apart ("JOIN (on 12345)")."""
+        rows = CatalogMobile.objects.filter(connection=self.connection, kind__in=SMS_LISTED)
+        listed = rows.order_by("name").values_list("kind", "object_id", "name", "detail")
+        return _by_kind(listed, with_detail=True)
 
     @cached_property
     def events(self) -> list[tuple[str, str]]:
@@ -75,7 +83,10 @@ class PanelCatalog:
 
     def choices(self, kind: str, current: Any) -> list[tuple[str, str]] | None:
         """Select choices by name for a short list, the current id kept; None when uncached."""
-        options = self.events if kind == "event" else self._profiles.get(kind, [])
+        if kind == "event":
+            options = self.events
+        else:
+            options = (self._sms_lists if kind in SMS_LISTED else self._profiles).get(kind, [])
         if not options:
             return None
         current = "" if current in (None, "") else str(current)
@@ -88,11 +99,12 @@ class PanelCatalog:
         value = "" if value in (None, "") else str(value)
         named = self.names.get(kind, value) if value else None
         query = urlencode({"kind": kind})
+        said = CARD_KINDS.get(kind)  # what a detail is called, where the picker shows it
         return Picker(
             kind=kind,
             value=value,
             name=named.name if named else "",
-            detail=named.detail if named and kind == "email" else "",
+            detail=f"{said}: {named.detail}" if said and named and named.detail else "",
             missing=bool(value) and named is None and kind in self.names.refreshed,
             search_url=f"{reverse('journeys:draft-catalog-search', args=[self.draft.pk])}?{query}",
         )
@@ -135,6 +147,15 @@ class PanelCatalog:
         return dict(list(found.items())[:MAX_ATTRIBUTES])
 
 
+def _by_kind(rows: Any, *, with_detail: bool = False) -> dict[str, list[tuple[str, str]]]:
+    """(kind, id, name, detail) rows as select choices by kind: (id, name[ (detail)])."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for kind, object_id, name, detail in rows:
+        label = f"{name} ({detail})" if with_detail and detail else name
+        found.setdefault(kind, []).append((object_id, label))
+    return found
+
+
 def _named_or_used(names: set[str], used: set[str]) -> Any:
     from django.db.models import Q
 
@@ -144,3 +165,13 @@ def _named_or_used(names: set[str], used: set[str]) -> Any:
 def select_widget(field: forms.Field, choices: list[tuple[str, str]]) -> None:
     """Show a text id field as a select by name (the id stays what is posted and stored)."""
     field.widget = forms.Select(choices=choices)
+
+
+def use_selects(form: forms.Form, catalog: PanelCatalog, fields: dict[str, str]) -> None:
+    """Each id field (name -> catalog kind) as a select by name where the catalog lists that
+    kind; its label loses " ID". Elsewhere the free id field stays."""
+    for name, kind in fields.items():
+        choices = catalog.choices(kind, form.initial.get(name))
+        if choices is not None:
+            form.fields[name].label = str(form.fields[name].label).removesuffix(" ID")
+            select_widget(form.fields[name], choices)

@@ -24,6 +24,7 @@ from journeys.catalog_models import (
     CatalogEmail,
     CatalogEvent,
     CatalogKind,
+    CatalogMobile,
     CatalogProfile,
     CatalogRefresh,
 )
@@ -154,6 +155,7 @@ _FETCHES: dict[str, Callable[[SFMCClient], Any]] = {
     "data_extensions": remote.fetch_data_extensions,
     "attribute_sets": remote.fetch_attribute_sets,
     "profiles": _fetch_profiles,
+    "sms": remote.fetch_mobile,
 }
 
 
@@ -182,6 +184,7 @@ _MODELS: dict[str, Any] = {
     "data_extensions": CatalogDataExtension,
     "attribute_sets": CatalogAttributeSet,
     "profiles": CatalogProfile,
+    "sms": CatalogMobile,
 }
 
 

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journeys.canvas import Canvas, build_canvas
-from journeys.catalog_names import catalog_names
+from journeys.catalog_names import activity_details, catalog_names
 from journeys.domain.catalog_changes import (
     IdNames,
     catalog_conflict_words,
@@ -434,7 +434,9 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
     ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
     sfmc_keys = lineage(session.draft.journey_id).sfmc_keys
     connection = session.draft.journey.connection
-    names = catalog_names(connection, ours, also=[base, theirs]).id_names()
+    document = session.merged_document
+    catalog = catalog_names(connection, ours, also=[base, theirs, document])
+    names = catalog.id_names()
     theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
     ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
     paths = [tuple(conflict["path"]) for conflict in session.conflicts]
@@ -444,14 +446,18 @@ def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None)
         for change in found.changes
         if not any(_overlaps(change.path, path) for path in paths)
     }
-    document = session.merged_document
     return MergeScreen(
         session=session,
         theirs_changes=theirs_diff.lines(),
         our_changes=ours_diff.lines(),
         clean=list(clean.values()),
         rows=[_row(i, c, session.choices, posted, names) for i, c in enumerate(session.conflicts)],
-        canvas=build_canvas(document, validate(document), marks=_marks(session, theirs_diff)),
+        canvas=build_canvas(
+            document,
+            validate(document),
+            marks=_marks(session, theirs_diff),
+            details=activity_details(document, catalog),  # names on cards, as in the editor
+        ),
     )
 
 

@@ -4,8 +4,9 @@ Emails come from Content Builder (``POST /asset/v1/content/assets/query``), entr
 ``/interaction/v1/eventDefinitions``, Contact Builder attribute sets from
 ``/contacts/v1/attributeSetDefinitions`` (absent on some tenants: a 404 is "not available"),
 and data extensions, their fields, sender and delivery profiles and send classifications from a
-SOAP ``Retrieve`` (journeys/sfmc/soap.py), paged with ``ContinueRequest``. Every fetch returns
-plain dicts of the fields the product keeps; no Django here.
+SOAP ``Retrieve`` (journeys/sfmc/soap.py), paged with ``ContinueRequest``; MobileConnect's SMS
+messages, keywords and codes from its undocumented listings (``fetch_mobile``). Every fetch
+returns plain dicts of the fields the product keeps; no Django here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ FIELD_PROPERTIES = [
 ]
 PROFILE_PROPERTIES = ["ObjectID", "CustomerKey", "Name"]
 PROFILE_TYPES = ("SenderProfile", "DeliveryProfile", "SendClassification")
+# MobileConnect's listings, by the ref kind (domain.catalog_refs) whose ids they hold.
+MOBILE_PATHS = {
+    "sms_message": "/legacy/v1/beta/mobile/message/",
+    "sms_keyword": "/legacy/v1/beta/mobile/keyword/",
+    "sms_code": "/legacy/v1/beta/mobile/code/",
+}
+# The envelope of those listings (mcdev's recorded answers), against the REST one's names.
+LEGACY_ENVELOPE = ("entry", "totalResults", "itemsPerPage")
+SMS_TEXT_KEPT = 300  # characters of a message's text kept to say what it sends
 
 
 def fetch_emails(client: SFMCClient, page_size: int = REST_PAGE_SIZE) -> list[dict[str, Any]]:
@@ -99,6 +109,63 @@ def fetch_attribute_sets(client: SFMCClient) -> list[dict[str, Any]] | None:
         }
         for item in items
     ]
+
+
+def fetch_mobile(client: SFMCClient) -> list[dict[str, Any]] | None:
+    """MobileConnect's SMS messages, keywords and short or long codes; None where the tenant
+    answers 404 (no MobileConnect).
+
+    SFMC documents no way to list them: the documented MobileConnect REST API (``/sms/v1/…``)
+    creates keywords and sends messages, and no documented Content Builder asset type holds SMS
+    messages. What lists them is ``/legacy/v1/beta/mobile/{message,keyword,code}/``, undocumented
+    but what mcdev reads (its ``mobileMessage``, ``mobileKeyword``, ``mobileCode`` types); its
+    ids are the ones SMS activities hold: fixture 02's ``messageId`` and ``keywordId`` are
+    exactly the message and keyword of mcdev's recorded answers, and fixture 07's ``codeId`` has
+    a code's form. UNVERIFIED: paging by ``$page``/``$pageSize`` like the other REST lists, the
+    answer being ``{startIndex, itemsPerPage, totalResults, entry[]}`` (mcdev's recordings).
+
+    A message keeps its own keyword and code, so that choosing it can fill them in. Newer
+    Content Builder based activities (fixture 07, with an ``assetId``) hold a ``messageId`` of
+    object type 625 ("1521:625:0"), the type of a listed message's ``messageObjectId``; a
+    message is also known by that (``alias``; UNVERIFIED that the two forms meet).
+    """
+    try:
+        return [
+            _mobile_row(kind, item)
+            for kind, path in MOBILE_PATHS.items()
+            for item in _rest_pages(client, path, LEGACY_ENVELOPE)
+        ]
+    except NotFound:
+        return None
+
+
+def _mobile_row(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    """One listed object: its id, name and what tells it apart (a message's text, the code a
+    keyword is on, a code's kind and country), plus the code and keyword it belongs to."""
+    code = item.get("code") if isinstance(item.get("code"), dict) else {}
+    keyword = item.get("keyword") or item.get("nextKeyword")  # mcdev's recording: nextKeyword
+    row = {
+        "kind": kind,
+        "object_id": _text(item.get("id")),
+        "alias": "",
+        "name": _text(item.get("name")),
+        "detail": "",
+        "code_id": _text(_dig(code, "id")),
+        "keyword_id": _text(_dig(keyword, "id")),
+    }
+    if kind == "sms_message":
+        row["alias"] = _text(item.get("messageObjectId"))
+        row["detail"] = _text(item.get("text"))[:SMS_TEXT_KEPT]
+    elif kind == "sms_keyword":
+        row["name"] = _text(item.get("keyword"))
+        number = _text(_dig(code, "code"))
+        row["detail"] = f"on {number}" if number else ""
+    else:
+        row["name"], row["code_id"] = _text(item.get("code")), row["object_id"]
+        words = "short code" if item.get("isShortCode") is True else "long code"
+        country = _text(item.get("countryCode"))
+        row["detail"] = f"{words} · {country}" if country else words
+    return row
 
 
 def fetch_data_extensions(client: SFMCClient) -> list[dict[str, Any]]:
@@ -191,24 +258,31 @@ def _asset_pages(client: SFMCClient, page_size: int) -> Iterator[dict[str, Any]]
     yield from _pages(page_at, ASSET_QUERY_PATH)
 
 
-def _rest_pages(client: SFMCClient, path: str) -> Iterator[dict[str, Any]]:
+def _rest_pages(
+    client: SFMCClient, path: str, envelope: tuple[str, str, str] = ("items", "count", "pageSize")
+) -> Iterator[dict[str, Any]]:
     def page_at(number: int) -> Any:
         return client.get_json(path, {"$page": number, "$pageSize": REST_PAGE_SIZE})
 
-    yield from _pages(page_at, path)
+    yield from _pages(page_at, path, envelope)
 
 
-def _pages(page_at: Any, path: str) -> Iterator[dict[str, Any]]:
-    """Items page by page until ``count`` is reached or a page comes back short or empty."""
+def _pages(
+    page_at: Any, path: str, envelope: tuple[str, str, str] = ("items", "count", "pageSize")
+) -> Iterator[dict[str, Any]]:
+    """Items page by page until ``count`` is reached or a page comes back short or empty.
+
+    ``envelope`` names the answer's list, total and page size."""
+    items_name, count_name, size_name = envelope
     seen = 0
     for number in range(1, MAX_PAGES + 1):
         data = page_at(number)
-        if not isinstance(data, dict) or not isinstance(data.get("items", []), list):
+        if not isinstance(data, dict) or not isinstance(data.get(items_name, []), list):
             raise RemoteError(f"SFMC answered {path} without a list of items.")
-        items = [item for item in data.get("items") or [] if isinstance(item, dict)]
+        items = [item for item in data.get(items_name) or [] if isinstance(item, dict)]
         yield from items
         seen += len(items)
-        count, size = _int(data.get("count")), _int(data.get("pageSize"))
+        count, size = _int(data.get(count_name)), _int(data.get(size_name))
         if not items or (count is not None and seen >= count) or (size and len(items) < size):
             return
     raise RemoteError(f"SFMC kept paging {path} past {MAX_PAGES} pages; stopped.")

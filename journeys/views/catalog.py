@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
-from journeys.catalog_models import CatalogDataExtension, CatalogEmail
+from journeys.catalog_models import CatalogDataExtension, CatalogEmail, CatalogMobile
 from journeys.models import Draft
 from journeys.permissions import can_edit_draft, require
 from journeys.services.catalog import catalog_status, request_refresh
@@ -34,7 +34,7 @@ def search(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     kind = request.GET.get("kind", "")
     query = request.GET.get("catalog_q", "").strip()[:100]
     request_refresh(connection, only_if_empty=True)
-    found = _emails(connection, query) if kind == "email" else _data_extensions(connection, query)
+    found = SEARCHES.get(kind, _data_extensions)(connection, query)
     context = {
         "draft": draft,
         "results": found,
@@ -76,6 +76,26 @@ def _data_extensions(connection: Any, query: str) -> list[dict[str, Any]]:
         }
         for de in rows.order_by("name")[:LIMIT]
     ]
+
+
+def _sms_messages(connection: Any, query: str) -> list[dict[str, Any]]:
+    """MobileConnect messages by name or text; choosing one fills in its keyword and code."""
+    rows = CatalogMobile.objects.filter(connection=connection, kind="sms_message")
+    if query:
+        rows = rows.filter(Q(name__icontains=query) | Q(detail__icontains=query))
+    return [
+        {
+            "value": m.object_id,
+            "name": m.name,
+            "detail": f"Text: {m.detail}" if m.detail else "",
+            "title": f"SMS message {m.object_id}",
+            "fill": json.dumps({"keywordId": m.keyword_id, "codeId": m.code_id}),
+        }
+        for m in rows.order_by("name")[:LIMIT]
+    ]
+
+
+SEARCHES = {"email": _emails, "data_extension": _data_extensions, "sms_message": _sms_messages}
 
 
 @require_POST

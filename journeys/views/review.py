@@ -79,11 +79,10 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     others = [d for d in (_base_document(draft), reviewed, newer and newer.document) if d]
     # Names for every catalog id on either side; warnings only for the draft's own ids.
     catalog = catalog_names(draft.journey.connection, draft.document, also=others)
-    names = catalog.id_names()
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
         since_review = compare_documents(
-            last_review.revision.document, draft.document, sfmc_keys=_sfmc(draft), names=names
+            last_review.revision.document, draft.document, sfmc_keys=_sfmc(draft), catalog=catalog
         )
     context = {
         "draft": draft,
@@ -92,13 +91,15 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             draft.document,
             comments=open_counts,
             sfmc_keys=_sfmc(draft),
-            names=names,
+            catalog=catalog,
         ),
         "catalog_problems": _titled(draft.document, catalog.problems()),
         "since_review": since_review,
         "newer_snapshot": newer,
         "against_now": newer
-        and compare_documents(newer.document, draft.document, comments=open_counts, names=names),
+        and compare_documents(
+            newer.document, draft.document, comments=open_counts, catalog=catalog
+        ),
         "last_review": last_review,
         "threads": threads,
         "pin_key": request.GET.get("on", ""),
@@ -230,10 +231,10 @@ def compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     a_spec, b_spec = request.GET.get("a", "base"), request.GET.get("b", "current")
     (a_label, a_doc), (b_label, b_doc) = _version(draft, a_spec), _version(draft, b_spec)
-    names = catalog_names(draft.journey.connection, b_doc, also=[a_doc]).id_names()
+    catalog = catalog_names(draft.journey.connection, b_doc, also=[a_doc])
     context = {
         "draft": draft,
-        "comparison": compare_documents(a_doc, b_doc, sfmc_keys=_sfmc(draft), names=names),
+        "comparison": compare_documents(a_doc, b_doc, sfmc_keys=_sfmc(draft), catalog=catalog),
         "a_label": a_label,
         "b_label": b_label,
         "a_spec": a_spec,

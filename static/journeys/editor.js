@@ -194,7 +194,10 @@
     const fill = JSON.parse(button.dataset.pickFill || "{}");
     Object.entries(fill).forEach(([name, value]) => {
       const other = form && form.elements[name];
-      if (other && value) other.value = value;
+      // A select takes only a value it offers (else it would go blank and clear the id).
+      const offered = other && (other.tagName !== "SELECT"
+        || Array.from(other.options).some((option) => option.value === value));
+      if (offered && value) other.value = value;
     });
     const chosen = picker.querySelector(".picked");
     chosen.textContent = "";

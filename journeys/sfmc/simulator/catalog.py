@@ -59,6 +59,7 @@ class Catalog:
             "emails": len(data.emails),
             "eventDefinitions": len(data.events),
             "attributeSets": len(data.attribute_sets),
+            **{f"mobile {kind}s": len(rows) for kind, rows in data.mobile.items()},
             **{name: len(rows) for name, rows in data.soap.items()},
         }
 
@@ -100,6 +101,20 @@ class Catalog:
         with self._lock:
             sets = list(self._data.attribute_sets)
         return _envelope(sets, page, size)
+
+    def mobile_page(self, kind: str, page: int, size: int) -> dict[str, Any]:
+        """A page of MobileConnect's ``message``, ``keyword`` or ``code`` listing, in the envelope
+        mcdev recorded (``startIndex`` counts from 0)."""
+        with self._lock:
+            rows = list(self._data.mobile.get(kind, []))
+        chosen = rows[(page - 1) * size : page * size]
+        start = (page - 1) * size
+        return {
+            "startIndex": start,
+            "itemsPerPage": size,
+            "totalResults": len(rows),
+            "entry": chosen,
+        }
 
     # SOAP
 

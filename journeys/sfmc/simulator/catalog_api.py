@@ -1,4 +1,5 @@
-"""HTTP side of the catalog: Content Builder assets, event definitions, attribute sets, SOAP.
+"""HTTP side of the catalog: Content Builder assets, event definitions, attribute sets,
+MobileConnect's listings (messages, keywords, codes), SOAP.
 
 Errors as SFMC gives them (see README "SFMC simulator"):
 
@@ -6,7 +7,8 @@ Errors as SFMC gives them (see README "SFMC simulator"):
 * REST whose scope the installed package lacks (``missing_scopes`` setting): 403
   ``{"message": "Insufficient privileges to complete this action.", "errorcode": 0}``.
 * ``/contacts/v1/attributeSetDefinitions`` with ``attribute_sets_available`` off: 404, as on
-  tenants without Contact Builder access.
+  tenants without Contact Builder access; ``/legacy/v1/beta/mobile/…`` with
+  ``mobile_connect_available`` off: 404 (config.py says why).
 * SOAP with an unknown or expired ``fueloauth`` token: HTTP 500 ``soap:Fault`` "Token Expired"
   (the text sfmc-sdk and FuelSDK refresh on); malformed XML or a DTD: HTTP 500 ``soap:Client``
   fault; a missing scope: HTTP 200 with ``OverallStatus`` "Error: API Permission Failed" (what
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 ASSETS_QUERY = "/asset/v1/content/assets/query"
 EVENT_DEFINITIONS = "/interaction/v1/eventDefinitions"
 ATTRIBUTE_SETS = "/contacts/v1/attributeSetDefinitions"
+MOBILE_PREFIX = "/legacy/v1/beta/mobile/"
+MOBILE_KINDS = ("message", "keyword", "code")
 SOAP_PATH = "/Service.asmx"
 INSUFFICIENT = "Insufficient privileges to complete this action."
 # The scope each catalog request needs (names as in SFMC's installed-package permissions).
@@ -54,6 +58,7 @@ CATALOG_SCOPES = (
     "data_extensions_read",
     "list_and_subscribers_read",
     "accounts_read",
+    "sms_read",
 )
 
 Handler = Callable[[Request, str, LogEntry], Response]
@@ -81,6 +86,8 @@ class CatalogApi:
             return {"GET": self._attribute_sets}, ""
         if path == SOAP_PATH:
             return {"POST": self.soap}, ""
+        if path.startswith(MOBILE_PREFIX) and path[len(MOBILE_PREFIX) :].strip("/") in MOBILE_KINDS:
+            return {"GET": self._mobile}, path[len(MOBILE_PREFIX) :].strip("/")
         return None
 
     def require_scope(self, scope: str) -> None:
@@ -120,6 +127,14 @@ class CatalogApi:
         self.require_scope("list_and_subscribers_read")
         page, size = self._paging(request)
         return json_response(self.catalog.attribute_sets_page(page, size))
+
+    def _mobile(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        """``GET /legacy/v1/beta/mobile/{message,keyword,code}/`` (``segment``)."""
+        if not self.app.config.mobile_connect_available:
+            raise ApiError(404, "Not Found", 404, documentation=DOCUMENTATION)
+        self.require_scope("sms_read")
+        page, size = self._paging(request)
+        return json_response(self.catalog.mobile_page(segment, page, size))
 
     def _paging(self, request: Request) -> tuple[int, int]:
         config = self.app.config

@@ -3,7 +3,8 @@
 Consistent with demo.py by construction: every demo email activity's ``emailId`` is an email's
 ``legacyId`` (name and subject taken from the activity), the demo entry event's key is an event
 definition whose data extension holds every field the demo journeys' filters and contact updates
-use, and the sender/delivery profile and send classification ObjectIDs are the ones demo.py sends.
+use, and the sender/delivery profile and send classification ObjectIDs are the ones demo.py sends;
+the demo SMS's message, keyword and short code are MobileConnect's (``mobile``).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class CatalogData:
     events: list[dict[str, Any]] = field(default_factory=list)
     attribute_sets: list[dict[str, Any]] = field(default_factory=list)
     soap: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # MobileConnect's listings: "message", "keyword", "code" -> entries as mcdev recorded them.
+    mobile: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def add_soap(self, object_type: str, row: dict[str, Any]) -> None:
         self.soap.setdefault(object_type, []).append(row)
@@ -259,6 +262,78 @@ def _profiles(data: CatalogData) -> None:
     )
 
 
+def mobile_code(number: str, country: str, *, short: bool, code_id: str = "") -> dict[str, Any]:
+    return {
+        "id": code_id or demo.mobile_id(demo.guid_part("code", number), 81),
+        "createdDate": CREATED,
+        "lastUpdated": CREATED,
+        "code": number,
+        "countryCode": country,
+        "codeType": "PRIVATE",
+        "isShortCode": short,
+        "keywordLimit": "Unlimited",
+        "sendableCountries": [{"countryCode": country, "vendor": "CLX", "fromNameSupported": True}],
+        "supportsConcatenation": True,
+    }
+
+
+def mobile_keyword(word: str, code: dict[str, Any], keyword_id: str = "") -> dict[str, Any]:
+    return {
+        "id": keyword_id or demo.mobile_id(demo.guid_part("keyword", word), 86),
+        "createdDate": CREATED,
+        "lastUpdated": CREATED,
+        "code": code,
+        "keyword": word,
+        "status": "Active",
+        "restriction": "NONE",
+        "keywordType": "NORMAL",
+        "isInherited": False,
+    }
+
+
+def mobile_message(
+    number: int, name: str, text: str, keyword: dict[str, Any], code: dict[str, Any]
+) -> dict[str, Any]:
+    """A message as mcdev's recording has it: its keyword under ``nextKeyword``."""
+    return {
+        "id": demo.mobile_id(str(number), 78),
+        "lastUpdated": CREATED,
+        "type": "ExactTarget.Mobile.Sms.Core.Entities.SmsMessageEntity",
+        "name": name,
+        "text": text,
+        "origin": "SMS Send",
+        "code": code,
+        "template": {"id": "Mzo4MDow", "name": "Outbound"},
+        "status": "Active/Scheduled",
+        "sendMethod": "API",
+        "messageObjectId": demo.mobile_id(demo.guid_part("message", str(number)), 625),
+        "nextKeyword": {key: keyword[key] for key in ("id", "keyword", "restriction")},
+        "fromName": code["code"],
+    }
+
+
+def _mobile(data: CatalogData) -> None:
+    short = mobile_code("55123", "US", short=True, code_id=demo.SMS_CODE_ID)
+    long = mobile_code("447700900123", "GB", short=False)
+    comeback = mobile_keyword("COMEBACK", short, demo.SMS_KEYWORD_ID)
+    join, info = mobile_keyword("JOIN", short), mobile_keyword("INFO", long)
+    data.mobile["code"] = [short, long]
+    data.mobile["keyword"] = [comeback, join, info]
+    data.mobile["message"] = [
+        mobile_message(
+            601,
+            "Win-back - A last text",
+            "We miss you! Reply COMEBACK for 15% off your next order.",
+            comeback,
+            short,
+        ),
+        mobile_message(
+            602, "Welcome text", "Thanks for joining Northwind. Reply STOP to stop.", join, short
+        ),
+        mobile_message(603, "Order shipped", "Your order is on its way.", info, long),
+    ]
+
+
 def demo_catalog() -> CatalogData:
     """The catalog a fresh simulator serves."""
     data = CatalogData()
@@ -305,6 +380,7 @@ def demo_catalog() -> CatalogData:
         }
     )
     _profiles(data)
+    _mobile(data)
     return data
 
 

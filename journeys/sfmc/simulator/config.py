@@ -22,6 +22,11 @@ Defaults and why:
   them out and the catalog endpoints needing them answer 403 (SOAP: "API Permission Failed").
 * ``attribute_sets_available`` True: False makes ``/contacts/v1/attributeSetDefinitions`` a 404,
   as on tenants without Contact Builder access.
+* ``mobile_connect_available`` True: MobileConnect's listings
+  (``/legacy/v1/beta/mobile/{message,keyword,code}/``) answer; False makes them 404, which the
+  product reads as a tenant without MobileConnect. UNVERIFIED: the listings are undocumented
+  (mcdev reads them), so what a tenant without MobileConnect answers is not known; a 404 is the
+  default because it is how SFMC answers an API a tenant lacks (attribute sets, above).
 * ``soap_page_size`` 2500: Results per SOAP Retrieve page, as SFMC's (smaller to test paging).
 * ``rate_limit_capacity`` 0 turns the token bucket off; otherwise a burst of that many requests,
   refilled at ``rate_limit_per_second``.
@@ -59,6 +64,7 @@ class SimConfig:
     soap_instance_url: str = ""
     missing_scopes: str = ""
     attribute_sets_available: bool = True
+    mobile_connect_available: bool = True
     soap_page_size: int = 2500
 
     def updated(self, changes: Mapping[str, Any]) -> SimConfig:

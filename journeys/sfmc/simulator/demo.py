@@ -1,11 +1,12 @@
 """Demo journeys for the simulator, shaped like real SFMC documents (see the API notes §5).
 
 Together they use waits by duration and by attribute, decision, random and engagement splits,
-emails, contact updates, a REST custom activity, a goal and exit criteria.
+emails, an SMS, contact updates, a REST custom activity, a goal and exit criteria.
 """
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,24 @@ EVENT_KEY = "DEAudience-5b0c1f7e-2d41-4c6a-9e0b-7a1d3c5e9f21"
 def guid(*parts: str) -> str:
     """Stable GUIDs, so the demo is the same on every machine (the catalog reuses them)."""
     return str(uuid.uuid5(_NAMESPACE, "/".join(parts)))
+
+
+def mobile_id(local: str, object_type: int) -> str:
+    """A MobileConnect id as SFMC writes them: "<local>:<object type>:0" in unpadded base64
+    (fixture 02's messageId "NTIzOjc4OjA" is "523:78:0"; keywords are type 86 and codes 81, their
+    local part a GUID's bytes in base64url, as in mcdev's recorded keyword and its decodedId)."""
+    return base64.urlsafe_b64encode(f"{local}:{object_type}:0".encode()).decode().rstrip("=")
+
+
+def guid_part(*parts: str) -> str:
+    """The local part of a keyword's or code's id: a stable GUID's bytes in base64url."""
+    return base64.urlsafe_b64encode(uuid.UUID(guid(*parts)).bytes_le).decode().rstrip("=")
+
+
+# The SMS the demo sends: a MobileConnect message on keyword COMEBACK of short code 55123.
+SMS_MESSAGE_ID = mobile_id("601", 78)
+SMS_KEYWORD_ID = mobile_id(guid_part("keyword", "COMEBACK"), 86)
+SMS_CODE_ID = mobile_id(guid_part("code", "55123"), 81)
 
 
 def _filter(field: str, operator: str, value: str) -> str:
@@ -112,6 +131,31 @@ def _update_contact(journey: str, key: str, field: str, value: str) -> dict[str,
             "contactKey": "{{Contact.Key}}",
         },
         config={"isActivityBatchValidated": False},
+    )
+
+
+def _sms(journey: str, key: str, name: str, next_key: str | None) -> dict[str, Any]:
+    """An SMS shaped like fixture 02's (plus fixture 07's codeId)."""
+    return _step(
+        journey,
+        key,
+        "SMSSYNC",
+        name,
+        next=next_key,
+        arguments={
+            "contactKey": "{{Contact.Key}}",
+            "defaultSMSAddress": "{{Contact.Default.SMS}}",
+            "mobileNumber": "{{InteractionDefaults.MobileNumber}}",
+        },
+        config={
+            "messageId": SMS_MESSAGE_ID,
+            "keywordId": SMS_KEYWORD_ID,
+            "codeId": SMS_CODE_ID,
+            "isOptIn": False,
+            "honorBlackoutWindowEnum": 0,
+            "applicationExtensionKey": "jb-mobile-connect-send-sms-sync",
+        },
+        meta={"category": "message"},
     )
 
 
@@ -373,7 +417,8 @@ def win_back() -> dict[str, Any]:
                 j, "ENGAGEMENTSPLITV2-1", "EMAILV2-1", 3, "UPDATECONTACTDATAV2-1", "EMAILV2-2"
             ),
             _update_contact(j, "UPDATECONTACTDATAV2-1", "WonBack", "true"),
-            _email(j, "EMAILV2-2", "One last note from us", 1502, None),
+            _email(j, "EMAILV2-2", "One last note from us", 1502, "SMSSYNC-1"),
+            _sms(j, "SMSSYNC-1", "A last text", None),
         ],
     )
 
