@@ -99,11 +99,14 @@ def activation(body: dict[str, Any], catalog: Catalog) -> Activation:
 
 
 def linked_definition_key(body: dict[str, Any]) -> str | None:
-    """The send definition's key an activated journey's email activity carries."""
+    """The send definition's key the email activity names: ``triggeredSendKey`` (set by the
+    activation), else ``metaData.highThroughput.definitionKey`` (a PUT may leave the first out)."""
     for activity in body.get("activities") or []:
         config = _object(_object(activity).get("configurationArguments"))
-        if isinstance(config.get("triggeredSendKey"), str):
-            return str(config["triggeredSendKey"])
+        high_throughput = _object(_object(_object(activity).get("metaData")).get("highThroughput"))
+        for key in (config.get("triggeredSendKey"), high_throughput.get("definitionKey")):
+            if isinstance(key, str) and key:
+                return key
     return None
 
 
