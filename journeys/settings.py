@@ -303,3 +303,6 @@ SFMC_SIMULATOR_URL = os.environ.get("SFMC_SIMULATOR_URL", "http://127.0.0.1:8765
 # address, which the product's demo connection needs). For SFMC tools that want tenant URLs.
 SFMC_SIMULATOR_REST_INSTANCE_URL = os.environ.get("SFMC_SIMULATOR_REST_INSTANCE_URL", "")
 SFMC_SIMULATOR_SOAP_INSTANCE_URL = os.environ.get("SFMC_SIMULATOR_SOAP_INSTANCE_URL", "")
+# The simulator's business units under `make run`, "MID=Name,MID=Name" with the parent first (empty:
+# its default, Northwind 510000123 and its child Northwind Outlet 510000456).
+SFMC_SIMULATOR_BUSINESS_UNITS = os.environ.get("SFMC_SIMULATOR_BUSINESS_UNITS", "")

@@ -66,16 +66,16 @@ class RunningSimulator:
         entries: list[dict[str, Any]] = response.json()
         return entries
 
-    def token(self) -> str:
-        """A fresh access token for raw HTTP calls."""
-        response = self.http.post(
-            f"{self.base_url}/v2/token",
-            json={
-                "grant_type": "client_credentials",
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-            },
-        )
+    def token(self, account_id: str | int | None = None) -> str:
+        """A fresh access token for raw HTTP calls (bound to business unit ``account_id``)."""
+        grant = {
+            "grant_type": "client_credentials",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        }
+        if account_id is not None:
+            grant["account_id"] = str(account_id)
+        response = self.http.post(f"{self.base_url}/v2/token", json=grant)
         response.raise_for_status()
         token: str = response.json()["access_token"]
         return token
@@ -91,10 +91,10 @@ class RunningSimulator:
 class ApiSession(requests.Session):
     """Raw HTTP to the simulator's API: paths relative to its base URL, a bearer token, timeouts."""
 
-    def __init__(self, simulator: RunningSimulator) -> None:
+    def __init__(self, simulator: RunningSimulator, account_id: str | int | None = None) -> None:
         super().__init__()
         self.base_url = simulator.base_url
-        self.headers["Authorization"] = f"Bearer {simulator.token()}"
+        self.headers["Authorization"] = f"Bearer {simulator.token(account_id)}"
 
     def request(self, method, url, *args, **kwargs):
         kwargs.setdefault("timeout", 10)

@@ -25,6 +25,8 @@ API = "/interaction/v1/interactions"
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,2}[1-9])?")
 CONFLICT = "Another user recently modified this journey. Refresh to edit the latest version."
 SFMC_DIR = Path(__file__).resolve().parent.parent / "journeys" / "sfmc"
+# The parent business unit's demo journeys and the child's (the controls list both).
+ALL_DEMOS = len(demo.DEMO_JOURNEYS) + len(demo.CHILD_DEMO_JOURNEYS)
 
 
 @pytest.fixture
@@ -795,7 +797,7 @@ def test_control_forms_redirect_back_to_the_page(sim):
 
     assert (done.status_code, done.headers["Location"]) == (303, "/_sim/?done=1")
     assert refused.status_code == 303 and "error=" in refused.headers["Location"]
-    assert len(sim.control("GET", "journeys")) == len(demo.DEMO_JOURNEYS)
+    assert len(sim.control("GET", "journeys")) == ALL_DEMOS
 
 
 def test_cross_site_control_posts_are_refused(sim):
@@ -828,7 +830,7 @@ def test_seeding_the_demo_twice_creates_each_journey_once(sim):
     first = sim.control("POST", "seed-demo")
     second = sim.control("POST", "seed-demo")
 
-    assert len(first["created"]) == len(demo.DEMO_JOURNEYS)
+    assert len(first["created"]) == ALL_DEMOS
     assert second["created"] == []
     statuses = {j["key"]: j["status"] for j in sim.control("GET", "journeys")}
     assert statuses["demo-birthday-offer"] == "Published"
@@ -929,4 +931,4 @@ def test_the_command_line_serves_the_simulator_with_demo_data(tmp_path):
         process.wait(timeout=10)
 
     assert "demo-welcome-series" in lines[0]
-    assert len(journeys) == len(demo.DEMO_JOURNEYS)
+    assert len(journeys) == ALL_DEMOS

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from journeys.management.commands.dev import simulator_url_options
+from journeys.management.commands.dev import (
+    simulator_business_unit_options,
+    simulator_url_options,
+)
 from tests.sfmc_server import CLIENT_ID, CLIENT_SECRET
 
 REPO = Path(__file__).resolve().parent.parent
@@ -51,6 +54,11 @@ def token(base_url, verify=True):
     return response.json()
 
 
+def token_status(base_url, account_id):
+    grant = {**GRANT, "account_id": account_id}
+    return requests.post(f"{base_url}/v2/token", json=grant, timeout=5).status_code
+
+
 @pytest.mark.integration
 def test_instance_urls_from_the_command_line_survive_a_reset_and_a_restart(tmp_path):
     options = ("--rest-instance-url", REST, "--soap-instance-url", SOAP)
@@ -85,3 +93,22 @@ def test_make_run_passes_the_instance_url_settings_to_the_simulator(settings):
     settings.SFMC_SIMULATOR_SOAP_INSTANCE_URL = ""
 
     assert simulator_url_options() == ["--rest-instance-url", REST]
+
+
+@pytest.mark.integration
+def test_business_units_from_the_command_line_survive_a_reset(tmp_path):
+    with served(tmp_path, "--business-units", "7001=Acme,7002=Acme Kids") as (base_url, _):
+        before = [token_status(base_url, mid) for mid in ("7001", "7002", "510000456")]
+        requests.post(f"{base_url}/_sim/reset", json={}, timeout=5).raise_for_status()
+        after = [token_status(base_url, mid) for mid in ("7001", "7002", "510000456")]
+
+    assert before == after == [200, 200, 400]
+
+
+def test_make_run_passes_the_business_units_setting_to_the_simulator(settings):
+    settings.SFMC_SIMULATOR_BUSINESS_UNITS = "7001=Acme,7002=Acme Kids"
+    named = simulator_business_unit_options()
+    settings.SFMC_SIMULATOR_BUSINESS_UNITS = ""
+
+    assert named == ["--business-units", "7001=Acme,7002=Acme Kids"]
+    assert simulator_business_unit_options() == []

@@ -147,6 +147,13 @@ def simulator_url_options() -> list[str]:
     return options
 
 
+def simulator_business_unit_options() -> list[str]:
+    """The simulator's ``--business-units`` flag from settings (none when the setting is empty)."""
+    if settings.SFMC_SIMULATOR_BUSINESS_UNITS:
+        return ["--business-units", settings.SFMC_SIMULATOR_BUSINESS_UNITS]
+    return []
+
+
 class Command(BaseCommand):
     help = "Set up demo data and run web server, Celery worker and SFMC simulator until Ctrl-C."
 
@@ -176,7 +183,7 @@ class Command(BaseCommand):
             port = str(options["simulator_port"])
             commands["simulator"] = [python, "-m", "journeys.sfmc.simulator", "--port", port]
             commands["simulator"] += ["--data", str(data), "--seed-demo"]
-            commands["simulator"] += simulator_url_options()
+            commands["simulator"] += simulator_url_options() + simulator_business_unit_options()
         # -B embeds beat, which re-enqueues stalled pushes every minute.
         commands["worker"] = [python, "-m", "celery", "-A", "journeys", "worker", "-P", "solo"]
         commands["worker"] += ["-B", "-l", "info"]

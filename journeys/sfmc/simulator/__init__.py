@@ -15,7 +15,8 @@ from .store import Store
 
 def create_app(data_path: Path | str, config: SimConfig | None = None) -> SimulatorApp:
     """A simulator whose state lives in ``data_path`` (created if missing)."""
-    return SimulatorApp(Store(data_path), config)
+    config = config or SimConfig()
+    return SimulatorApp(Store(data_path, business_unit=config.business_units[0].mid), config)
 
 
 __all__ = ("SimConfig", "SimulatorApp", "create_app")

@@ -1,7 +1,8 @@
 """Serve the simulator: ``python -m journeys.sfmc.simulator --port 8765 --data FILE``.
 
 ``--rest-instance-url``/``--soap-instance-url`` set what the token answers (by default the
-simulator's own address); they are start-up settings, so a reset keeps them. ``--https`` serves
+simulator's own address); they are start-up settings, so a reset keeps them, like
+``--business-units "MID=Name,MID=Name"`` (the parent first; see config.py). ``--https`` serves
 TLS with a self-signed certificate kept in ``--cert-dir`` (see tls.py).
 """
 
@@ -14,8 +15,8 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from . import create_app, demo, tls
-from .config import SimConfig
+from . import create_app, tls
+from .config import SimConfig, parse_business_units
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -32,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--publish-delay", type=float, default=SimConfig.publish_delay)
     parser.add_argument("--rest-instance-url", default="", help="the token's rest_instance_url")
     parser.add_argument("--soap-instance-url", default="", help="the token's soap_instance_url")
+    parser.add_argument(
+        "--business-units",
+        type=parse_business_units,
+        default=SimConfig.business_units,
+        help='"MID=Name,MID=Name": the parent business unit, then its children',
+    )
     parser.add_argument("--https", action="store_true", help="serve TLS (self-signed)")
     parser.add_argument("--cert-dir", type=Path, default=Path("var/simulator-tls"))
     args = parser.parse_args(argv)
@@ -45,10 +52,11 @@ def main(argv: list[str] | None = None) -> int:
         publish_delay=args.publish_delay,
         rest_instance_url=args.rest_instance_url,
         soap_instance_url=args.soap_instance_url,
+        business_units=args.business_units,
     )
     app = create_app(args.data, config)
     if args.seed_demo:
-        created = demo.seed(app.interactions)
+        created = app.business_units.seed_demo()
         print(f"Demo journeys created: {', '.join(created) or 'none (already there)'}")
     ssl_context = tls.ensure_certificate(args.cert_dir) if args.https else None
     server = make_server(args.host, args.port, app, threaded=True, ssl_context=ssl_context)

@@ -2,7 +2,8 @@
 
 It never imports Django and keeps its own SQLite file, so it cannot share state with the product
 it is used to test. ``/_sim/`` serves the controls (see controls.py); those need no token, so the
-simulator must only ever listen on a loopback address and never be exposed.
+simulator must only ever listen on a loopback address and never be exposed. Each token is bound
+to one business unit (business_units.py): a request sees only that unit's data.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import quote, unquote
 
 from werkzeug.wrappers import Request, Response
 
+from .business_units import BusinessUnits, UnknownAccount
 from .catalog_api import CATALOG_SCOPES, SOAP_PATH, CatalogApi, soap_fault
 from .clock import NEVER_PUBLISHED
 from .config import SimConfig
@@ -34,6 +36,7 @@ from .interactions import Interactions, JourneyRef
 from .requestlog import LogEntry, RequestLog
 from .soap import SoapFault
 from .store import ORDER_FIELDS, JourneyVersion, ListQuery, Store
+from .transactional_api import TransactionalApi
 
 logger = logging.getLogger(__name__)
 
@@ -62,20 +65,26 @@ class SimulatorApp:
         self.store = store
         self.base_config = config or SimConfig()
         self.base_config.check()
-        self.interactions = Interactions(store, self.base_config)
+        self.business_units = BusinessUnits(store, self.base_config)
         self.request_log = RequestLog()
         self.controls = Controls(self)
         self.catalog_api = CatalogApi(self)
+        self.transactional_api = TransactionalApi(self)
         self._bucket: TokenBucket | None = None
         self.set_config(self.base_config)
 
     @property
+    def interactions(self) -> Interactions:
+        """The journeys of the business unit being served (the parent outside a request)."""
+        return self.business_units.current().interactions
+
+    @property
     def config(self) -> SimConfig:
-        return self.interactions.config
+        return self.business_units.parent.interactions.config
 
     def set_config(self, config: SimConfig) -> None:
         """Switch settings at run time (a new rate limiter starts full)."""
-        self.interactions.config = config
+        self.business_units.set_config(config)
         capacity = config.rate_limit_capacity
         self._bucket = TokenBucket(capacity, config.rate_limit_per_second) if capacity else None
 
@@ -83,7 +92,7 @@ class SimulatorApp:
         """Wipe all state and return to the settings the simulator started with."""
         self.store.wipe()
         self.request_log.clear()
-        self.catalog_api.catalog.reset()
+        self.business_units.reset_catalogs()
         self.set_config(self.base_config)
 
     def __call__(
@@ -134,10 +143,12 @@ class SimulatorApp:
     def _dispatch(self, request: Request, path: str, entry: LogEntry) -> Response:
         try:
             handler, segment = self._route(request.method, path)
+            business_unit = None
             if handler not in (self._token, self.catalog_api.soap):
-                self._authenticate(request)
-                self.interactions.settle_due_publishes()
-            return handler(request, segment, entry)
+                business_unit = self._authenticate(request)
+                self.business_units.settle_due_publishes()
+            with self.business_units.serving(business_unit):
+                return handler(request, segment, entry)
         except ApiError as error:
             return error.response()
         except Exception:
@@ -148,6 +159,8 @@ class SimulatorApp:
         routes: dict[str, Handler]
         segment = ""
         catalog_routes = self.catalog_api.route(method, path)
+        if catalog_routes is None:
+            catalog_routes = self.transactional_api.route(method, path)
         if catalog_routes is not None:
             routes, segment = catalog_routes
         elif path == "/v2/token":
@@ -172,10 +185,13 @@ class SimulatorApp:
             raise ApiError(405, "Method Not Allowed", 405)
         return routes[method], segment
 
-    def _authenticate(self, request: Request) -> None:
+    def _authenticate(self, request: Request) -> int:
+        """The MID of the business unit the bearer token is bound to; 401 without a valid one."""
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not self.store.token_is_valid(token.strip()):
+        unit = self.business_units.for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if unit is None:
             raise ApiError(401, "Not Authorized", 0, documentation=DOCUMENTATION)
+        return unit.mid
 
     # handlers
 
@@ -188,8 +204,12 @@ class SimulatorApp:
         secret_ok = _same_text(body.get("client_secret"), config.client_secret)
         if not (client_ok and secret_ok):
             return json_response(INVALID_CLIENT, 401)
+        try:
+            unit = self.business_units.for_account_id(body.get("account_id"))
+        except UnknownAccount as unknown:
+            return json_response(unknown.answer(), config.unknown_account_status)
         token = secrets.token_urlsafe(32)
-        self.store.add_token(token, config.client_id, config.token_lifetime)
+        unit.store.add_token(token, config.client_id, config.token_lifetime)
         requested = str(body.get("scope") or DEFAULT_SCOPE).split()
         granted = [scope for scope in requested if scope not in config.missing_scope_set()]
         return json_response(
@@ -280,9 +300,7 @@ class SimulatorApp:
 
 
 def _record_write(entry: LogEntry, item: JourneyVersion) -> None:
-    entry.applied = True
-    entry.journey_id, entry.key, entry.version = item.journey_id, item.key, item.version
-    entry.modified_date = item.modified_date
+    entry.wrote(item)
 
 
 def _same_text(sent: Any, expected: str) -> bool:

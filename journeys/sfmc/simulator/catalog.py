@@ -1,7 +1,8 @@
 """The catalog's queries, independent of HTTP: asset query, paged lists, SOAP Retrieve with paging.
 
-State lives in memory (rebuilt from catalog_demo.py at start and on reset); bulk data added for
-benchmarks is gone after a restart. SOAP continuation state is kept for the last
+One ``Catalog`` per business unit. State lives in memory (rebuilt by its ``build`` function, by
+default the parent's demo catalog from catalog_demo.py, at start and on reset); bulk data added
+for benchmarks is gone after a restart. SOAP continuation state is kept for the last
 ``MAX_OPEN_RETRIEVES`` requests, like a server that expires old RequestIDs.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,14 +38,15 @@ class RetrievePage:
 class Catalog:
     """Thread-safe catalog state of one simulator."""
 
-    def __init__(self) -> None:
+    def __init__(self, build: Callable[[], CatalogData] = catalog_demo.demo_catalog) -> None:
         self._lock = threading.Lock()
-        self._data = catalog_demo.demo_catalog()
+        self._build = build
+        self._data = build()
         self._open: OrderedDict[str, tuple[soap.RetrieveRequest, int]] = OrderedDict()
 
     def reset(self) -> None:
         with self._lock:
-            self._data = catalog_demo.demo_catalog()
+            self._data = self._build()
             self._open.clear()
 
     def add_bulk(self, emails: int, data_extensions: int, fields: int = 8) -> dict[str, int]:
@@ -115,6 +118,19 @@ class Catalog:
             "totalResults": len(rows),
             "entry": chosen,
         }
+
+    def email(self, dotted_field: str, value: Any) -> dict[str, Any] | None:
+        """The email asset whose ``dotted_field`` (e.g. ``data.email.legacy.legacyId``) is value."""
+        with self._lock:
+            found = [item for item in self._data.emails if _path(item, dotted_field) == value]
+        return dict(found[0]) if found else None
+
+    def soap_row(self, object_type: str, prop: str, value: Any) -> dict[str, Any] | None:
+        """The first SOAP row of ``object_type`` whose ``prop`` is value."""
+        with self._lock:
+            rows = self._data.soap.get(object_type, [])
+            found = [row for row in rows if row.get(prop) == value]
+        return dict(found[0]) if found else None
 
     # SOAP
 

@@ -15,11 +15,13 @@ Errors as SFMC gives them (see README "SFMC simulator"):
   SOAP retrieves answer without the permission); unknown ObjectType or property: HTTP 200 with
   an ``OverallStatus`` "Error: ..." text.
 * Injected faults (5xx, latency, drops) apply to these paths like to any other (app.py).
+
+Each business unit has its own catalog: a REST call sees its token's unit's (app.py makes it the
+current one), a SOAP call the unit of the ``fueloauth`` token in its envelope.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -28,7 +30,14 @@ from werkzeug.wrappers import Request, Response
 
 from . import soap
 from .catalog import Catalog, QueryError
-from .envelopes import DOCUMENTATION, ApiError, json_response, malformed, not_found
+from .envelopes import (
+    DOCUMENTATION,
+    ApiError,
+    json_object_body,
+    json_response,
+    malformed,
+    not_found,
+)
 from .requestlog import LogEntry
 
 if TYPE_CHECKING:
@@ -69,7 +78,11 @@ class CatalogApi:
 
     def __init__(self, app: SimulatorApp) -> None:
         self.app = app
-        self.catalog = Catalog()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog of the business unit being served (the parent outside a request)."""
+        return self.app.business_units.current().catalog
 
     def route(self, method: str, path: str) -> tuple[dict[str, Handler], str] | None:
         """The handlers for ``path`` by method (and the path segment they act on), or None."""
@@ -98,12 +111,7 @@ class CatalogApi:
 
     def _assets(self, request: Request, segment: str, entry: LogEntry) -> Response:
         self.require_scope("documents_and_images_read")
-        try:
-            body = json.loads(request.get_data() or b"null")
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise malformed("The body must be a JSON object.")
+        body = json_object_body(request)
         try:
             return json_response(self.catalog.query_assets(body))
         except QueryError as exc:
@@ -111,7 +119,7 @@ class CatalogApi:
 
     def _events(self, request: Request, segment: str, entry: LogEntry) -> Response:
         self.require_scope("journeys_read")
-        page, size = self._paging(request)
+        page, size = self.paging(request)
         return json_response(self.catalog.events_page(page, size))
 
     def _event(self, request: Request, segment: str, entry: LogEntry) -> Response:
@@ -125,7 +133,7 @@ class CatalogApi:
         if not self.app.config.attribute_sets_available:
             raise ApiError(404, "Not Found", 404, documentation=DOCUMENTATION)
         self.require_scope("list_and_subscribers_read")
-        page, size = self._paging(request)
+        page, size = self.paging(request)
         return json_response(self.catalog.attribute_sets_page(page, size))
 
     def _mobile(self, request: Request, segment: str, entry: LogEntry) -> Response:
@@ -133,10 +141,10 @@ class CatalogApi:
         if not self.app.config.mobile_connect_available:
             raise ApiError(404, "Not Found", 404, documentation=DOCUMENTATION)
         self.require_scope("sms_read")
-        page, size = self._paging(request)
+        page, size = self.paging(request)
         return json_response(self.catalog.mobile_page(segment, page, size))
 
-    def _paging(self, request: Request) -> tuple[int, int]:
+    def paging(self, request: Request) -> tuple[int, int]:
         config = self.app.config
         try:
             page = int(request.args.get("$page") or 1)
@@ -158,7 +166,8 @@ class CatalogApi:
             retrieve = soap.parse_retrieve(request.get_data())
             if action.rsplit("/", 1)[-1] != "Retrieve":
                 raise soap.SoapFault("soap:Client", f"SOAPAction {action!r} is not simulated.")
-            if not self.app.store.token_is_valid(retrieve.token):
+            unit = self.app.business_units.for_token(retrieve.token)
+            if unit is None:
                 raise soap.SoapFault("q0:Security", "Token Expired")
         except soap.SoapFault as fault:
             return soap_fault(fault)
@@ -168,7 +177,7 @@ class CatalogApi:
                 "Error: API Permission Failed", "", retrieve.object_type, []
             )
             return _xml(page, 200)
-        result = self.catalog.retrieve(retrieve, self.app.config.soap_page_size)
+        result = unit.catalog.retrieve(retrieve, self.app.config.soap_page_size)
         text = soap.retrieve_response(
             result.status, result.request_id, result.object_type, result.rows
         )

@@ -1,5 +1,9 @@
 """The simulator's catalog: what the demo journeys refer to, plus generated bulk for benchmarks.
 
+``demo_catalog`` is the parent business unit's, ``outlet_catalog`` the child's (what its demo
+journey uses, and nothing of the parent's but the shared sender, delivery and classification
+profiles). The ``BusinessUnit`` rows come from the configured units (business_units.py).
+
 Consistent with demo.py by construction: every demo email activity's ``emailId`` is an email's
 ``legacyId`` (name and subject taken from the activity), the demo entry event's key is an event
 definition whose data extension holds every field the demo journeys' filters and contact updates
@@ -248,7 +252,6 @@ def _profiles(data: CatalogData) -> None:
             "SendClassificationType": "Operational",
         },
     )
-    data.add_soap("BusinessUnit", {"ID": 510000123, "Name": "Northwind", "ParentID": 0})
     data.add_soap(
         "DataFolder",
         {
@@ -381,6 +384,32 @@ def demo_catalog() -> CatalogData:
     )
     _profiles(data)
     _mobile(data)
+    return data
+
+
+OUTLET_FIELDS = MEMBER_FIELDS[:3]
+
+
+def outlet_catalog() -> CatalogData:
+    """The child business unit's small catalog: one email, one data extension, one event."""
+    data = CatalogData()
+    subject = "Welcome to the Outlet"
+    data.emails.append(
+        asset(43101, demo.OUTLET_EMAIL_ID, "htmlemail", f"Outlet welcome - {subject}", subject, "")
+    )
+    members_id = demo.guid("outlet-members-de")
+    add_data_extension(data, members_id, "OutletMembers", "Outlet members", OUTLET_FIELDS)
+    data.events.append(
+        event(
+            demo.OUTLET_EVENT_KEY,
+            "Outlet members entry",
+            "EmailAudience",
+            members_id,
+            "Outlet members",
+            OUTLET_FIELDS,
+        )
+    )
+    _profiles(data)
     return data
 
 

@@ -30,6 +30,17 @@ Defaults and why:
 * ``soap_page_size`` 2500: Results per SOAP Retrieve page, as SFMC's (smaller to test paging).
 * ``rate_limit_capacity`` 0 turns the token bucket off; otherwise a burst of that many requests,
   refilled at ``rate_limit_per_second``.
+* ``business_units``: the tenant's business units, the first being the parent (the BU that owns
+  the installed package, which a token request without ``account_id`` gets); every other one is
+  its child. Default: Northwind (510000123) and its child Northwind Outlet (510000456). A
+  start-up setting (``--business-units "MID=Name,MID=Name"``): it cannot change at run time.
+* ``unknown_account_status`` 400: the token answer to an ``account_id`` that is not one of the
+  business units. What SFMC answers is UNVERIFIED; the simulator follows OAuth 2 (RFC 6749
+  §5.2): ``{"error": "unauthorized_client", "error_description": ...}`` naming the account, so
+  the caller learns the MID is wrong rather than its credentials (401 invalid_client).
+* ``post_existing_transactional`` "update": a POST whose key names an existing transactional
+  journey replaces its only version in place (transactional journeys have no versions, §1.3;
+  what SFMC does is UNVERIFIED); "error" refuses it like a POST onto a Draft.
 
 Config lives in memory: a restart or a reset returns to the values the simulator was started with.
 """
@@ -42,6 +53,36 @@ from dataclasses import dataclass
 from typing import Any
 
 POST_EXISTING_DRAFT_CHOICES = ("error", "new-version")
+POST_EXISTING_TRANSACTIONAL_CHOICES = ("update", "error")
+# Settings only the command line sets: changing them would need other state rebuilt.
+START_UP_SETTINGS = frozenset({"business_units"})
+
+
+@dataclass(frozen=True)
+class BusinessUnit:
+    """One business unit (MID) of the simulated tenant; ``parent_mid`` 0 marks the parent."""
+
+    mid: int
+    name: str
+    parent_mid: int = 0
+
+
+DEFAULT_BUSINESS_UNITS = (
+    BusinessUnit(510000123, "Northwind"),
+    BusinessUnit(510000456, "Northwind Outlet", parent_mid=510000123),
+)
+
+
+def parse_business_units(text: str) -> tuple[BusinessUnit, ...]:
+    """``"MID=Name,MID=Name"``: the first is the parent, the others its children."""
+    units: list[BusinessUnit] = []
+    for part in text.split(","):
+        mid_text, _, name = part.strip().partition("=")
+        if not mid_text.strip().isdigit() or not name.strip():
+            raise ValueError(f"business units are MID=Name pairs, not {part.strip()!r}")
+        parent = units[0].mid if units else 0
+        units.append(BusinessUnit(int(mid_text), name.strip(), parent_mid=parent))
+    return tuple(units)
 
 
 @dataclass(frozen=True)
@@ -66,6 +107,9 @@ class SimConfig:
     attribute_sets_available: bool = True
     mobile_connect_available: bool = True
     soap_page_size: int = 2500
+    business_units: tuple[BusinessUnit, ...] = DEFAULT_BUSINESS_UNITS
+    unknown_account_status: int = 400
+    post_existing_transactional: str = "update"
 
     def updated(self, changes: Mapping[str, Any]) -> SimConfig:
         """A copy with ``changes`` applied; form strings are coerced. Raises ValueError."""
@@ -74,6 +118,8 @@ class SimConfig:
         for name, raw in changes.items():
             if name not in current:
                 raise ValueError(f"unknown setting {name!r}")
+            if name in START_UP_SETTINGS:
+                raise ValueError(f"{name} is set when the simulator starts")
             coerced[name] = _coerce(name, raw, type(current[name]))
         result = dataclasses.replace(self, **coerced)
         result.check()
@@ -89,7 +135,12 @@ class SimConfig:
             raise ValueError("token_lifetime >= 1, publish_delay >= 0, rate_limit_per_second > 0")
         if self.soap_page_size < 1:
             raise ValueError("soap_page_size must be at least 1")
-        for status in (self.conflict_status, self.not_draft_status):
+        if self.post_existing_transactional not in POST_EXISTING_TRANSACTIONAL_CHOICES:
+            choices = POST_EXISTING_TRANSACTIONAL_CHOICES
+            raise ValueError(f"post_existing_transactional must be one of {choices}")
+        _check_business_units(self.business_units)
+        statuses = (self.conflict_status, self.not_draft_status, self.unknown_account_status)
+        for status in statuses:
             if not 400 <= status <= 599:
                 raise ValueError("error statuses must be 4xx or 5xx")
 
@@ -101,6 +152,16 @@ class SimConfig:
         values = dataclasses.asdict(self)
         values.pop("client_secret")
         return values
+
+
+def _check_business_units(units: tuple[BusinessUnit, ...]) -> None:
+    if not units or units[0].parent_mid != 0:
+        raise ValueError("business_units needs a parent business unit first")
+    mids = [unit.mid for unit in units]
+    if len(set(mids)) != len(mids) or min(mids) < 1:
+        raise ValueError("business unit MIDs must be positive and different")
+    if any(unit.parent_mid not in mids for unit in units[1:]):
+        raise ValueError("every child business unit needs its parent among business_units")
 
 
 def _coerce(name: str, raw: Any, kind: type) -> Any:

@@ -14,6 +14,9 @@ JSON API (send and receive ``application/json``; a form post gets a 303 back to 
   remove-activity, name?, activity_key?, duration?, after?}``: "another user" edits the latest
   Draft and bumps its modifiedDate.
 * ``POST /_sim/publish`` and ``/_sim/stop`` ``{key | id, version?}``: as the API would, no token.
+* ``GET /_sim/journeys`` lists every business unit's journeys (``businessUnit``: its MID); any
+  control acts on the parent business unit unless the payload names another by ``account_id``.
+* ``POST /_sim/seed-demo`` seeds the parent's demo journeys and the first child's.
 
 They need no token, which is why the simulator must never listen beyond the loopback interface.
 A cross-site form post (an ``Origin`` naming another host) is refused.
@@ -28,12 +31,13 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from . import demo
+from .business_units import UnknownAccount
 from .catalog_api import bulk_control
 from .controls_page import render_page
 from .envelopes import ApiError, json_response
 from .faults import parse_fault_spec
 from .interactions import JourneyRef
+from .store import Store
 
 if TYPE_CHECKING:
     from .app import SimulatorApp
@@ -59,7 +63,12 @@ class Controls:
         if action is None:
             return json_response({"message": "Unknown control."}, 404)
         try:
-            result = action(self._payload(request, is_form))
+            payload = self._payload(request, is_form)
+            unit = self.app.business_units.for_account_id(payload.pop("account_id", None))
+            with self.app.business_units.serving(unit.mid):
+                result = action(payload)
+        except UnknownAccount as exc:
+            return self._answer(is_form, {"message": f"Refused: unknown account_id {exc}"}, 400)
         except (ValueError, KeyError, TypeError) as exc:
             return self._answer(is_form, {"message": f"Refused: {exc}"}, 400)
         except ApiError as exc:
@@ -81,7 +90,7 @@ class Controls:
                 "/faults": self._add_fault,
                 "/faults/clear": lambda _: app.store.clear_faults(),
                 "/reset": lambda _: app.reset(),
-                "/seed-demo": lambda _: {"created": demo.seed(app.interactions)},
+                "/seed-demo": lambda _: {"created": app.business_units.seed_demo()},
                 "/expire-tokens": lambda _: app.store.expire_tokens(),
                 "/remote-edit": self._remote_edit,
                 "/publish": self._publish,
@@ -96,14 +105,23 @@ class Controls:
         return table.get(method, {})
 
     def journey_summaries(self) -> list[dict[str, Any]]:
-        """Latest version of every journey, with its version count (Deleted ones included)."""
+        """Latest version of every journey of every business unit, with its version count
+        (Deleted ones included); the parent's first."""
+        return [
+            summary
+            for unit in self.app.business_units
+            for summary in self._unit_journey_summaries(unit.store)
+        ]
+
+    def _unit_journey_summaries(self, store: Store) -> list[dict[str, Any]]:
         summaries = []
-        for journey_id in self.app.store.journey_ids():
-            versions = self.app.store.versions(journey_id)
+        for journey_id in store.journey_ids():
+            versions = store.versions(journey_id)
             live = [v for v in versions if v.status != "Deleted"] or versions
             latest = live[-1]
             summaries.append(
                 {
+                    "businessUnit": store.business_unit,
                     "id": journey_id,
                     "key": latest.key,
                     "name": latest.body.get("name", ""),

@@ -83,13 +83,14 @@ def _form(
 def _journeys(app: SimulatorApp) -> str:
     rows = []
     for journey in app.controls.journey_summaries():
-        key = {"key": journey["key"]}
+        key = {"key": journey["key"], "account_id": journey["businessUnit"]}
         buttons = "".join(
             _form("remote-edit", label, fields, {**key, "action": action})
             for action, label, fields in _JOURNEY_ACTIONS
         )
         buttons += _form("publish", "Publish", hidden=key) + _form("stop", "Stop", hidden=key)
         cells = (
+            journey["businessUnit"],
             journey["name"],
             journey["key"],
             f"v{journey['version']} of {journey['versions']}",
@@ -104,9 +105,18 @@ def _journeys(app: SimulatorApp) -> str:
         )
     header = "".join(
         f"<th>{h}</th>"
-        for h in ("Name", "Key", "Version", "Status", "modifiedDate", "Activities", "Remote edit")
+        for h in (
+            "Business unit",
+            "Name",
+            "Key",
+            "Version",
+            "Status",
+            "modifiedDate",
+            "Activities",
+            "Remote edit",
+        )
     )
-    body = "".join(rows) or '<tr><td colspan="7">No journeys yet.</td></tr>'
+    body = "".join(rows) or '<tr><td colspan="8">No journeys yet.</td></tr>'
     return f"<h2>Journeys</h2><table><tr>{header}</tr>{body}</table>"
 
 

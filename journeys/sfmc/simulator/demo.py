@@ -1,13 +1,16 @@
 """Demo journeys for the simulator, shaped like real SFMC documents (see the API notes §5).
 
 Together they use waits by duration and by attribute, decision, random and engagement splits,
-emails, an SMS, contact updates, a REST custom activity, a goal and exit criteria.
+emails, an SMS, contact updates, a REST custom activity, a goal and exit criteria. They live in
+the parent business unit; the child unit gets ``CHILD_DEMO_JOURNEYS``, one journey whose key is
+also a parent journey's key (keys are unique per business unit only), on its own event and email.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +18,8 @@ if TYPE_CHECKING:
 
 _NAMESPACE = uuid.UUID("6f1d3a52-3c1e-4b1e-9a53-5a0f2b7c9d10")
 EVENT_KEY = "DEAudience-5b0c1f7e-2d41-4c6a-9e0b-7a1d3c5e9f21"
+OUTLET_EVENT_KEY = "DEAudience-8c4e2a10-7b3f-4d5e-a1c9-2f6b8d0e4a73"
+OUTLET_EMAIL_ID = 3101
 
 
 def guid(*parts: str) -> str:
@@ -180,7 +185,7 @@ def _engagement(
     )
 
 
-def _trigger(kind: str, title: str) -> dict[str, Any]:
+def _trigger(kind: str, title: str, event_key: str = EVENT_KEY) -> dict[str, Any]:
     return {
         "key": "TRIGGER",
         "name": "TRIGGER",
@@ -189,7 +194,7 @@ def _trigger(kind: str, title: str) -> dict[str, Any]:
         "outcomes": [],
         "arguments": {"startActivityKey": "{{Context.StartActivityKey}}"},
         "configurationArguments": {"criteria": "", "schemaVersionId": 0},
-        "metaData": {"eventDefinitionKey": EVENT_KEY, "chainType": "None", "title": title},
+        "metaData": {"eventDefinitionKey": event_key, "chainType": "None", "title": title},
     }
 
 
@@ -215,6 +220,8 @@ def _criterion(kind: str, key: str, name: str, field: str, value: str) -> dict[s
 
 
 def _journey(key: str, name: str, description: str, **fields: Any) -> dict[str, Any]:
+    event_key = fields.pop("event_key", EVENT_KEY)
+    kind, title = fields.pop("trigger", ("EmailAudience", "Data Extension"))
     return {
         "key": key,
         "name": name,
@@ -225,12 +232,12 @@ def _journey(key: str, name: str, description: str, **fields: Any) -> dict[str, 
         "channel": "",
         "executionMode": "Production",
         "categoryId": 4242,
-        "triggers": [_trigger(*fields.pop("trigger", ("EmailAudience", "Data Extension")))],
+        "triggers": [_trigger(kind, title, event_key=event_key)],
         "activities": fields.pop("activities"),
         "goals": fields.pop("goals", []),
         "exits": fields.pop("exits", []),
         "notifiers": [],
-        "defaults": {"email": [f'{{{{Event.{EVENT_KEY}."Email"}}}}']},
+        "defaults": {"email": [f'{{{{Event.{event_key}."Email"}}}}']},
         "metaData": {"dataSource": "ContactsModel"},
     }
 
@@ -423,14 +430,32 @@ def win_back() -> dict[str, Any]:
     )
 
 
+def outlet_welcome() -> dict[str, Any]:
+    """The child business unit's welcome: same key as the parent's, its own event and email."""
+    j = "demo-welcome-series"
+    return _journey(
+        j,
+        "Outlet welcome",
+        "One email for new Outlet subscribers (the Northwind Outlet business unit).",
+        event_key=OUTLET_EVENT_KEY,
+        activities=[
+            _email(j, "EMAILV2-1", "Welcome to the Outlet", OUTLET_EMAIL_ID, "WAITBYDURATION-1"),
+            _wait(j, "WAITBYDURATION-1", 1, "DAYS", None),
+        ],
+    )
+
+
 DEMO_JOURNEYS = (welcome_series, birthday_offer, cart_abandonment, loyalty_sync, win_back)
+CHILD_DEMO_JOURNEYS = (outlet_welcome,)
 PUBLISHED_DEMOS = {"demo-birthday-offer"}
 
 
-def seed(interactions: Interactions) -> list[str]:
+def seed(
+    interactions: Interactions, journeys: tuple[Callable[[], Any], ...] = DEMO_JOURNEYS
+) -> list[str]:
     """Create the demo journeys that do not exist yet; returns the keys created."""
     created = []
-    for build in DEMO_JOURNEYS:
+    for build in journeys:
         body = build()
         if interactions.seed(body, published=body["key"] in PUBLISHED_DEMOS) is not None:
             created.append(body["key"])

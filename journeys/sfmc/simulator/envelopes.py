@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 DOCUMENTATION = (
     "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -49,6 +49,17 @@ def json_response(
         headers=headers,
         content_type="application/json; charset=utf-8",
     )
+
+
+def json_object_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; 400 (malformed) for anything else."""
+    try:
+        body = json.loads(request.get_data() or b"null")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise malformed("The body must be a JSON object.")
+    return body
 
 
 def not_found(message: str = NOT_FOUND) -> ApiError:

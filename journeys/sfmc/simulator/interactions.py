@@ -19,6 +19,7 @@ Behaviours the API notes leave UNVERIFIED, and what the simulator does (see also
 * GET without ``extras`` (or with ``stats``) leaves out activities and triggers, like the list.
 * Deleting a running version is not refused. A key whose versions are all Deleted gets
   version N+1 (same id) on the next POST.
+* Transactional journeys have one version, changed in place by POST or PUT (transactional.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any
 
 from journeys.domain.validate import ERROR, GRAPH_CODES, validate
 
-from . import remote_edit
+from . import remote_edit, transactional
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
 from .config import SimConfig
 from .envelopes import (
@@ -147,6 +148,11 @@ class Interactions:
                 number, definition_id = 1, journey_id
             else:
                 latest = self.store.versions(journey_id)[-1]
+                if transactional.is_transactional(latest.body) and latest.status != "Deleted":
+                    transactional.check_replaceable(latest, self.config)
+                    latest.body = stored_body(body, previous=latest.body)
+                    self._touch(latest)
+                    return latest
                 if latest.status == "Draft" and self.config.post_existing_draft == "error":
                     raise ApiError(400, DRAFT_EXISTS_MESSAGE, 30000)
                 number, definition_id = latest.version + 1, str(uuid.uuid4())
@@ -178,7 +184,9 @@ class Interactions:
                 raise not_found(PUT_NOT_FOUND)
             if current.key != body["key"]:
                 raise malformed("The key in the body does not match the journey.")
-            if current.status != "Draft":
+            if transactional.is_transactional(current.body):
+                transactional.check_editable(current, self.config)
+            elif current.status != "Draft":
                 cfg = self.config
                 raise ApiError(cfg.not_draft_status, NOT_DRAFT_MESSAGE, cfg.not_draft_errorcode)
             if not _same_modified_date(body.get("modifiedDate"), current):
@@ -300,6 +308,10 @@ class Interactions:
         if journey_id is None:
             raise not_found(missing_message) if missing_message else not_found()
         return journey_id
+
+    def touch(self, item: JourneyVersion) -> None:
+        """Save a changed version with a new modifiedDate (call inside a store transaction)."""
+        self._touch(item)
 
     def _touch(self, item: JourneyVersion) -> None:
         item.modified_ms = self.store.next_modified_ms()

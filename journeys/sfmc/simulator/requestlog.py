@@ -8,6 +8,8 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .store import JourneyVersion
+
 MAX_ENTRIES = 10_000
 
 
@@ -31,6 +33,12 @@ class LogEntry:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def wrote(self, item: JourneyVersion) -> None:
+        """Record that this request changed ``item`` (and to which modifiedDate)."""
+        self.applied = True
+        self.journey_id, self.key, self.version = item.journey_id, item.key, item.version
+        self.modified_date = item.modified_date
 
 
 class RequestLog:

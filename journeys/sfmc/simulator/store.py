@@ -2,10 +2,19 @@
 
 One connection shared by all server threads, guarded by ``Store.lock`` (re-entrant): callers that
 read, decide and write (the modifiedDate compare-and-swap) hold the lock across the whole step.
+
+Journeys, tokens, publish requests and send definitions belong to one business unit (the ``mid``
+column). A ``Store`` is a view bound to one business unit: it reads and writes only that unit's
+rows (``for_business_unit`` gives the view of another over the same connection); faults, the
+token expiry switch and ``wipe`` act on the whole file.
+
+An older file (before business units) opens as it is: the missing ``mid`` columns are added with
+the parent business unit's MID, so its journeys and tokens become the parent's.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import threading
@@ -17,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .clock import now_ms
+from .config import DEFAULT_BUSINESS_UNITS
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -34,10 +44,6 @@ CREATE TABLE IF NOT EXISTS versions (
     body TEXT NOT NULL,
     PRIMARY KEY (journey_id, version)
 );
-CREATE INDEX IF NOT EXISTS versions_by_key ON versions (key, version);
--- Covers the listing's ranking and sorting, so it never reads the large body column.
-CREATE INDEX IF NOT EXISTS versions_listing
-    ON versions (journey_id, version, status, modified_ms, name, key);
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY,
     client_id TEXT NOT NULL,
@@ -51,6 +57,12 @@ CREATE TABLE IF NOT EXISTS publish_requests (
     settled INTEGER NOT NULL DEFAULT 0,
     errors TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS send_definitions (
+    mid INTEGER NOT NULL,
+    definition_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (mid, definition_key)
+);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -59,6 +71,17 @@ CREATE TABLE IF NOT EXISTS faults (
     remaining INTEGER NOT NULL,
     params TEXT NOT NULL
 );
+"""
+# Tables whose rows belong to one business unit; older files lack the column (see _migrate).
+_UNIT_TABLES = ("versions", "tokens", "publish_requests")
+# Indexes needing the mid column, so they are made after the migration added it.
+_UNIT_INDEXES = """
+DROP INDEX IF EXISTS versions_by_key;
+DROP INDEX IF EXISTS versions_listing;
+CREATE INDEX IF NOT EXISTS versions_by_unit_key ON versions (mid, key, journey_id);
+-- Covers the listing's ranking and sorting, so it never reads the large body column.
+CREATE INDEX IF NOT EXISTS versions_unit_listing
+    ON versions (mid, journey_id, version, status, modified_ms, name, key);
 """
 
 # $orderBy field (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
@@ -126,19 +149,50 @@ class Fault:
     params: dict[str, Any]
 
 
-class Store:
-    """SQLite-backed state of one simulator; safe to share between server threads."""
+@dataclass
+class _LastModified:
+    """The latest modifiedDate handed out, shared by every business unit's view."""
 
-    def __init__(self, path: Path | str) -> None:
+    ms: int
+
+
+class Store:
+    """SQLite-backed state of one simulator; safe to share between server threads.
+
+    ``business_unit`` is the MID this view reads and writes (the parent's for the first view).
+    """
+
+    def __init__(
+        self, path: Path | str, business_unit: int = DEFAULT_BUSINESS_UNITS[0].mid
+    ) -> None:
         self.lock = threading.RLock()
+        self.business_unit = business_unit
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         with self.lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            self._migrate()
             row = self._db.execute("SELECT MAX(modified_ms) FROM versions").fetchone()
-            self._last_ms = int(row[0] or 0)
+            self._last = _LastModified(int(row[0] or 0))
+
+    def _migrate(self) -> None:
+        """Give a file from before business units its ``mid`` columns (rows go to this unit)."""
+        for table in _UNIT_TABLES:
+            columns = {row["name"] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if "mid" not in columns:
+                self._db.execute(
+                    f"ALTER TABLE {table} ADD COLUMN mid INTEGER NOT NULL"
+                    f" DEFAULT {int(self.business_unit)}"
+                )
+        self._db.executescript(_UNIT_INDEXES)
+
+    def for_business_unit(self, mid: int) -> Store:
+        """The view of business unit ``mid`` over the same connection, lock and clock."""
+        view = copy.copy(self)
+        view.business_unit = mid
+        return view
 
     def close(self) -> None:
         with self.lock:
@@ -159,15 +213,16 @@ class Store:
     def next_modified_ms(self) -> int:
         """A strictly increasing timestamp, so two writes never share a modifiedDate."""
         with self.lock:
-            self._last_ms = max(now_ms(), self._last_ms + 1)
-            return self._last_ms
+            self._last.ms = max(now_ms(), self._last.ms + 1)
+            return self._last.ms
 
     # journeys
 
     def journey_id_for_key(self, key: str) -> str | None:
         with self.lock:
             row = self._db.execute(
-                "SELECT journey_id FROM versions WHERE key = ? LIMIT 1", (key,)
+                "SELECT journey_id FROM versions WHERE mid = ? AND key = ? LIMIT 1",
+                (self.business_unit, key),
             ).fetchone()
         return None if row is None else str(row[0])
 
@@ -175,8 +230,9 @@ class Store:
         """Every version of a journey, oldest first, Deleted ones included."""
         with self.lock:
             rows = self._db.execute(
-                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE journey_id = ? ORDER BY version",
-                (journey_id,),
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE mid = ? AND journey_id = ?"
+                " ORDER BY version",
+                (self.business_unit, journey_id),
             ).fetchall()
         return [_version_from_row(row) for row in rows]
 
@@ -184,9 +240,10 @@ class Store:
         """Insert or replace one version row."""
         with self.lock:
             self._db.execute(
-                f"INSERT OR REPLACE INTO versions ({_VERSION_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO versions (mid, {_VERSION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
+                    self.business_unit,
                     item.journey_id,
                     item.version,
                     item.key,
@@ -205,7 +262,8 @@ class Store:
     def list_versions(self, query: ListQuery) -> tuple[int, list[JourneyVersion]]:
         """The total number of matches and the requested page of them."""
         conditions, params = _list_conditions(query)
-        where = " AND ".join(conditions) or "1"
+        where = " AND ".join(["mid = ?", *conditions])
+        params = [self.business_unit, *params]
         latest_only = query.most_recent_only and query.version is None
         # Rank and sort on narrow columns, so the large body is only read for one page of rows.
         ranked = (
@@ -230,25 +288,34 @@ class Store:
         """Every journey id, most recently modified first."""
         with self.lock:
             rows = self._db.execute(
-                "SELECT journey_id FROM versions GROUP BY journey_id ORDER BY MAX(modified_ms) DESC"
+                "SELECT journey_id FROM versions WHERE mid = ? GROUP BY journey_id"
+                " ORDER BY MAX(modified_ms) DESC",
+                (self.business_unit,),
             ).fetchall()
         return [str(row[0]) for row in rows]
 
     # tokens
 
     def add_token(self, token: str, client_id: str, lifetime: float) -> None:
+        """A token bound to this view's business unit."""
         with self.lock:
             self._db.execute(
-                "INSERT INTO tokens (token, client_id, expires_at) VALUES (?, ?, ?)",
-                (token, client_id, time.time() + lifetime),
+                "INSERT INTO tokens (token, client_id, expires_at, mid) VALUES (?, ?, ?, ?)",
+                (token, client_id, time.time() + lifetime, self.business_unit),
             )
 
-    def token_is_valid(self, token: str) -> bool:
+    def token_business_unit(self, token: str) -> int | None:
+        """The MID a valid token is bound to (None when unknown or expired), whatever the view."""
         with self.lock:
             row = self._db.execute(
-                "SELECT expires_at FROM tokens WHERE token = ?", (token,)
+                "SELECT expires_at, mid FROM tokens WHERE token = ?", (token,)
             ).fetchone()
-        return row is not None and float(row[0]) > time.time()
+        if row is None or float(row["expires_at"]) <= time.time():
+            return None
+        return int(row["mid"])
+
+    def token_is_valid(self, token: str) -> bool:
+        return self.token_business_unit(token) is not None
 
     def expire_tokens(self) -> None:
         with self.lock:
@@ -259,30 +326,33 @@ class Store:
     def add_publish_request(self, request: PublishRequest) -> None:
         with self.lock:
             self._db.execute(
-                "INSERT INTO publish_requests (status_id, journey_id, version, ready_at, errors)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO publish_requests"
+                " (status_id, journey_id, version, ready_at, errors, mid)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     request.status_id,
                     request.journey_id,
                     request.version,
                     request.ready_at,
                     json.dumps(request.errors),
+                    self.business_unit,
                 ),
             )
 
     def publish_request(self, status_id: str) -> PublishRequest | None:
         with self.lock:
             row = self._db.execute(
-                "SELECT * FROM publish_requests WHERE status_id = ?", (status_id,)
+                "SELECT * FROM publish_requests WHERE mid = ? AND status_id = ?",
+                (self.business_unit, status_id),
             ).fetchone()
         return None if row is None else _publish_from_row(row)
 
     def due_publish_requests(self, now: float) -> list[PublishRequest]:
         with self.lock:
             rows = self._db.execute(
-                "SELECT * FROM publish_requests WHERE settled = 0 AND ready_at <= ?"
+                "SELECT * FROM publish_requests WHERE mid = ? AND settled = 0 AND ready_at <= ?"
                 " ORDER BY ready_at",
-                (now,),
+                (self.business_unit, now),
             ).fetchall()
         return [_publish_from_row(row) for row in rows]
 
@@ -291,6 +361,34 @@ class Store:
             self._db.execute(
                 "UPDATE publish_requests SET settled = 1, errors = ? WHERE status_id = ?",
                 (json.dumps(errors), status_id),
+            )
+
+    # transactional send definitions (messaging API)
+
+    def send_definitions(self) -> list[dict[str, Any]]:
+        """This business unit's send definitions, oldest first."""
+        with self.lock:
+            rows = self._db.execute(
+                "SELECT body FROM send_definitions WHERE mid = ? ORDER BY rowid",
+                (self.business_unit,),
+            ).fetchall()
+        return [json.loads(row["body"]) for row in rows]
+
+    def send_definition(self, definition_key: str) -> dict[str, Any] | None:
+        with self.lock:
+            row = self._db.execute(
+                "SELECT body FROM send_definitions WHERE mid = ? AND definition_key = ?",
+                (self.business_unit, definition_key),
+            ).fetchone()
+        return None if row is None else dict(json.loads(row["body"]))
+
+    def save_send_definition(self, definition: dict[str, Any]) -> None:
+        """Insert or replace one, by its ``definitionKey``."""
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO send_definitions (mid, definition_key, body) VALUES (?, ?, ?)"
+                " ON CONFLICT (mid, definition_key) DO UPDATE SET body = excluded.body",
+                (self.business_unit, definition["definitionKey"], json.dumps(definition)),
             )
 
     # faults
@@ -324,9 +422,9 @@ class Store:
             self._db.execute("DELETE FROM faults")
 
     def wipe(self) -> None:
-        """Forget everything: journeys, tokens, publish requests and faults."""
+        """Forget everything in every business unit: journeys, tokens, publishes, faults..."""
         with self.transaction():
-            for table in ("versions", "tokens", "publish_requests", "faults"):
+            for table in ("versions", "tokens", "publish_requests", "faults", "send_definitions"):
                 self._db.execute(f"DELETE FROM {table}")
 
 
