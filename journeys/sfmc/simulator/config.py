@@ -12,7 +12,15 @@ Defaults and why:
   (400, errorcode 30000); "new-version" creates version N+1 anyway.
 * ``put_bogus_created_date``: the PUT response carries createdDate "0001-01-01T00:00:00" like the
   real one (mcdev issue #2337).
-* ``publish_delay`` seconds a publishAsync request stays PublishInProcess.
+* ``publish_delay`` seconds a publishAsync request stays PublishInProcess (a validateAsync
+  request stays ValidateInProcess as long).
+* ``long_wait_warning_minutes`` 43200 (30 days): a wait by duration longer than this earns a
+  121547 "long wait" warning. UNVERIFIED: the only real sample warned about a 1-day wait and
+  advised "under 4 minutes" (set 4 to copy it), which would flag nearly every journey.
+* ``old_email_warning_days`` 183: an email activity whose email the catalog says was last
+  modified longer ago earns a 121546 warning ("more then 6 months ago", SFMC's spelling).
+* ``default_category_id`` 4242: the folder (categoryId) of a journey created without one,
+  the simulator's "Journeys" folder.
 * ``rest_instance_url`` "" makes the token point REST calls at the simulator itself; set it to
   serve another URL (e.g. to check that a client refuses a host off its allow-list).
 * ``soap_instance_url`` "": the same for SOAP (``Service.asmx``). Both can be given on the
@@ -53,6 +61,9 @@ class SimConfig:
     post_existing_draft: str = "error"
     put_bogus_created_date: bool = True
     publish_delay: float = 1.0
+    long_wait_warning_minutes: int = 43200
+    old_email_warning_days: int = 183
+    default_category_id: int = 4242
     rate_limit_capacity: int = 0
     rate_limit_per_second: float = 1.0
     rest_instance_url: str = ""
@@ -83,6 +94,8 @@ class SimConfig:
             raise ValueError("token_lifetime >= 1, publish_delay >= 0, rate_limit_per_second > 0")
         if self.soap_page_size < 1:
             raise ValueError("soap_page_size must be at least 1")
+        if min(self.long_wait_warning_minutes, self.old_email_warning_days) < 1:
+            raise ValueError("long_wait_warning_minutes and old_email_warning_days must be >= 1")
         for status in (self.conflict_status, self.not_draft_status):
             if not 400 <= status <= 599:
                 raise ValueError("error statuses must be 4xx or 5xx")
