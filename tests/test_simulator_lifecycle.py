@@ -343,15 +343,20 @@ def test_every_applied_write_adds_an_audit_entry_newest_first(api):
     assert "executionMode" not in log["items"][1]  # Stop entries carry none, as in SFMC's
 
 
-def test_remote_edits_are_audited_as_another_user(sim, api):
+def test_changes_made_through_sim_controls_are_audited_as_another_user(sim, api):
     created = create(api)
 
     sim.control("POST", "remote-edit", {"key": "test-journey", "action": "rename", "name": "X"})
-    log = api.get(f"{API}/{created['id']}/audit/Modify").json()
+    sim.control("POST", "publish", {"key": "test-journey", "version": 1})
+    log = api.get(f"{API}/{created['id']}/audit/all").json()
 
-    [entry] = log["items"]
-    assert entry["user"]["name"] == "Another User"
-    assert entry["name"] == "X"
+    users = [(entry["action"], entry["user"]["name"]) for entry in log["items"]]
+    assert users == [
+        ("Publish", "Another User"),
+        ("Modify", "Another User"),
+        ("Create", API_USER["name"]),
+    ]
+    assert log["items"][1]["name"] == "X"
 
 
 def test_audit_pages_filter_by_action_and_version_and_refuse_unknown_actions(api):

@@ -315,7 +315,10 @@ class SimulatorApp:
     def _audit(self, request: Request, segment: str, entry: LogEntry) -> Response:
         args = request.args
         page = _int_arg(args.get("$page"), "$page", 1)
-        size = _int_arg(args.get("$pageSize"), "$pageSize", self.config.default_page_size)
+        size = min(
+            _int_arg(args.get("$pageSize"), "$pageSize", self.config.default_page_size),
+            self.config.max_page_size,
+        )
         version = _optional_int(args.get("versionNumber"), "versionNumber")
         action = request.path.rsplit("/", 1)[-1]
         ref = JourneyRef.from_segment(segment)

@@ -22,7 +22,10 @@ Behaviours the API notes leave UNVERIFIED, and what the simulator does (see also
 * Deleting a running version is not refused. A key whose versions are all Deleted gets
   version N+1 (same id) on the next POST.
 * A POST or PUT gets the fields SFMC fills in (server_fields.py); every applied write adds an
-  audit entry (audit.py).
+  audit entry (audit.py), as "Another User" when made through /_sim or by the demo seed.
+
+More UNVERIFIED choices are listed where they are made: checks.py (publish errors and warnings),
+lifecycle.py (validate, pause, resume), audit.py, server_fields.py, config.py and app.py.
 """
 
 from __future__ import annotations
