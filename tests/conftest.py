@@ -65,10 +65,11 @@ class SimClock:
 def sim_clock(monkeypatch):
     import time
 
-    from journeys.sfmc.simulator import faults, interactions, store
+    from journeys.sfmc.simulator import checks, faults, interactions, lifecycle, store
 
     clock = SimClock(time.time())
-    for module in (store, interactions, faults):  # they use time.time() or .monotonic() only
+    # they use time.time() or .monotonic() only
+    for module in (store, interactions, faults, lifecycle, checks):
         monkeypatch.setattr(module, "time", clock)
     return clock
 

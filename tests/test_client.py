@@ -313,6 +313,20 @@ def test_publish_status_stop_and_delete_round_trip(sim, client):
         client.get_journey(created["id"])
 
 
+@pytest.mark.parametrize("answer", [b"abc-123", b'"abc-123"', b"abc-123\n"])
+def test_delete_journey_accepts_a_bare_or_a_json_quoted_id(client, monkeypatch, answer):
+    monkeypatch.setattr(client, "_call", lambda *args, **kwargs: fake_response(200, answer))
+
+    assert client.delete_journey("abc-123") == "abc-123"
+
+
+def test_delete_journey_without_an_id_in_the_answer_raises_remote_error(client, monkeypatch):
+    monkeypatch.setattr(client, "_call", lambda *args, **kwargs: fake_response(200, b"{}"))
+
+    with pytest.raises(RemoteError, match="without the id"):
+        client.delete_journey("abc-123")
+
+
 def test_a_publish_that_fails_reports_its_errors(sim, client):
     body = demo.welcome_series()
     body["triggers"][0]["metaData"].pop("eventDefinitionKey")

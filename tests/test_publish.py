@@ -199,7 +199,7 @@ def test_a_version_changed_in_sfmc_after_the_push_is_not_published(
 # SFMC's errors and warnings
 
 
-def test_sfmc_publish_errors_are_kept_and_drawn_on_their_node(
+def test_sfmc_publish_errors_are_kept_and_shown_on_the_journey(
     editor, approver, sim_connection, demo_journeys, instant_publishes, client
 ):
     draft = import_demo(editor, sim_connection)
@@ -210,10 +210,9 @@ def test_sfmc_publish_errors_are_kept_and_drawn_on_their_node(
 
     assert request.state == State.FAILED and request.error_code == "publish-error"
     [error] = request.errors
-    assert error["errorCode"] == "121500"
-    assert error["additionalInfo"]["activityKey"] == "TRIGGER"
-    [problem] = remote_rejections(draft)
-    assert problem.severity == "error" and problem.path == "$.triggers[0]"
+    assert (error["errorCode"], error["additionalInfo"]) == ("121500", {})  # journey-level
+    [problem] = [p for p in remote_rejections(draft) if p.severity == "error"]
+    assert problem.path == "" and problem.activity_key is None
     assert problem.message == "SFMC publish: The entry source has no event definition key. (121500)"
     client.force_login(approver)
     page = client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()

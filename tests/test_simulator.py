@@ -512,8 +512,7 @@ def test_delete_without_a_version_deletes_every_version_and_answers_the_id(sim, 
 
     response = api.delete(f"{API}/{created['id']}")
 
-    assert response.status_code == 200
-    assert response.json() == created["id"]
+    assert (response.status_code, response.text) == (200, created["id"])
     assert api.get(f"{API}/key:test-journey").status_code == 404
     deleted = api.get(API, params={"status": "Deleted", "mostRecentVersionOnly": "false"}).json()
     assert sorted(item["version"] for item in deleted["items"]) == [1, 2]
@@ -525,7 +524,7 @@ def test_deleting_one_version_keeps_the_others_and_a_new_post_continues_the_numb
     create(api)
 
     api.delete(f"{API}/key:test-journey", params={"versionNumber": 2})
-    remaining = api.get(f"{API}/key:test-journey").json()
+    remaining = api.get(f"{API}/key:test-journey", params={"versionNumber": 1}).json()
     api.delete(f"{API}/key:test-journey")
     again = api.delete(f"{API}/key:test-journey")
     recreated = create(api)
@@ -577,7 +576,7 @@ def test_publish_of_a_journey_without_an_event_definition_key_ends_in_error(sim,
     assert status["status"] == "Error"
     error = status["errors"][0]
     assert (error["errorCode"], error["errorType"]) == ("121500", "Error")
-    assert error["additionalInfo"]["activityKey"] == "TRIGGER"
+    assert error["additionalInfo"] == {}  # a journey-level error names no activity
     assert api.get(f"{API}/key:test-journey").json()["status"] == "Draft"
 
 

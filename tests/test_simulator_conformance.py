@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
+from journeys.sfmc.simulator.server_fields import JOURNEY_DEFAULTS
 from tests.sfmc_server import ApiSession
 
 API = "/interaction/v1/interactions"
@@ -24,6 +25,9 @@ SERVER_ASSIGNED = (
     "stats",
     "healthStats",
 )
+# What the server fills in when a body leaves it out (server_fields.py).
+SERVER_FILLED = (*JOURNEY_DEFAULTS, "channel", "categoryId")
+STEP_FILLED = ("id", "schema")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{0,2}[1-9])?")
 
 
@@ -40,17 +44,21 @@ def documents(path):
 
 
 def comparable(document, original):
-    """``document`` without server-assigned fields, nor step ids the original did not have."""
+    """``document`` without server-assigned fields, nor what the server filled in that the
+    original did not have (step ids and schemas, a wait's waitDefinitionId, default fields)."""
     result = {
         name: copy.deepcopy(value)
         for name, value in document.items()
-        if name not in SERVER_ASSIGNED
+        if name not in SERVER_ASSIGNED and (name in original or name not in SERVER_FILLED)
     }
     for list_name in ("triggers", "activities"):
         originals = original.get(list_name) or []
         for step, original_step in zip(result.get(list_name) or [], originals, strict=False):
-            if "id" not in original_step:
-                step.pop("id", None)
+            for name in STEP_FILLED:
+                if name not in original_step:
+                    step.pop(name, None)
+            if "waitDefinitionId" not in (original_step.get("arguments") or {}):
+                step.get("arguments", {}).pop("waitDefinitionId", None)
     return result
 
 
@@ -108,10 +116,14 @@ def test_list_items_have_the_shape_of_real_list_items(api, real_fixtures_dir):
     assert set(page) == set(real_page)
     assert page["count"] == real_page["count"] == len(page["items"])
     served = set(SERVER_ASSIGNED) - {"healthStats"}
-    # The mcdev mocks were hand-edited (some lack id or stats), so compare the body fields.
+    # The mcdev mocks were hand-edited (some lack id, stats or categoryId), so compare the body
+    # fields, less what the server fills in.
     real_fields = {item["key"]: set(item) - served for item in real_page["items"]}
-    assert {item["key"]: set(item) - served for item in page["items"]} == real_fields
-    assert all(served <= set(item) for item in page["items"])
+    page_fields = {item["key"]: set(item) - served for item in page["items"]}
+    assert {key: fields | set(SERVER_FILLED) for key, fields in page_fields.items()} == {
+        key: fields | set(SERVER_FILLED) for key, fields in real_fields.items()
+    }
+    assert all(served | set(SERVER_FILLED) <= set(item) for item in page["items"])
 
 
 def test_a_full_journey_has_every_field_of_a_real_one(api, real_fixtures_dir):

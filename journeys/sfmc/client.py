@@ -15,6 +15,7 @@ journey's stable identity and the body must carry it anyway.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import random
 import threading
@@ -274,7 +275,8 @@ class SFMCClient:
         version: int | None = None,
         extras: str = "all",
     ) -> dict[str, Any]:
-        """One version (the latest that is not Deleted when ``version`` is None)."""
+        """One version; the latest when ``version`` is None (NotFound when that one is
+        Deleted, even if older versions are not)."""
         params: dict[str, Any] = {"extras": extras} if extras else {}
         if version is not None:
             params["versionNumber"] = version
@@ -305,11 +307,19 @@ class SFMCClient:
     def delete_journey(
         self, id_or_key: str, *, by_key: bool = False, version: int | None = None
     ) -> str:
-        """Delete one version, or every version when ``version`` is None; returns the id."""
+        """Delete one version, or every version when ``version`` is None; returns the id.
+
+        SFMC answers the bare id as text; a JSON-quoted id is accepted as well."""
         params = {"versionNumber": version} if version is not None else None
         path = _journey_path(id_or_key, by_key)
-        data = _json(self._call("DELETE", path, params=params), path)
-        return str(data)
+        text = self._call("DELETE", path, params=params).text.strip()
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = text
+        if not isinstance(data, str) or not data:
+            raise RemoteError(f"SFMC answered {path} without the id of the deleted journey.")
+        return data
 
     def publish(self, journey_id: str, version: int, *, by_key: bool = False) -> str:
         """Start publishing a version; returns the status id to poll with publish_status."""

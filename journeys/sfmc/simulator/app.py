@@ -1,5 +1,9 @@
 """The simulator's WSGI application: the token endpoint and ``/interaction/v1/interactions``.
 
+UNVERIFIED: DELETE answers the bare journey id as ``text/plain`` (mcdev's delete mocks hold the
+bare id; the real Content-Type is unknown). The "no change" 304 carries its envelope on the wire
+(envelopes.BodyOn304Response), though HTTP clients such as requests never read it.
+
 It never imports Django and keeps its own SQLite file, so it cannot share state with the product
 it is used to test. ``/_sim/`` serves the controls (see controls.py); those need no token, so the
 simulator must only ever listen on a loopback address and never be exposed. Each token is bound
@@ -24,7 +28,15 @@ from .catalog_api import CATALOG_SCOPES, SOAP_PATH, CatalogApi, soap_fault
 from .clock import NEVER_PUBLISHED
 from .config import SimConfig
 from .controls import Controls
-from .envelopes import DOCUMENTATION, ApiError, json_response, malformed, server_error
+from .envelopes import (
+    DOCUMENTATION,
+    ApiError,
+    json_response,
+    malformed,
+    no_change_response,
+    server_error,
+    text_response,
+)
 from .faults import (
     TokenBucket,
     drop_connection,
@@ -33,9 +45,10 @@ from .faults import (
     short_circuit_response,
 )
 from .interactions import Interactions, JourneyRef
+from .lifecycle import ACCEPTED, Lifecycle
 from .requestlog import LogEntry, RequestLog
 from .soap import SoapFault
-from .store import ORDER_FIELDS, JourneyVersion, ListQuery, Store
+from .store import ORDER_FIELDS, JourneyVersion, ListQuery, PublishRequest, Store
 from .transactional_api import TransactionalApi
 
 logger = logging.getLogger(__name__)
@@ -70,6 +83,8 @@ class SimulatorApp:
         self.controls = Controls(self)
         self.catalog_api = CatalogApi(self)
         self.transactional_api = TransactionalApi(self)
+        self.interactions.email_dates = self.catalog_api.catalog.email_modified_date
+        self.lifecycle = Lifecycle(self.interactions)
         self._bucket: TokenBucket | None = None
         self.set_config(self.base_config)
 
@@ -173,10 +188,17 @@ class SimulatorApp:
             actions: dict[tuple[str, ...], dict[str, Handler]] = {
                 ("publishAsync",): {"POST": self._publish},
                 ("publishStatus",): {"GET": self._publish_status},
+                ("validateAsync",): {"POST": self._validate},
+                ("validateStatus",): {"GET": self._validate_status},
                 ("stop",): {"POST": self._stop},
+                ("pause",): {"POST": self._pause},
+                ("resume",): {"POST": self._resume},
                 (): {"GET": self._get, "PUT": self._put, "DELETE": self._delete},
             }
-            routes = actions.get(tuple(parts[:-1]), {}) if segment else {}
+            if len(parts) == 3 and parts[1] == "audit":  # {id}/audit/{action}
+                routes, segment = {"GET": self._audit}, unquote(parts[0])
+            else:
+                routes = actions.get(tuple(parts[:-1]), {}) if segment else {}
         else:
             routes = {}
         if not routes:
@@ -243,7 +265,9 @@ class SimulatorApp:
             journey_id=journey_id,
             key=args.get("key") or None,
             version=_optional_int(args.get("versionNumber"), "versionNumber"),
-            most_recent_only=_bool_arg(args.get("mostRecentVersionOnly"), journey_id is None),
+            most_recent_only=_bool_arg(
+                args.get("mostRecentVersionOnly"), journey_id is None, "mostRecentVersionOnly"
+            ),
         )
         count, items = self.interactions.list_versions(query)
         envelope: dict[str, Any] = {"count": count, "page": page, "pageSize": size, "links": {}}
@@ -269,7 +293,7 @@ class SimulatorApp:
         ref = JourneyRef.from_segment(segment) if segment else None
         item = self.interactions.update(ref, _json_body(request))
         if item is None:
-            return json_response({"message": NO_CHANGE, "errorcode": 304, "documentation": ""}, 304)
+            return no_change_response(NO_CHANGE)
         _record_write(entry, item)
         document = self.interactions.document(item, with_steps=True)
         if self.config.put_bogus_created_date:
@@ -280,23 +304,72 @@ class SimulatorApp:
         version = _optional_int(request.args.get("versionNumber"), "versionNumber")
         journey_id = self.interactions.delete(JourneyRef.from_segment(segment), version)
         entry.applied, entry.journey_id, entry.version = True, journey_id, version
-        return json_response(journey_id)
+        return text_response(journey_id)
 
     def _publish(self, request: Request, segment: str, entry: LogEntry) -> Response:
-        version = _optional_int(request.args.get("versionNumber"), "versionNumber")
-        publish = self.interactions.publish(JourneyRef.from_segment(segment), version)
-        entry.applied, entry.journey_id, entry.version = True, publish.journey_id, publish.version
-        status_url = f"{API_PREFIX}/publishStatus/{publish.status_id}"
-        return json_response({"statusUrl": status_url, "statusId": publish.status_id})
+        return _queued(request, segment, entry, self.interactions.publish, "publishStatus")
 
     def _publish_status(self, request: Request, segment: str, entry: LogEntry) -> Response:
         return json_response(self.interactions.publish_status(segment))
+
+    def _validate(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        return _queued(request, segment, entry, self.lifecycle.validate, "validateStatus")
+
+    def _validate_status(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        return json_response(self.lifecycle.validate_status(segment))
+
+    def _pause(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        version, all_versions = _version_choice(request)
+        options = _json_body(request) if request.get_data() else {}
+        ref = JourneyRef.from_segment(segment)
+        self.lifecycle.pause(ref, version, all_versions, options)
+        entry.applied, entry.version = True, version
+        return json_response(ACCEPTED)
+
+    def _resume(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        version, all_versions = _version_choice(request)
+        self.lifecycle.resume(JourneyRef.from_segment(segment), version, all_versions)
+        entry.applied, entry.version = True, version
+        return json_response(ACCEPTED)
+
+    def _audit(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        args = request.args
+        page = _int_arg(args.get("$page"), "$page", 1)
+        size = min(
+            _int_arg(args.get("$pageSize"), "$pageSize", self.config.default_page_size),
+            self.config.max_page_size,
+        )
+        version = _optional_int(args.get("versionNumber"), "versionNumber")
+        action = request.path.rsplit("/", 1)[-1]
+        ref = JourneyRef.from_segment(segment)
+        return json_response(self.lifecycle.audit(ref, action, version, page, size))
 
     def _stop(self, request: Request, segment: str, entry: LogEntry) -> Response:
         version = _optional_int(request.args.get("versionNumber"), "versionNumber")
         self.interactions.stop(JourneyRef.from_segment(segment), version)
         entry.applied, entry.version = True, version
         return Response("", status=200)
+
+
+def _queued(
+    request: Request,
+    segment: str,
+    entry: LogEntry,
+    start: Callable[[JourneyRef, int | None], PublishRequest],
+    status_path: str,
+) -> Response:
+    """publishAsync/validateAsync: start the request, answer where to poll its status."""
+    version = _optional_int(request.args.get("versionNumber"), "versionNumber")
+    queued = start(JourneyRef.from_segment(segment), version)
+    entry.applied, entry.journey_id, entry.version = True, queued.journey_id, queued.version
+    status_url = f"{API_PREFIX}/{status_path}/{queued.status_id}"
+    return json_response({"statusUrl": status_url, "statusId": queued.status_id})
+
+
+def _version_choice(request: Request) -> tuple[int | None, bool]:
+    """versionNumber and allVersions of pause and resume."""
+    version = _optional_int(request.args.get("versionNumber"), "versionNumber")
+    return version, _bool_arg(request.args.get("allVersions"), False, "allVersions")
 
 
 def _record_write(entry: LogEntry, item: JourneyVersion) -> None:
@@ -346,11 +419,11 @@ def _optional_int(value: str | None, name: str) -> int | None:
         raise malformed(f"{name} must be an integer.") from None
 
 
-def _bool_arg(value: str | None, default: bool) -> bool:
+def _bool_arg(value: str | None, default: bool, name: str) -> bool:
     if not value:
         return default
     if value.lower() not in ("true", "false"):
-        raise malformed("mostRecentVersionOnly must be true or false.")
+        raise malformed(f"{name} must be true or false.")
     return value.lower() == "true"
 
 

@@ -70,6 +70,15 @@ class Catalog:
     def data(self) -> CatalogData:
         return self._data
 
+    def email_modified_date(self, email_id: Any) -> str | None:
+        """The modifiedDate of the email an EMAILV2 activity sends (its ``emailId`` is the
+        asset's legacyId); None when the catalog has no such email."""
+        with self._lock:
+            for email in self._data.emails:
+                if email["data"]["email"]["legacy"]["legacyId"] == email_id:
+                    return str(email["modifiedDate"])
+        return None
+
     # REST
 
     def query_assets(self, body: dict[str, Any]) -> dict[str, Any]:

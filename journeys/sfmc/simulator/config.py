@@ -12,7 +12,15 @@ Defaults and why:
   (400, errorcode 30000); "new-version" creates version N+1 anyway.
 * ``put_bogus_created_date``: the PUT response carries createdDate "0001-01-01T00:00:00" like the
   real one (mcdev issue #2337).
-* ``publish_delay`` seconds a publishAsync request stays PublishInProcess.
+* ``publish_delay`` seconds a publishAsync request stays PublishInProcess (a validateAsync
+  request stays ValidateInProcess as long).
+* ``long_wait_warning_minutes`` 43200 (30 days): a wait by duration longer than this earns a
+  121547 "long wait" warning. UNVERIFIED: the only real sample warned about a 1-day wait and
+  advised "under 4 minutes" (set 4 to copy it), which would flag nearly every journey.
+* ``old_email_warning_days`` 183: an email activity whose email the catalog says was last
+  modified longer ago earns a 121546 warning ("more then 6 months ago", SFMC's spelling).
+* ``default_category_id`` 4242: the folder (categoryId) of a journey created without one,
+  the simulator's "Journeys" folder.
 * ``rest_instance_url`` "" makes the token point REST calls at the simulator itself; set it to
   serve another URL (e.g. to check that a client refuses a host off its allow-list).
 * ``soap_instance_url`` "": the same for SOAP (``Service.asmx``). Both can be given on the
@@ -99,6 +107,9 @@ class SimConfig:
     post_existing_draft: str = "error"
     put_bogus_created_date: bool = True
     publish_delay: float = 1.0
+    long_wait_warning_minutes: int = 43200
+    old_email_warning_days: int = 183
+    default_category_id: int = 4242
     rate_limit_capacity: int = 0
     rate_limit_per_second: float = 1.0
     rest_instance_url: str = ""
@@ -139,6 +150,8 @@ class SimConfig:
             choices = POST_EXISTING_TRANSACTIONAL_CHOICES
             raise ValueError(f"post_existing_transactional must be one of {choices}")
         _check_business_units(self.business_units)
+        if min(self.long_wait_warning_minutes, self.old_email_warning_days) < 1:
+            raise ValueError("long_wait_warning_minutes and old_email_warning_days must be >= 1")
         statuses = (self.conflict_status, self.not_draft_status, self.unknown_account_status)
         for status in statuses:
             if not 400 <= status <= 599:

@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from .audit import ANOTHER_USER
 from .business_units import UnknownAccount
 from .catalog_api import bulk_control
 from .controls_page import render_page
@@ -158,11 +159,12 @@ class Controls:
         return self.app.interactions.document(item, with_steps=True)
 
     def _publish(self, payload: dict[str, Any]) -> dict[str, Any]:
-        request = self.app.interactions.publish(_ref(payload), _version(payload))
+        request = self.app.interactions.publish(_ref(payload), _version(payload), ANOTHER_USER)
         return {"statusId": request.status_id}
 
     def _stop(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return {"stopped": self.app.interactions.stop(_ref(payload), _version(payload))}
+        stopped = self.app.interactions.stop(_ref(payload), _version(payload), ANOTHER_USER)
+        return {"stopped": stopped}
 
     def _payload(self, request: Request, is_form: bool) -> dict[str, Any]:
         if request.method == "GET":

@@ -113,7 +113,7 @@ def _email(
                 "exclusionFilter": "",
                 "isMultipart": True,
                 "isTrackingClicks": True,
-                "priority": "Medium",
+                "priority": 4,  # numeric in every real document (mcdev refuses "Medium")
             },
             "isModified": False,
         },

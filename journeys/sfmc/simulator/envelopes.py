@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
+from werkzeug.wsgi import ClosingIterator
 
 DOCUMENTATION = (
     "https://developer.salesforce.com/docs/atlas.en-us.mc-apis.meta/mc-apis/error-handling.htm"
@@ -60,6 +61,40 @@ def json_object_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise malformed("The body must be a JSON object.")
     return body
+
+
+class BodyOn304Response(Response):
+    """A response that keeps its body and Content-Type/-Length even as a 304.
+
+    werkzeug drops both for a 304 (HTTP says a 304 has no content), but SFMC's PUT answers its
+    "no change" 304 with the error envelope. http.client, urllib3 and requests never read a 304's
+    body; the werkzeug server closes the connection after every answer, so those bytes cannot
+    be mistaken for the next response on a kept-alive connection.
+    """
+
+    def get_app_iter(self, environ: dict[str, Any]) -> Any:
+        return ClosingIterator(self.iter_encoded(), self.close)
+
+    def get_wsgi_headers(self, environ: dict[str, Any]) -> Any:
+        headers = super().get_wsgi_headers(environ)
+        headers["Content-Type"] = self.content_type or "application/json"
+        headers["Content-Length"] = str(sum(len(chunk) for chunk in self.iter_encoded()))
+        return headers
+
+
+def no_change_response(message: str) -> Response:
+    """PUT with nothing to change: 304 with ``{message, errorcode: 304, documentation}``."""
+    body = {"message": message, "errorcode": 304, "documentation": ""}
+    return BodyOn304Response(
+        json.dumps(body, separators=(",", ":")),
+        status=304,
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def text_response(text: str) -> Response:
+    """A bare text answer (DELETE answers the journey id unquoted)."""
+    return Response(text, status=200, content_type="text/plain; charset=utf-8")
 
 
 def not_found(message: str = NOT_FOUND) -> ApiError:

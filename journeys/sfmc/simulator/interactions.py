@@ -12,14 +12,21 @@ Behaviours the API notes leave UNVERIFIED, and what the simulator does (see also
   Journey Builder saves drafts whose activities are not configured yet. Missing configuration
   (an email with no email chosen, a decision without criteria) fails the publish instead, with
   errorCode 121000 per activity.
-* Publishing marks the previously Published version ``Unpublished``; a publish fails (status
-  ``Error``, errorCode 121500) when the trigger has no eventDefinitionKey or there is no activity.
-  Publishing a non-Draft version is refused at once with mcdev's exact message, errorcode 30000.
+* Publishing marks the previously Published version ``Unpublished``; what fails a publish, and
+  the warnings it carries, are in checks.py. Publishing a non-Draft version is refused at once
+  with mcdev's exact message, errorcode 30000.
 * Stop without versionNumber stops every running version (Published, Paused, Unpublished).
 * GET without ``extras`` (or with ``stats``) leaves out activities and triggers, like the list.
+* GET without versionNumber answers the latest version, and 404 30003 "Interaction matching
+  criteria not found." when that one is Deleted (mcdev #744), even if older ones are live.
 * Deleting a running version is not refused. A key whose versions are all Deleted gets
   version N+1 (same id) on the next POST.
 * Transactional journeys have one version, changed in place by POST or PUT (transactional.py).
+* A POST or PUT gets the fields SFMC fills in (server_fields.py); every applied write adds an
+  audit entry (audit.py), as "Another User" when made through /_sim or by the demo seed.
+
+More UNVERIFIED choices are listed where they are made: checks.py (publish errors and warnings),
+lifecycle.py (validate, pause, resume), audit.py, server_fields.py, config.py and app.py.
 """
 
 from __future__ import annotations
@@ -33,6 +40,15 @@ from typing import Any
 from journeys.domain.validate import ERROR, GRAPH_CODES, validate
 
 from . import remote_edit, transactional
+from .audit import ANOTHER_USER, Actor, AuditLog, api_user
+from .checks import (
+    EmailDates,
+    check_version,
+    split,
+    status_answer,
+    status_refused,
+    step_list,
+)
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
 from .config import SimConfig
 from .envelopes import (
@@ -44,6 +60,7 @@ from .envelopes import (
     not_found,
     validation_failed,
 )
+from .server_fields import fill_server_fields
 from .store import JourneyVersion, ListQuery, PublishRequest, Store
 
 SERVER_FIELDS = frozenset(
@@ -78,7 +95,6 @@ NOT_DRAFT_MESSAGE = (
 )
 DRAFT_EXISTS_MESSAGE = "A draft version already exists for this journey; update it with PUT."
 PUT_NOT_FOUND = "Interaction not found."
-MISSING_EVENT_KEY = "121500"
 
 
 @dataclass(frozen=True)
@@ -102,15 +118,19 @@ class Interactions:
     def __init__(self, store: Store, config: SimConfig) -> None:
         self.store = store
         self.config = config
+        self.audit = AuditLog(store)
+        # The catalog's modifiedDate of an email (by emailId), for the old-email warning.
+        self.email_dates: EmailDates = lambda email_id: None
 
     # reads
 
     def get(self, ref: JourneyRef, version: int | None = None) -> JourneyVersion:
-        """One version: the given one, else the latest that is not Deleted."""
+        """One version: the given one, else the latest; 404 when that one is Deleted."""
         with self.store.lock:
-            journey_id = self._journey_id(ref)
-            live = [v for v in self.store.versions(journey_id) if v.status != "Deleted"]
-        matches = [v for v in live if version is None or v.version == version]
+            versions = self.store.versions(self._journey_id(ref))
+        if version is None:
+            versions = versions[-1:]
+        matches = [v for v in versions if version in (None, v.version) and v.status != "Deleted"]
         if not matches:
             raise not_found()
         return matches[-1]
@@ -137,7 +157,7 @@ class Interactions:
 
     # writes
 
-    def create(self, body: Any) -> JourneyVersion:
+    def create(self, body: Any, actor: Actor | None = None) -> JourneyVersion:
         """POST: version 1 of a new key, or version N+1 when the key's latest is not a Draft."""
         check_body(body, ("key", "name", "workflowApiVersion"))
         key = body["key"]
@@ -167,9 +187,10 @@ class Interactions:
                 modified_date=format_ms(ms),
                 modified_ms=ms,
                 last_published_date=NEVER_PUBLISHED,
-                body=stored_body(body, previous=None),
+                body=self._stored(body, previous=None),
             )
             self.store.save_version(item)
+            self.audit.record(item, "Create", self.actor(actor))
         return item
 
     def update(self, ref: JourneyRef | None, body: Any) -> JourneyVersion | None:
@@ -192,11 +213,12 @@ class Interactions:
             if not _same_modified_date(body.get("modifiedDate"), current):
                 cfg = self.config
                 raise ApiError(cfg.conflict_status, CONFLICT_MESSAGE, cfg.conflict_errorcode)
-            new_body = stored_body(body, previous=current.body)
+            new_body = self._stored(body, previous=current.body)
             if new_body == current.body:
                 return None
             current.body = new_body
             self._touch(current)
+            self.audit.record(current, "Modify", self.actor(None))
         return current
 
     def delete(self, ref: JourneyRef, version: int | None) -> str:
@@ -211,46 +233,69 @@ class Interactions:
             if not targets:
                 raise not_found()
             for item in targets:
-                item.status = "Deleted"
-                self._touch(item)
+                self.set_status(item, "Deleted", "Delete")
         return journey_id
 
-    def stop(self, ref: JourneyRef, version: int | None) -> list[int]:
+    def stop(self, ref: JourneyRef, version: int | None, actor: Actor | None = None) -> list[int]:
         """Stop the given version, or every running one; returns the stopped version numbers."""
+        return self.transition(ref, version, STOPPABLE, "Stopped", "Stop", actor)
+
+    def transition(
+        self,
+        ref: JourneyRef,
+        version: int | None,
+        sources: tuple[str, ...],
+        target: str,
+        action: str,
+        actor: Actor | None = None,
+    ) -> list[int]:
+        """Move the given version (every one when None) that is in one of ``sources`` to
+        ``target``; 400 30000 "Cannot <action> interaction in <status> status." when none is."""
         with self.store.transaction():
             journey_id = self._journey_id(ref)
-            live = [v for v in self.store.versions(journey_id) if v.status != "Deleted"]
-            if version is not None:
-                live = [v for v in live if v.version == version]
+            live = [
+                v
+                for v in self.store.versions(journey_id)
+                if v.status != "Deleted" and version in (None, v.version)
+            ]
             if not live:
                 raise not_found()
-            targets = [v for v in live if v.status in STOPPABLE]
+            targets = [v for v in live if v.status in sources]
             if not targets:
-                status = live[-1].status
-                raise ApiError(400, f"Cannot stop interaction in {status} status.", 30000)
+                message = f"Cannot {action.lower()} interaction in {live[-1].status} status."
+                raise ApiError(400, message, 30000)
             for item in targets:
-                item.status = "Stopped"
-                self._touch(item)
+                self.set_status(item, target, action, actor)
         return [item.version for item in targets]
 
-    def publish(self, ref: JourneyRef, version: int | None) -> PublishRequest:
+    def publish(
+        self, ref: JourneyRef, version: int | None, actor: Actor | None = None
+    ) -> PublishRequest:
         """publishAsync: queue the publish; it settles after ``publish_delay`` seconds."""
         with self.store.transaction():
-            item = self.get(ref, version)
-            if item.status != "Draft":
-                message = f"Cannot publish interaction in {item.status} status."
-                raise ApiError(400, message, 30000)
-            request = PublishRequest(
-                status_id=str(uuid.uuid4()),
-                journey_id=item.journey_id,
-                version=item.version,
-                ready_at=time.time() + self.config.publish_delay,
-                settled=False,
-            )
+            item, request = self.draft_request(ref, version, "publish")
             self.store.add_publish_request(request)
+            self.audit.record(item, "Publish", self.actor(actor), request.status_id)
             if self.config.publish_delay <= 0:
                 self._settle(request)
         return request
+
+    def draft_request(
+        self, ref: JourneyRef, version: int | None, verb: str
+    ) -> tuple[JourneyVersion, PublishRequest]:
+        """The Draft ``ref`` names and a request to publish or validate it after
+        ``publish_delay``; 400 30000 "Cannot <verb> interaction in <status> status." otherwise."""
+        item = self.get(ref, version)
+        if item.status != "Draft":
+            raise ApiError(400, f"Cannot {verb} interaction in {item.status} status.", 30000)
+        request = PublishRequest(
+            status_id=str(uuid.uuid4()),
+            journey_id=item.journey_id,
+            version=item.version,
+            ready_at=time.time() + self.config.publish_delay,
+            settled=False,
+        )
+        return item, request
 
     def publish_status(self, status_id: str) -> dict[str, Any]:
         """The publishStatus answer for one request."""
@@ -258,11 +303,7 @@ class Interactions:
         request = self.store.publish_request(status_id)
         if request is None:
             raise not_found("Publish status not found.")
-        if not request.settled:
-            status = "PublishInProcess"
-        else:
-            status = "Error" if request.errors else "PublishCompleted"
-        return {"statusId": status_id, "status": status, "errors": request.errors, "warnings": []}
+        return status_answer(request, "Publish")
 
     def settle_due_publishes(self) -> None:
         """Finish every publish whose delay has passed (called before each API request)."""
@@ -282,21 +323,55 @@ class Interactions:
                 edited = remote_edit.apply(copy.deepcopy(item.body), action, params)
             except ValueError as exc:
                 raise ApiError(400, str(exc), 400) from exc
-            item.body = stored_body(edited, previous=item.body)
+            item.body = self._stored(edited, previous=item.body)
             self._touch(item)
+            self.audit.record(item, "Modify", ANOTHER_USER)
         return item
 
     def seed(self, body: dict[str, Any], *, published: bool = False) -> JourneyVersion | None:
         """Create a journey unless its key exists; optionally publish it on the spot (demo data)."""
         if self.store.journey_id_for_key(body["key"]) is not None:
             return None
-        item = self.create(body)
+        item = self.create(body, ANOTHER_USER)
         if published:
             with self.store.transaction():
                 self._mark_published(item)
+                request_id = str(uuid.uuid4())
+                self.audit.record(item, "Publish", ANOTHER_USER, request_id, "PublishCompleted")
         return item
 
+    def set_status(
+        self, item: JourneyVersion, status: str, action: str, actor: Actor | None = None
+    ) -> None:
+        """Move one version to ``status`` and log it (call inside a store transaction)."""
+        item.status = status
+        self._touch(item)
+        self.audit.record(item, action, self.actor(actor))
+
+    def check(
+        self, journey_id: str, number: int, verb: str
+    ) -> tuple[JourneyVersion | None, list[dict[str, Any]]]:
+        """The errors and warnings of publishing (or validating) one version now; the version
+        is None when it is no longer a Draft."""
+        item = _find_version(self.store.versions(journey_id), number)
+        if item is None or item.status != "Draft":
+            return None, [status_refused(verb, "Deleted" if item is None else item.status)]
+        return item, check_version(item, self.config, self.email_dates)
+
+    def journey_id(self, ref: JourneyRef) -> str:
+        """The id of the journey ``ref`` names; 404 when there is none."""
+        return self._journey_id(ref)
+
     # helpers
+
+    def actor(self, actor: Actor | None) -> Actor:
+        """``actor``, or the API user when None."""
+        return actor or api_user(self.config.client_id)
+
+    def _stored(self, body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+        stored = stored_body(body, previous)
+        fill_server_fields(stored, previous, self.config.default_category_id)
+        return stored
 
     def _journey_id(self, ref: JourneyRef, missing_message: str | None = None) -> str:
         if ref.key is not None:
@@ -319,13 +394,11 @@ class Interactions:
         self.store.save_version(item)
 
     def _settle(self, request: PublishRequest) -> None:
-        item = _find_version(self.store.versions(request.journey_id), request.version)
-        if item is None or item.status != "Draft":
-            status = "Deleted" if item is None else item.status
-            errors = [_publish_error(f"Cannot publish interaction in {status} status.", "30000")]
-        else:
-            errors = publish_errors(item)
-        self.store.mark_publish_settled(request.status_id, errors)
+        item, items = self.check(request.journey_id, request.version, "publish")
+        errors = split(items)[0]
+        self.store.mark_publish_settled(request.status_id, items)
+        status = "Error" if errors else "PublishCompleted"
+        self.audit.settle_publish(request.status_id, status, errors)
         if item is not None and not errors:
             self._mark_published(item)
 
@@ -363,9 +436,6 @@ def check_body(body: Any, required: tuple[str, ...]) -> None:
 
 # What stops a save; everything else the validator finds only stops a publish.
 SAVE_BLOCKING_CODES = GRAPH_CODES | {"invalid-value", "not-a-journey", "validator-crash"}
-# What stops a publish beyond the save rules: incomplete configuration.
-PUBLISH_BLOCKING_CODES = {"missing-field", "not-configured", "decision-path-without-condition"}
-MISSING_CONFIGURATION = "121000"
 
 
 def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -394,10 +464,10 @@ def stored_body(body: dict[str, Any], previous: dict[str, Any] | None) -> dict[s
     before_by_key = {
         (list_name, step.get("key")): step
         for list_name in STEP_LISTS
-        for step in _steps(previous or {}, list_name)
+        for step in step_list(previous or {}, list_name)
     }
     for list_name in STEP_LISTS:
-        for step in _steps(stored, list_name):
+        for step in step_list(stored, list_name):
             before = before_by_key.get((list_name, step.get("key")), {})
             if not step.get("id"):
                 step["id"] = before.get("id") or str(uuid.uuid4())
@@ -411,64 +481,6 @@ def _keep_wait_definition(step: dict[str, Any], before: dict[str, Any]) -> None:
         return
     if "waitDefinitionId" not in arguments and "waitDefinitionId" in old_arguments:
         arguments["waitDefinitionId"] = old_arguments["waitDefinitionId"]
-
-
-def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
-    """Why this version cannot be published (an empty list when it can)."""
-    triggers = _steps(item.body, "triggers")
-    trigger = triggers[0] if triggers else {}
-    meta = trigger.get("metaData")
-    event_key = trigger.get("eventDefinitionKey") or (
-        meta.get("eventDefinitionKey") if isinstance(meta, dict) else None
-    )
-    errors = []
-    if not event_key:
-        errors.append(
-            _publish_error(
-                "The entry source has no event definition key.",
-                MISSING_EVENT_KEY,
-                trigger,
-                item.definition_id,
-            )
-        )
-    if not _steps(item.body, "activities"):
-        errors.append(
-            _publish_error(
-                "The journey has no activities.", MISSING_EVENT_KEY, {}, item.definition_id
-            )
-        )
-    steps = {step.get("key"): step for step in _steps(item.body, "activities")}
-    for problem in validate(item.body):
-        if problem.code in PUBLISH_BLOCKING_CODES and problem.activity_key in steps:
-            step = steps[problem.activity_key]
-            errors.append(
-                _publish_error(problem.message, MISSING_CONFIGURATION, step, item.definition_id)
-            )
-    return errors
-
-
-def _publish_error(
-    detail: str, code: str, step: dict[str, Any] | None = None, definition_id: str = ""
-) -> dict[str, Any]:
-    step = step or {}
-    return {
-        "errorDetail": detail,
-        "errorCode": code,
-        "errorType": "Error",
-        "additionalInfo": {
-            "activityKey": step.get("key", ""),
-            "activityId": step.get("id", ""),
-            "activityType": step.get("type", ""),
-            "definitionId": definition_id,
-        },
-    }
-
-
-def _steps(body: dict[str, Any], list_name: str) -> list[dict[str, Any]]:
-    steps = body.get(list_name)
-    if not isinstance(steps, list):
-        return []
-    return [step for step in steps if isinstance(step, dict)]
 
 
 def _find_version(versions: list[JourneyVersion], number: int) -> JourneyVersion | None:

@@ -1,4 +1,5 @@
-"""The simulator's own SQLite storage: journey versions, tokens, publish requests and faults.
+"""The simulator's own SQLite storage: journey versions, tokens, publish and validate requests,
+the audit log and faults.
 
 One connection shared by all server threads, guarded by ``Store.lock`` (re-entrant): callers that
 read, decide and write (the modifiedDate compare-and-swap) hold the lock across the whole step.
@@ -28,6 +29,15 @@ from typing import Any
 from .clock import now_ms
 from .config import DEFAULT_BUSINESS_UNITS
 
+# publishAsync and validateAsync requests have one shape: ``errors`` holds warnings too.
+_REQUEST_TABLE = """CREATE TABLE IF NOT EXISTS {} (
+    status_id TEXT PRIMARY KEY,
+    journey_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    ready_at REAL NOT NULL,
+    settled INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL
+);"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
     journey_id TEXT NOT NULL,
@@ -49,13 +59,15 @@ CREATE TABLE IF NOT EXISTS tokens (
     client_id TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS publish_requests (
-    status_id TEXT PRIMARY KEY,
+{publish_requests}
+{validate_requests}
+CREATE TABLE IF NOT EXISTS audit_entries (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     journey_id TEXT NOT NULL,
     version INTEGER NOT NULL,
-    ready_at REAL NOT NULL,
-    settled INTEGER NOT NULL DEFAULT 0,
-    errors TEXT NOT NULL
+    action TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    entry TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS send_definitions (
     mid INTEGER NOT NULL,
@@ -63,6 +75,8 @@ CREATE TABLE IF NOT EXISTS send_definitions (
     body TEXT NOT NULL,
     PRIMARY KEY (mid, definition_key)
 );
+CREATE INDEX IF NOT EXISTS audit_by_journey ON audit_entries (journey_id, version, action);
+CREATE INDEX IF NOT EXISTS audit_by_request ON audit_entries (request_id);
 CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     kind TEXT NOT NULL,
@@ -71,9 +85,12 @@ CREATE TABLE IF NOT EXISTS faults (
     remaining INTEGER NOT NULL,
     params TEXT NOT NULL
 );
-"""
+""".format(
+    publish_requests=_REQUEST_TABLE.format("publish_requests"),
+    validate_requests=_REQUEST_TABLE.format("validate_requests"),
+)
 # Tables whose rows belong to one business unit; older files lack the column (see _migrate).
-_UNIT_TABLES = ("versions", "tokens", "publish_requests")
+_UNIT_TABLES = ("versions", "tokens", "publish_requests", "validate_requests")
 # Indexes needing the mid column, so they are made after the migration added it.
 _UNIT_INDEXES = """
 DROP INDEX IF EXISTS versions_by_key;
@@ -84,6 +101,15 @@ CREATE INDEX IF NOT EXISTS versions_unit_listing
     ON versions (mid, journey_id, version, status, modified_ms, name, key);
 """
 
+TABLES = (
+    "versions",
+    "tokens",
+    "publish_requests",
+    "validate_requests",
+    "audit_entries",
+    "send_definitions",
+    "faults",
+)
 # $orderBy field (lower-cased) → SQL; Performance has no data here, so it sorts like ModifiedDate.
 ORDER_FIELDS = {
     "modifieddate": "sort_ms",
@@ -321,31 +347,13 @@ class Store:
         with self.lock:
             self._db.execute("UPDATE tokens SET expires_at = 0")
 
-    # publish requests
+    # publish and validate requests (the same shape, one table each; errors holds warnings too)
 
     def add_publish_request(self, request: PublishRequest) -> None:
-        with self.lock:
-            self._db.execute(
-                "INSERT INTO publish_requests"
-                " (status_id, journey_id, version, ready_at, errors, mid)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    request.status_id,
-                    request.journey_id,
-                    request.version,
-                    request.ready_at,
-                    json.dumps(request.errors),
-                    self.business_unit,
-                ),
-            )
+        self._add_request("publish_requests", request)
 
     def publish_request(self, status_id: str) -> PublishRequest | None:
-        with self.lock:
-            row = self._db.execute(
-                "SELECT * FROM publish_requests WHERE mid = ? AND status_id = ?",
-                (self.business_unit, status_id),
-            ).fetchone()
-        return None if row is None else _publish_from_row(row)
+        return self._request("publish_requests", status_id)
 
     def due_publish_requests(self, now: float) -> list[PublishRequest]:
         with self.lock:
@@ -357,9 +365,44 @@ class Store:
         return [_publish_from_row(row) for row in rows]
 
     def mark_publish_settled(self, status_id: str, errors: list[dict[str, Any]]) -> None:
+        self._mark_settled("publish_requests", status_id, errors)
+
+    def add_validate_request(self, request: PublishRequest) -> None:
+        self._add_request("validate_requests", request)
+
+    def validate_request(self, status_id: str) -> PublishRequest | None:
+        return self._request("validate_requests", status_id)
+
+    def mark_validate_settled(self, status_id: str, items: list[dict[str, Any]]) -> None:
+        self._mark_settled("validate_requests", status_id, items)
+
+    def _add_request(self, table: str, request: PublishRequest) -> None:
         with self.lock:
             self._db.execute(
-                "UPDATE publish_requests SET settled = 1, errors = ? WHERE status_id = ?",
+                f"INSERT INTO {table} (status_id, journey_id, version, ready_at, errors, mid)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    request.status_id,
+                    request.journey_id,
+                    request.version,
+                    request.ready_at,
+                    json.dumps(request.errors),
+                    self.business_unit,
+                ),
+            )
+
+    def _request(self, table: str, status_id: str) -> PublishRequest | None:
+        with self.lock:
+            row = self._db.execute(
+                f"SELECT * FROM {table} WHERE mid = ? AND status_id = ?",
+                (self.business_unit, status_id),
+            ).fetchone()
+        return None if row is None else _publish_from_row(row)
+
+    def _mark_settled(self, table: str, status_id: str, errors: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self._db.execute(
+                f"UPDATE {table} SET settled = 1, errors = ? WHERE status_id = ?",
                 (json.dumps(errors), status_id),
             )
 
@@ -390,6 +433,53 @@ class Store:
                 " ON CONFLICT (mid, definition_key) DO UPDATE SET body = excluded.body",
                 (self.business_unit, definition["definitionKey"], json.dumps(definition)),
             )
+
+    # the audit log
+
+    def add_audit_entry(
+        self, journey_id: str, version: int, action: str, entry: dict[str, Any]
+    ) -> None:
+        with self.lock:
+            self._db.execute(
+                "INSERT INTO audit_entries (journey_id, version, action, request_id, entry)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    journey_id,
+                    version,
+                    action,
+                    str(entry.get("publishRequestId") or ""),
+                    json.dumps(entry, separators=(",", ":")),
+                ),
+            )
+
+    def update_audit_publish(self, request_id: str, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into the entry of one publish request."""
+        with self.lock:
+            for seq, entry in self._db.execute(
+                "SELECT seq, entry FROM audit_entries WHERE request_id = ?", (request_id,)
+            ).fetchall():
+                merged = json.dumps({**json.loads(entry), **changes}, separators=(",", ":"))
+                self._db.execute("UPDATE audit_entries SET entry = ? WHERE seq = ?", (merged, seq))
+
+    def audit_entries(
+        self, journey_id: str, action: str | None, version: int | None, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many entries match, and one page of them, newest first."""
+        where = "journey_id = ?"
+        params: list[Any] = [journey_id]
+        for column, value in (("action", action), ("version", version)):
+            if value is not None:
+                where += f" AND {column} = ?"
+                params.append(value)
+        with self.lock:
+            total = self._db.execute(
+                f"SELECT COUNT(*) FROM audit_entries WHERE {where}", params
+            ).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT entry FROM audit_entries WHERE {where} ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+        return int(total), [json.loads(row[0]) for row in rows]
 
     # faults
 
@@ -422,9 +512,9 @@ class Store:
             self._db.execute("DELETE FROM faults")
 
     def wipe(self) -> None:
-        """Forget everything in every business unit: journeys, tokens, publishes, faults..."""
+        """Forget everything: every table's rows."""
         with self.transaction():
-            for table in ("versions", "tokens", "publish_requests", "faults", "send_definitions"):
+            for table in TABLES:
                 self._db.execute(f"DELETE FROM {table}")
 
 
