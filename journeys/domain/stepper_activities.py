@@ -139,7 +139,9 @@ def _decision(
         words = f"no path of {activity_title(activity)} matched and it has no remainder path"
         return Ending(CANNOT_TELL, words, walk.clock, str(activity["key"]))
     details.append("no path matched: the remainder path")
-    return _split_step(activity, walk, (Branch(remainder, branch_name(remainder)),), details)
+    name = branch_name(remainder)
+    name = "Remainder" if name == REMAINDER else name
+    return _split_step(activity, walk, (Branch(remainder, name),), details)
 
 
 def _engagement(
