@@ -18,10 +18,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from journeys.domain.condition_words import explain_condition, field_name
-from journeys.domain.filter_model import Condition, ConditionGroup, Filter, Item, Unknown
+from journeys.domain.filter_model import (
+    Condition,
+    ConditionGroup,
+    Filter,
+    Item,
+    Unknown,
+    parse_filter,
+)
 
 YES, NO = True, False
 CANNOT_TELL = None
@@ -62,6 +70,18 @@ def attribute_lookup(values: Mapping[str, str]) -> Lookup:
     return lookup
 
 
+@lru_cache(maxsize=256)
+def read_filter(text: str) -> Filter:
+    """`parse_filter`, remembered: a journey's filters are evaluated once per contact and step
+    (a `Filter` is immutable, so sharing one is safe)."""
+    return parse_filter(text)
+
+
+@lru_cache(maxsize=1024)
+def _said(condition: Condition) -> str:
+    return explain_condition(condition)
+
+
 def evaluate_filter(f: Filter, lookup: Lookup, now: datetime) -> tuple[Answer, list[Verdict]]:
     """The filter's answer and the verdict of each condition, in the filter's order."""
     if f.error is not None:
@@ -95,7 +115,7 @@ def _item(item: Item, lookup: Lookup, now: datetime, out: list[Verdict]) -> Answ
 
 def evaluate_condition(condition: Condition, lookup: Lookup, now: datetime) -> Verdict:
     """One condition on the contact's values, with the words a person reads."""
-    said = explain_condition(condition)
+    said = _said(condition)
     actual = lookup(condition.key)
     shown = f"{field_name(condition.key)} is {_shown(actual)}"
     compare = _COMPARISONS.get(condition.operator)

@@ -11,15 +11,21 @@ with "cannot tell" and the reason, never a guess. What each activity does is in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
-from journeys.domain.condition_eval import YES, attribute_lookup, evaluate_filter
-from journeys.domain.conditions import Filter, has_conditions, parse_filter
+from journeys.domain.condition_eval import (
+    YES,
+    Lookup,
+    attribute_lookup,
+    evaluate_filter,
+    read_filter,
+)
+from journeys.domain.conditions import Filter, has_conditions
 from journeys.domain.contact_paths import (
     CANNOT_TELL,
     END,
@@ -45,6 +51,36 @@ ONCE = ("OnceAndDone", "NotSet", "")  # Journey Builder's default is "no re-entr
 AFTER_EXITING = "SingleEntryAcrossAllVersions"
 
 
+@dataclass(frozen=True)
+class Steppable:
+    """What the stepper reads of a journey, read once for all its contacts."""
+
+    activities: dict[str, dict[str, Any]]
+    start: str | None
+    trigger_key: str
+    entry_mode: str
+    entry_filter: Filter | None
+    goal: dict[str, Any] | None
+    goal_filter: Filter | None
+    exit: dict[str, Any] | None
+    exit_filter: Filter | None
+
+
+def steppable(journey: dict[str, Any]) -> Steppable:
+    goal, exit_item, trigger = (_first(journey, name) for name in ("goals", "exits", "triggers"))
+    return Steppable(
+        activities=_activities(journey),
+        start=start_key(journey),
+        trigger_key=str(trigger.get("key") or "entry") if trigger else "entry",
+        entry_mode=str(journey.get("entryMode") or ""),
+        entry_filter=_criteria(trigger),
+        goal=goal,
+        goal_filter=_criteria(goal),
+        exit=exit_item,
+        exit_filter=_criteria(exit_item),
+    )
+
+
 @dataclass
 class _Walk:
     """A path under way (copied when a split is followed down several branches)."""
@@ -59,6 +95,18 @@ class _Walk:
     choices: list[str] = field(default_factory=list)
     visited: set[str] = field(default_factory=set)
     goal_met: bool = False
+    _lookup: Lookup | None = None
+
+    @property
+    def lookup(self) -> Lookup:
+        """How conditions find the contact's values (rebuilt only after an update)."""
+        if self._lookup is None:
+            self._lookup = attribute_lookup(self.values)
+        return self._lookup
+
+    def update(self, values: Mapping[str, str]) -> None:
+        self.values.update(values)
+        self._lookup = None
 
     def fork(self) -> _Walk:
         return replace(
@@ -69,6 +117,7 @@ class _Walk:
             writes=list(self.writes),
             choices=list(self.choices),
             visited=set(self.visited),
+            _lookup=None,
         )
 
     def sent(self, key: str) -> bool:
@@ -82,40 +131,39 @@ def step_contacts(
     same person (same contact key) in order of entry."""
     results: dict[str, list[Path]] = {}
     earlier: dict[str, list[Path]] = {}
+    read = steppable(journey)
     for contact in sorted(contacts, key=lambda c: c.entered_at):
-        paths = step_contact(journey, contact, names, earlier.get(contact.identity, ()))
+        paths = step_contact(read, contact, names, earlier.get(contact.identity, ()))
         earlier.setdefault(contact.identity, []).extend(paths)
         results[contact.name] = paths
     return results
 
 
 def step_contact(
-    journey: dict[str, Any],
+    journey: dict[str, Any] | Steppable,
     contact: TestContact,
     names: Names = NO_NAMES,
     earlier: Sequence[Path] = (),
 ) -> list[Path]:
     """The paths one contact takes (one, unless a split is followed down every branch)."""
+    journey = journey if isinstance(journey, Steppable) else steppable(journey)
     refused = _admission(journey, contact, earlier)
     if refused is not None:
         return [_path(contact, _Walk(None, contact.entered_at, {}), refused)]
-    start = _Walk(start_key(journey), contact.entered_at, dict(contact.values))
-    start.steps.append(Step(_trigger_key(journey), contact.entered_at, "entered the journey"))
+    start = _Walk(journey.start, contact.entered_at, dict(contact.values))
+    start.steps.append(Step(journey.trigger_key, contact.entered_at, "entered the journey"))
     ending = _check_goal(journey, start, "at entry")
     if ending is not None:
         return [_path(contact, start, ending)]
     return _walk_all(journey, contact, names, start)
 
 
-def _walk_all(
-    journey: dict[str, Any], contact: TestContact, names: Names, start: _Walk
-) -> list[Path]:
-    activities = _activities(journey)
+def _walk_all(journey: Steppable, contact: TestContact, names: Names, start: _Walk) -> list[Path]:
     finished: list[Path] = []
     pending = [start]
     while pending:
         walk = pending.pop()
-        ending = _advance(journey, activities, contact, names, walk, pending)
+        ending = _advance(journey, contact, names, walk, pending)
         if ending is not None:
             finished.append(_path(contact, walk, ending))
         if len(finished) + len(pending) > MAX_PATHS:
@@ -125,8 +173,7 @@ def _walk_all(
 
 
 def _advance(
-    journey: dict[str, Any],
-    activities: dict[str, dict[str, Any]],
+    journey: Steppable,
     contact: TestContact,
     names: Names,
     walk: _Walk,
@@ -136,7 +183,7 @@ def _advance(
     while True:
         if walk.key is None:
             return Ending(END, "reached the end of the path", walk.clock)
-        activity = activities.get(walk.key)
+        activity = journey.activities.get(walk.key)
         if activity is None:
             return Ending(
                 CANNOT_TELL, f"the path goes to '{walk.key}', which does not exist", walk.clock
@@ -157,17 +204,21 @@ def _advance(
 
 
 def _after_activity(
-    journey: dict[str, Any], activity: dict[str, Any], walk: _Walk, moves: Moves
+    journey: Steppable, activity: dict[str, Any], walk: _Walk, moves: Moves
 ) -> Ending | None:
     walk.steps.append(moves.step)
     walk.messages.extend(moves.messages)
     walk.writes.extend(moves.writes)
-    walk.values.update(moves.updates)
-    walk.clock = moves.step.at if moves.clock is None else moves.clock
+    if moves.updates:
+        walk.update(moves.updates)
+    moved = moves.clock is not None and moves.clock != walk.clock
+    walk.clock = walk.clock if moves.clock is None else moves.clock
     if activity.get("type") in WAIT_TYPES:
         ending = _check_exit(journey, walk)
         if ending is not None:
             return replace(ending, key=str(activity.get("key")))
+    if not (moves.updates or moved):
+        return None  # neither the values nor the clock changed: the goal's answer stands
     return _check_goal(journey, walk, f"after {activity_title(activity)}")
 
 
@@ -198,12 +249,11 @@ def _take(walk: _Walk, outcome: dict[str, Any], name: str) -> None:
     walk.key = target if isinstance(target, str) and target else None
 
 
-def _check_goal(journey: dict[str, Any], walk: _Walk, when: str) -> Ending | None:
-    goal = _first(journey, "goals")
-    criteria = _criteria(goal)
+def _check_goal(journey: Steppable, walk: _Walk, when: str) -> Ending | None:
+    goal, criteria = journey.goal, journey.goal_filter
     if goal is None or criteria is None or walk.goal_met:
         return None
-    answer, words = _meets(criteria, walk.values, walk.clock)
+    answer, words = _meets(criteria, walk.lookup, walk.clock)
     if answer is UNKNOWN:
         return Ending(
             CANNOT_TELL, f"cannot tell whether the goal is met {when}: {words}", walk.clock
@@ -218,12 +268,11 @@ def _check_goal(journey: dict[str, Any], walk: _Walk, when: str) -> Ending | Non
     return None
 
 
-def _check_exit(journey: dict[str, Any], walk: _Walk) -> Ending | None:
-    exit_item = _first(journey, "exits")
-    criteria = _criteria(exit_item)
+def _check_exit(journey: Steppable, walk: _Walk) -> Ending | None:
+    exit_item, criteria = journey.exit, journey.exit_filter
     if exit_item is None or criteria is None:
         return None
-    answer, words = _meets(criteria, walk.values, walk.clock)
+    answer, words = _meets(criteria, walk.lookup, walk.clock)
     if answer is UNKNOWN:
         words = f"cannot tell whether the exit criteria are met: {words}"
         return Ending(CANNOT_TELL, words, walk.clock)
@@ -237,27 +286,25 @@ def _criteria(item: dict[str, Any] | None) -> Filter | None:
     """The item's filter, or None when it has no condition."""
     config = item.get("configurationArguments") if item else None
     text = config.get("criteria") if isinstance(config, dict) else None
-    parsed = parse_filter(text) if isinstance(text, str) else None
+    parsed = read_filter(text) if isinstance(text, str) else None
     return parsed if parsed is not None and has_conditions(parsed) else None
 
 
-def _meets(criteria: Filter, values: dict[str, str], now: datetime) -> tuple[bool | None, str]:
-    answer, verdicts = evaluate_filter(criteria, attribute_lookup(values), now)
+def _meets(criteria: Filter, lookup: Lookup, now: datetime) -> tuple[bool | None, str]:
+    answer, verdicts = evaluate_filter(criteria, lookup, now)
     return answer, "; ".join(v.because for v in verdicts if v.answer is UNKNOWN)
 
 
-def _admission(
-    journey: dict[str, Any], contact: TestContact, earlier: Sequence[Path]
-) -> Ending | None:
+def _admission(journey: Steppable, contact: TestContact, earlier: Sequence[Path]) -> Ending | None:
     """Why the contact does not enter (re-entry setting, entry filter), or None."""
     at = contact.entered_at
-    refused = _reentry(str(journey.get("entryMode") or ""), at, earlier)
+    refused = _reentry(journey.entry_mode, at, earlier)
     if refused is not None:
         return refused
-    criteria = _criteria(_first(journey, "triggers"))
+    criteria = journey.entry_filter
     if criteria is None:
         return None
-    answer, words = _meets(criteria, dict(contact.values), at)
+    answer, words = _meets(criteria, attribute_lookup(contact.values), at)
     if answer is UNKNOWN:
         return Ending(CANNOT_TELL, f"cannot tell whether the entry filter admits: {words}", at)
     if answer is not YES:
@@ -309,8 +356,3 @@ def _first(journey: dict[str, Any], section: str) -> dict[str, Any] | None:
     if isinstance(items, list) and items and isinstance(items[0], dict):
         return items[0]
     return None
-
-
-def _trigger_key(journey: dict[str, Any]) -> str:
-    trigger = _first(journey, "triggers")
-    return str(trigger.get("key") or "entry") if trigger else "entry"

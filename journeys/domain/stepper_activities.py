@@ -25,8 +25,7 @@ from typing import Any, Protocol
 
 from journeys.domain.catalog import type_of
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
-from journeys.domain.condition_eval import YES, attribute_lookup, evaluate_filter
-from journeys.domain.conditions import parse_filter
+from journeys.domain.condition_eval import YES, Lookup, evaluate_filter, read_filter
 from journeys.domain.contact_paths import (
     BOUNCED,
     CANNOT_TELL,
@@ -56,6 +55,9 @@ PASS_THROUGH = {
 class WalkState(Protocol):
     clock: datetime
     values: dict[str, str]
+
+    @property
+    def lookup(self) -> Lookup: ...
 
     def sent(self, key: str) -> bool: ...
 
@@ -119,7 +121,7 @@ def _decision(
 ) -> Moves | Ending:
     criteria = _dig(activity, "configurationArguments", "criteria")
     criteria = criteria if isinstance(criteria, dict) else {}
-    lookup = attribute_lookup(walk.values)
+    lookup = walk.lookup
     details: list[str] = []
     remainder = None
     for outcome in _outcomes(activity):
@@ -127,7 +129,7 @@ def _decision(
         if not isinstance(text, str):
             remainder = remainder or outcome
             continue
-        answer, verdicts = evaluate_filter(parse_filter(text), lookup, walk.clock)
+        answer, verdicts = evaluate_filter(read_filter(text), lookup, walk.clock)
         name = branch_name(outcome)
         details += [f"{name}: {verdict.because}" for verdict in verdicts]
         if answer is UNKNOWN:
@@ -210,7 +212,7 @@ def _chosen_or_every(
 def _wait(
     activity: dict[str, Any], walk: WalkState, contact: TestContact, names: Names
 ) -> Moves | Ending:
-    until = wait_until(activity, walk.clock, attribute_lookup(walk.values))
+    until = wait_until(activity, walk.clock, walk.lookup)
     if isinstance(until, str):
         return Ending(CANNOT_TELL, until, walk.clock, str(activity["key"]))
     moment, words = until
