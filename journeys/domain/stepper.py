@@ -112,7 +112,7 @@ def _walk_all(
 ) -> list[Path]:
     activities = _activities(journey)
     finished: list[Path] = []
-    pending = [start]
+    pending = [start.fork()]  # `start` stays at the entry, for the path past the limit
     while pending:
         walk = pending.pop()
         ending = _advance(journey, activities, contact, names, walk, pending)
