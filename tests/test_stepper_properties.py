@@ -433,3 +433,32 @@ def test_a_wait_of_a_negative_duration_cannot_be_told_rather_than_turning_the_cl
     assert path.ending.kind == CANNOT_TELL
     assert path.ending.at == ENTRY
     assert "-3" in path.ending.words
+
+
+@given(
+    st.sampled_from([b.__name__ for b in BUILDERS] + ["REST", "ABNTEST", "SMSSYNC", "STOWAIT"]),
+    st.lists(
+        st.one_of(
+            st.just({}),
+            st.just({"next": None}),
+            st.just("not an outcome"),
+            st.fixed_dictionaries({"arguments": st.just({"when": True, "percentage": "x"})}),
+        ),
+        max_size=3,
+    ),
+)
+@FAST
+def test_an_activity_with_odd_outcomes_never_fails(kind, outcomes):
+    sfmc_type = {
+        "email": "EMAILV2",
+        "wait": "WAIT",
+        "decision": "MULTICRITERIADECISION",
+        "random_split": "RANDOMSPLIT",
+        "engagement": "ENGAGEMENTDECISION",
+        "update_contact": "UPDATECONTACTDATA",
+    }.get(kind, kind)
+    journey = {"activities": [{"key": "X", "type": sfmc_type, "outcomes": outcomes}]}
+    config = {"statsTypeId": 2, "refActivityCustomerKey": "X", "waitDuration": 1}
+    journey["activities"][0]["configurationArguments"] = config
+    for path in step_contact(journey, TestContact("Alice", {}, ENTRY)):
+        assert path.ending.kind in ENDINGS
