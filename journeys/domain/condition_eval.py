@@ -39,7 +39,15 @@ _RELATIVE = re.compile(r"^\s*([^;]*);([+-]);(\d+);([A-Za-z]+)\s*$")
 _TRUE_WORDS = frozenset({"true", "1", "yes", "y"})
 _FALSE_WORDS = frozenset({"false", "0", "no", "n"})
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M")
+# M/D/YYYY with a time, as Contact Builder shows dates and the filter checks accept them.
+_US_DATE_TIMES = (
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+)
 _DATE_PART = 10
+_MAX_DIGITS = 9  # more days, months or years than that are beyond any calendar
 
 
 @dataclass(frozen=True)
@@ -225,10 +233,12 @@ def _ordered_pair(
 
 
 def _number(value: str | None) -> Decimal | None:
+    """The value as a number; "NaN" and "Infinity" are text (a NaN cannot even be compared)."""
     try:
-        return Decimal(str(value).strip()) if not _empty(value) else None
+        number = Decimal(str(value).strip()) if not _empty(value) else None
     except InvalidOperation:
         return None
+    return number if number is not None and number.is_finite() else None
 
 
 def _by_day(value: str | None) -> bool:
@@ -245,9 +255,11 @@ def parse_date(value: str | None, now: datetime) -> datetime | None:
     relative = _RELATIVE.match(text)
     if relative:
         return _relative_date(relative, now)
-    for pattern in _DATE_FORMATS:
+    # The first 19 characters drop an ISO date's fraction and zone ("….000Z").
+    tries = [(text[:19], pattern) for pattern in _DATE_FORMATS]
+    for candidate, pattern in [*tries, *((text, pattern) for pattern in _US_DATE_TIMES)]:
         try:
-            return datetime.strptime(text[:19], pattern)
+            return datetime.strptime(candidate, pattern)
         except ValueError:
             continue
     return None
@@ -256,15 +268,22 @@ def parse_date(value: str | None, now: datetime) -> datetime | None:
 def _relative_date(match: re.Match[str], now: datetime) -> datetime | None:
     base, sign, amount, unit = match.groups()
     start = parse_date(base, now) if base.strip() and base.strip().lower() != "today" else now
-    if start is None:
+    if start is None or len(amount) > _MAX_DIGITS:
         return None
     steps = int(amount) * (1 if sign == "+" else -1)
     return add_time(start, steps, unit)
 
 
 def add_time(start: datetime, amount: int, unit: str) -> datetime | None:
-    """`start` moved by `amount` units (minutes … years); months keep the day where they can."""
-    unit = unit.strip().lower().rstrip("s")
+    """`start` moved by `amount` units (minutes … years); months keep the day where they can.
+    None when the unit is not one of those or the moment is beyond the calendar (year 9999)."""
+    try:
+        return _moved(start, amount, unit.strip().lower().rstrip("s"))
+    except (OverflowError, ValueError):
+        return None
+
+
+def _moved(start: datetime, amount: int, unit: str) -> datetime | None:
     fixed = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
     if unit in fixed:
         return start + amount * fixed[unit]

@@ -160,10 +160,11 @@ def _value_words(value: str, condition: Condition, attribute_name: AttributeName
     if relative:
         base, sign, amount, unit = relative.groups()
         base = base.strip() or "today"
-        if int(amount) == 0:
+        amount = amount.lstrip("0") or "0"  # as text: int() refuses thousands of digits
+        if amount == "0":
             return [base]
-        unit = unit.lower().rstrip("s") + ("" if int(amount) == 1 else "s")
-        return [f"{base} {sign} {int(amount)} {unit}"]
+        unit = unit.lower().rstrip("s") + ("" if amount == "1" else "s")
+        return [f"{base} {sign} {amount} {unit}"]
     shown = " ".join(value.split())
     return [shown if shown else '""']
 

@@ -11,7 +11,8 @@ CSV headers are attribute names as the journey's conditions and waits use them (
                    "clicked", "bounced" or "none"; for a split, a branch name or "every"
 
 JSON is a list of {"name", "entered", "contact key", "values": {…}, "assume": {…}, "expect": […]}.
-Every error is reported at once with its row; nothing is returned when there is one.
+Every error is reported at once with its row (a CSV row is its line; a JSON row, its place in the
+list), the same error in several rows once with all of them; nothing is returned when there is one.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from journeys.domain.condition_eval import parse_date
 from journeys.domain.condition_words import field_name, value_misfit
 from journeys.domain.conditions import Condition, parse_filter, walk
 from journeys.domain.contact_paths import ENGAGEMENTS, EVERY_BRANCH, Assumptions, TestContact
 from journeys.domain.expectations import ExpectationError, parse_expectation
 from journeys.domain.journey_filters import filter_places, journey_attributes
-from journeys.domain.operators import ALL_TYPES, OPERATORS
+from journeys.domain.operators import ALL_TYPES, DATE, NUMBER, OPERATORS
 
 NAME, ENTERED, CONTACT_KEY, EXPECT, ASSUME = "name", "entered", "contact key", "expect", "assume:"
 RESERVED = (NAME, ENTERED, CONTACT_KEY, EXPECT)
@@ -56,6 +58,7 @@ class ContactSheetError(ValueError):
 class _Row:
     number: int
     fields: dict[str, Any]
+    problem: str = ""  # why the row could not even be read
 
 
 def read_contacts(
@@ -68,13 +71,24 @@ def read_contacts(
         raise ContactSheetError([f"the sheet has {len(rows)} contacts; at most {MAX_CONTACTS}"])
     reader = _Reader(journey, default_entry)
     contacts = [contact for row in rows if (contact := reader.contact(row)) is not None]
-    names = [contact.name for contact in contacts]
-    reader.problems += [
-        f"two contacts are named '{n}'" for n in sorted(set(names)) if names.count(n) > 1
-    ]
+    reader.same_names(rows)
     if reader.problems:
-        raise ContactSheetError(reader.problems)
+        raise ContactSheetError(_by_rows(reader.problems))
     return contacts
+
+
+def _by_rows(problems: list[tuple[int, str]]) -> list[str]:
+    """ "row 2: …", or "rows 2, 3 and 7: …" for the same words in several rows (a wrong column
+    is said once, not once per contact), in the order of their first row."""
+    rows: dict[str, list[int]] = {}
+    for number, words in sorted(problems, key=lambda problem: problem[0]):
+        rows.setdefault(words, []).append(number)
+    said = []
+    for words, numbers in rows.items():
+        shown = [str(n) for n in dict.fromkeys(numbers)]
+        where = f" {shown[0]}" if len(shown) == 1 else f"s {', '.join(shown[:-1])} and {shown[-1]}"
+        said.append(f"row{where}: {words}")
+    return said
 
 
 def _csv_rows(text: str) -> list[_Row]:
@@ -82,31 +96,32 @@ def _csv_rows(text: str) -> list[_Row]:
     if not reader.fieldnames or NAME not in [h.strip().lower() for h in reader.fieldnames]:
         raise ContactSheetError(["the first line must be the headers, with a 'name' column"])
     rows = []
-    for number, record in enumerate(reader, start=2):
+    for record in reader:
+        number = reader.line_num  # the line a person sees, blank lines counted
         if None in record:
-            raise ContactSheetError([f"row {number}: more values than headers"])
+            rows.append(_Row(number, {}, "more values than headers"))
+            continue
         fields = {str(k).strip(): (v or "").strip() for k, v in record.items()}
-        values = {
-            k: v for k, v in fields.items() if k.lower() not in RESERVED and not _is_assumption(k)
-        }
-        rows.append(
-            _Row(
-                number,
-                {
-                    NAME: _get(fields, NAME),
-                    ENTERED: _get(fields, ENTERED),
-                    CONTACT_KEY: _get(fields, CONTACT_KEY),
-                    EXPECT: [part for part in _get(fields, EXPECT).split(";") if part.strip()],
-                    "assume": {
-                        k.split(":", 1)[1].strip(): v
-                        for k, v in fields.items()
-                        if _is_assumption(k) and v
-                    },
-                    "values": values,
-                },
-            )
-        )
+        if any(fields.values()):  # not a row of empty cells, as spreadsheets export below data
+            rows.append(_Row(number, _csv_fields(fields)))
     return rows
+
+
+def _csv_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """A CSV row's cells in the shape of a JSON contact."""
+    values = {
+        k: v for k, v in fields.items() if k.lower() not in RESERVED and not _is_assumption(k)
+    }
+    return {
+        NAME: _get(fields, NAME),
+        ENTERED: _get(fields, ENTERED),
+        CONTACT_KEY: _get(fields, CONTACT_KEY),
+        EXPECT: [part for part in _get(fields, EXPECT).split(";") if part.strip()],
+        "assume": {
+            k.split(":", 1)[1].strip(): v for k, v in fields.items() if _is_assumption(k) and v
+        },
+        "values": values,
+    }
 
 
 def _json_rows(text: str) -> list[_Row]:
@@ -126,9 +141,12 @@ class _Reader:
         self.types = _attribute_types(journey)
         self.activities = _activities_by_name(journey)
         self.default_entry = default_entry
-        self.problems: list[str] = []
+        self.problems: list[tuple[int, str]] = []
 
     def contact(self, row: _Row) -> TestContact | None:
+        if row.problem:
+            self._problem(row, row.problem)
+            return None
         before = len(self.problems)
         fields = row.fields
         name = str(fields.get(NAME) or "").strip()
@@ -156,18 +174,19 @@ class _Reader:
             elif value is not None and not isinstance(value, (str, int, float, bool)):
                 self._problem(row, f"the value of '{name}' must be text, a number or true/false")
             else:
-                text = (
-                    ""
-                    if value is None
-                    else str(value).lower()
-                    if isinstance(value, bool)
-                    else str(value)
-                )
-                misfit = text.strip() and value_misfit(name, self.types.get(key, ALL_TYPES), text)
+                text = _as_text(value)
+                misfit = text.strip() and self._misfit(name, key, text)
                 if misfit:
                     self._problem(row, misfit)
                 known[name] = text
         return known
+
+    def _misfit(self, name: str, key: str, text: str) -> str | None:
+        """Why the value cannot be one the journey's conditions compare the attribute with."""
+        types = self.types.get(key, ALL_TYPES)
+        return value_misfit(name, types, text) or _no_such_day(
+            name, types, text, self.default_entry
+        )
 
     def _attribute_key(self, name: str) -> str | None:
         """The journey's key for an attribute named by its key, its name or its last part."""
@@ -227,8 +246,31 @@ class _Reader:
         self._problem(row, f"'{text}' is not an entry date and time like 2026-12-01 09:00")
         return None
 
+    def same_names(self, rows: list[_Row]) -> None:
+        named = [(row, str(row.fields.get(NAME) or "").strip()) for row in rows]
+        names = [name for _, name in named if name]
+        for row, name in named:
+            if name and names.count(name) > 1:
+                self._problem(row, f"more than one contact is named '{name}'")
+
     def _problem(self, row: _Row, words: str) -> None:
-        self.problems.append(f"row {row.number}: {words}")
+        self.problems.append((row.number, words))
+
+
+def _as_text(value: str | float | bool | None) -> str:
+    """A JSON value as the text a sheet would hold: true/false in lower case, none empty."""
+    if value is None:
+        return ""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _no_such_day(name: str, types: frozenset[str], text: str, now: datetime) -> str | None:
+    """Why a value spelled like a date ("2026-02-30") is no day the stepper could compare."""
+    if DATE not in types or not types <= {NUMBER, DATE} or parse_date(text, now) is not None:
+        return None
+    if NUMBER in types and text.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        return None
+    return f"{name} is compared as a date, but “{text.strip()}” is no day of the calendar."
 
 
 def _attribute_types(journey: dict[str, Any]) -> dict[str, frozenset[str]]:

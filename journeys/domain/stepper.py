@@ -160,7 +160,7 @@ def step_contact(
 
 def _walk_all(journey: Steppable, contact: TestContact, names: Names, start: _Walk) -> list[Path]:
     finished: list[Path] = []
-    pending = [start]
+    pending = [start.fork()]  # `start` stays at the entry, for the path past the limit
     while pending:
         walk = pending.pop()
         ending = _advance(journey, contact, names, walk, pending)

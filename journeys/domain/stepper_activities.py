@@ -197,6 +197,9 @@ def _chosen_or_every(
     shares: dict[int, Fraction | None],
 ) -> Moves | Ending:
     outcomes = _outcomes(activity)
+    if not outcomes:
+        words = f"{activity_title(activity)} has no branches: where contacts go cannot be told"
+        return Ending(CANNOT_TELL, words, walk.clock, str(activity["key"]))
     wanted = contact.assumptions.branches.get(str(activity["key"]), EVERY_BRANCH)
     if wanted.strip().lower() == EVERY_BRANCH:
         branches = tuple(Branch(o, branch_name(o), shares[id(o)]) for o in outcomes)

@@ -58,7 +58,7 @@ def _by_duration(config: dict[str, Any], clock: datetime) -> Until:
         moment = add_time(clock, int(str(amount)), unit)
     except ValueError:
         moment = None
-    if moment is None:
+    if moment is None or moment < clock:  # a negative wait would turn the clock back
         return f"cannot tell how long the wait is ({amount} {unit or 'no unit'})"
     words = f"waited {_amount(int(str(amount)), unit)}"
     if unit.lower().rstrip("s") in _DAY_UNITS and _specified(config):
