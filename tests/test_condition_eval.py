@@ -223,6 +223,7 @@ def test_numbers_that_are_not_finite_are_text_and_never_fail(actual):
         ("Between", ["1", "ten"], "5", "not a number or a date"),
         ("Is", ["true"], "maybe", "not true or false"),
         ("Is", ["perhaps"], "true", "'perhaps' is not true or false"),
+        ("Between", ["1"], "5", "'between' needs two values"),
     ],
 )
 def test_values_that_cannot_be_compared_cannot_be_told_and_say_why(

@@ -83,7 +83,7 @@ def test_bad_contacts_are_all_reported_with_their_rows(real_fixtures_dir, tmp_pa
     with pytest.raises(CommandError) as raised:
         call_command("simulate_journey", str(real_fixtures_dir / NURTURE), "--contacts", contacts)
     message = str(raised.value)
-    assert "row 2: 'Shoe size' is not an attribute this journey uses" in message
+    assert "rows 2 and 3: 'Shoe size' is not an attribute this journey uses" in message
     assert "row 3: has no name" in message
     assert "row 3: 'flies to the moon' is not an expectation" in message
 

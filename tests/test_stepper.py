@@ -303,3 +303,34 @@ def test_every_shared_fixture_is_stepped_without_an_error(real_fixtures_dir):
             for path in step_contact(journey, contact(Email="a@example.com")):
                 assert path.ending.kind in (END, GOAL, EXIT, CANNOT_TELL, NOT_ADMITTED)
                 assert path.ending.words and path.steps[0].words == "entered the journey"
+
+
+def test_a_written_value_replaces_the_contacts_however_the_contact_spelled_it():
+    journey = {
+        "key": "j",
+        "entryMode": "MultipleEntries",
+        "activities": [
+            {
+                "key": "UPDATE",
+                "type": "UPDATECONTACTDATA",
+                "arguments": {
+                    "activityData": {"updateContactFields": [{"field": "f-1", "value": "Gold"}]}
+                },
+                "outcomes": [{"key": "o", "next": "SPLIT"}],
+            },
+            {
+                "key": "SPLIT",
+                "type": "MULTICRITERIADECISION",
+                "configurationArguments": {
+                    "criteria": {"gold": condition("Members.Tier", "Equal", "Gold")}
+                },
+                "outcomes": [
+                    {"key": "gold", "metaData": {"label": "Gold"}},
+                    {"key": "remainder_path", "metaData": {"label": "Others"}},
+                ],
+            },
+        ],
+    }
+    whole_key = TestContact("Alice", {"Members.Tier": "Silver"}, ENTRY)
+    [path] = step_contact(journey, whole_key, Names(fields={"f-1": "Tier"}))
+    assert path.branches_taken == ("Gold",)

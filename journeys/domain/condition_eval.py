@@ -102,7 +102,11 @@ def evaluate_filter(f: Filter, lookup: Lookup, now: datetime) -> tuple[Answer, l
 def _all(
     items: tuple[Item, ...], operator: str, lookup: Lookup, now: datetime, out: list[Verdict]
 ) -> Answer:
-    answers = [_item(item, lookup, now, out) for item in items]
+    # An empty group says nothing: it neither narrows an AND nor widens an OR.
+    kept = [item for item in items if not (isinstance(item, ConditionGroup) and not item.items)]
+    answers = [_item(item, lookup, now, out) for item in kept]
+    if not answers:
+        return YES
     if operator.upper() == "OR":
         return YES if YES in answers else (NO if answers and CANNOT_TELL not in answers else None)
     return NO if NO in answers else (YES if CANNOT_TELL not in answers else None)
@@ -201,7 +205,9 @@ def _order(test: Callable[[int], bool]) -> Comparison:
 
 
 def _between(actual: str | None, expected: list[str], now: datetime) -> bool:
-    if _empty(actual) or len(expected) < 2:
+    if len(expected) < 2:
+        raise _CannotCompare("'between' needs two values")
+    if _empty(actual):
         return False
     low = _ordered_pair(actual, expected[0], now, strict=True)
     high = _ordered_pair(actual, expected[1], now, strict=True)

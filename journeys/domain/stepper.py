@@ -25,6 +25,7 @@ from journeys.domain.condition_eval import (
     evaluate_filter,
     read_filter,
 )
+from journeys.domain.condition_words import field_name
 from journeys.domain.conditions import Filter, has_conditions
 from journeys.domain.contact_paths import (
     CANNOT_TELL,
@@ -105,6 +106,11 @@ class _Walk:
         return self._lookup
 
     def update(self, values: Mapping[str, str]) -> None:
+        """Written values replace the contact's, however the contact spelled the attribute
+        (its whole key or its name)."""
+        written = {field_name(name).lower() for name in values}
+        for name in [n for n in self.values if field_name(n).lower() in written]:
+            del self.values[name]
         self.values.update(values)
         self._lookup = None
 
@@ -316,6 +322,9 @@ def _reentry(mode: str, at: datetime, earlier: Sequence[Path]) -> Ending | None:
     entered_before = [path for path in earlier if path.ending.kind != NOT_ADMITTED]
     if not entered_before or mode not in (*ONCE, AFTER_EXITING):
         return None
+    if any(path.ending.kind == CANNOT_TELL and len(path.steps) == 0 for path in entered_before):
+        words = "whether the same contact's earlier entry was admitted is not known"
+        return Ending(CANNOT_TELL, f"cannot tell whether re-entry is allowed: {words}", at)
     if mode in ONCE:
         return Ending(NOT_ADMITTED, "not admitted: the journey allows one entry per contact", at)
     inside = [path for path in entered_before if path.ending.at > at]
