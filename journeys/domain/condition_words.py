@@ -160,10 +160,11 @@ def _value_words(value: str, condition: Condition, attribute_name: AttributeName
     if relative:
         base, sign, amount, unit = relative.groups()
         base = base.strip() or "today"
-        if int(amount) == 0:
+        amount = amount.lstrip("0") or "0"  # as text: int() refuses thousands of digits
+        if amount == "0":
             return [base]
-        unit = unit.lower().rstrip("s") + ("" if int(amount) == 1 else "s")
-        return [f"{base} {sign} {int(amount)} {unit}"]
+        unit = unit.lower().rstrip("s") + ("" if amount == "1" else "s")
+        return [f"{base} {sign} {amount} {unit}"]
     shown = " ".join(value.split())
     return [shown if shown else '""']
 
@@ -215,11 +216,11 @@ def _condition_issues(condition: Condition, attribute_types: Mapping[str, str] |
     if known_type is not None and known_type not in operator.types:
         return [f"“{operator.words}” does not fit {name}, which is a {known_type}."]
     if known_type is None and filled and not condition.value_is_reference:
-        return [m for v in filled if (m := _value_misfit(name, operator.types, v))][:1]
+        return [m for v in filled if (m := value_misfit(name, operator.types, v))][:1]
     return []
 
 
-def _value_misfit(name: str, types: frozenset[str], value: str) -> str | None:
+def value_misfit(name: str, types: frozenset[str], value: str) -> str | None:
     """Why `value` cannot be a value of the operator's types, guessed from its spelling."""
     value = value.strip()
     if types == {BOOLEAN} and value.lower() not in ("true", "false"):

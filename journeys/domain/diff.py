@@ -324,7 +324,7 @@ def branch_name(outcome: Any) -> str:
     meta = outcome.get("metaData")
     names = (meta.get("name"), meta.get("pathName")) if isinstance(meta, dict) else ()
     name = next((n for n in names if isinstance(n, str) and n), None)
-    return name or outcome_label(outcome) or str(outcome["key"])
+    return name or outcome_label(outcome) or str(outcome.get("key") or "")
 
 
 def _relink_summary(key: str, outcome: dict[str, Any], old: Any, new: Any, count: int) -> str:

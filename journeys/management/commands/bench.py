@@ -18,6 +18,7 @@ BENCHMARKS = [
     "bench_validate",
     "bench_sfmc",
     "bench_catalog",
+    "bench_stepper",
     "bench_editor",
     "bench_push",
     "bench_load",
