@@ -29,20 +29,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from journeys.domain.validate import ERROR, GRAPH_CODES, validate
-
 from . import remote_edit
+from .checks import check_save
+from .checks_publish import publish_error as _publish_error
+from .checks_publish import publish_errors as _check_publish
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
 from .config import SimConfig
-from .envelopes import (
-    JOURNEY_PROBLEM,
-    KEY_TOO_LONG,
-    MISSING_FIELD,
-    ApiError,
-    malformed,
-    not_found,
-    validation_failed,
-)
+from .envelopes import ApiError, malformed, not_found
 from .store import JourneyVersion, ListQuery, PublishRequest, Store
 
 SERVER_FIELDS = frozenset(
@@ -60,7 +53,6 @@ SERVER_FIELDS = frozenset(
 )
 STEP_LISTS = ("triggers", "activities")
 STOPPABLE = ("Published", "Paused", "Unpublished")
-MAX_KEY_LENGTH = 200
 ZERO_STATS = {
     "currentPopulation": 0,
     "cumulativePopulation": 0,
@@ -77,7 +69,6 @@ NOT_DRAFT_MESSAGE = (
 )
 DRAFT_EXISTS_MESSAGE = "A draft version already exists for this journey; update it with PUT."
 PUT_NOT_FOUND = "Interaction not found."
-MISSING_EVENT_KEY = "121500"
 
 
 @dataclass(frozen=True)
@@ -138,7 +129,7 @@ class Interactions:
 
     def create(self, body: Any) -> JourneyVersion:
         """POST: version 1 of a new key, or version N+1 when the key's latest is not a Draft."""
-        check_body(body, ("key", "name", "workflowApiVersion"))
+        check_save(body, ("key", "name", "workflowApiVersion"), self.config)
         key = body["key"]
         with self.store.transaction():
             journey_id = self.store.journey_id_for_key(key)
@@ -168,7 +159,7 @@ class Interactions:
 
     def update(self, ref: JourneyRef | None, body: Any) -> JourneyVersion | None:
         """PUT with the modifiedDate compare-and-swap; None when nothing changed (304)."""
-        check_body(body, ("key", "name", "workflowApiVersion", "version"))
+        check_save(body, ("key", "name", "workflowApiVersion", "version"), self.config)
         if ref is not None and ref.key is not None and ref.key != body["key"]:
             raise malformed("The key in the body does not match the key in the URL.")
         with self.store.transaction():
@@ -312,7 +303,7 @@ class Interactions:
             status = "Deleted" if item is None else item.status
             errors = [_publish_error(f"Cannot publish interaction in {status} status.", "30000")]
         else:
-            errors = publish_errors(item)
+            errors = publish_errors(item, self.config)
         self.store.mark_publish_settled(request.status_id, errors)
         if item is not None and not errors:
             self._mark_published(item)
@@ -325,49 +316,6 @@ class Interactions:
         item.status = "Published"
         item.last_published_date = format_seconds(self.store.next_modified_ms())
         self._touch(item)
-
-
-def check_body(body: Any, required: tuple[str, ...]) -> None:
-    """400 for a non-object body, missing or mistyped required fields, or journey problems."""
-    if not isinstance(body, dict):
-        raise malformed("The body must be a JSON object.")
-    errors = [
-        {"message": f"{name} is required.", "errorcode": MISSING_FIELD}
-        for name in required
-        if body.get(name) in (None, "")
-    ]
-    key = body.get("key")
-    if key not in (None, "") and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
-        message = f"key must be a string of at most {MAX_KEY_LENGTH} characters."
-        errors.append({"message": message, "errorcode": KEY_TOO_LONG})
-    version = body.get("version")
-    if "version" in required and version is not None and type(version) is not int:
-        errors.append({"message": "version must be an integer.", "errorcode": MISSING_FIELD})
-    if not errors:
-        errors = journey_problems(body)
-    if errors:
-        raise validation_failed(errors)
-
-
-# What stops a save; everything else the validator finds only stops a publish.
-SAVE_BLOCKING_CODES = GRAPH_CODES | {"invalid-value", "not-a-journey", "validator-crash"}
-# What stops a publish beyond the save rules: incomplete configuration.
-PUBLISH_BLOCKING_CODES = {"missing-field", "not-configured", "decision-path-without-condition"}
-MISSING_CONFIGURATION = "121000"
-
-
-def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The domain validator's structural errors as validationErrors[] items."""
-    document = {name: value for name, value in body.items() if name not in SERVER_FIELDS}
-    items = []
-    for problem in validate(document):
-        if problem.severity != ERROR or problem.code not in SAVE_BLOCKING_CODES:
-            continue
-        item: dict[str, Any] = {"message": problem.message, "errorcode": JOURNEY_PROBLEM}
-        if problem.activity_key:
-            item["additionalInfo"] = {"activityKey": problem.activity_key}
-        items.append(item)
-    return items
 
 
 def stored_body(body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
@@ -401,55 +349,9 @@ def _keep_wait_definition(step: dict[str, Any], before: dict[str, Any]) -> None:
         arguments["waitDefinitionId"] = old_arguments["waitDefinitionId"]
 
 
-def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
-    """Why this version cannot be published (an empty list when it can)."""
-    triggers = _steps(item.body, "triggers")
-    trigger = triggers[0] if triggers else {}
-    meta = trigger.get("metaData")
-    event_key = trigger.get("eventDefinitionKey") or (
-        meta.get("eventDefinitionKey") if isinstance(meta, dict) else None
-    )
-    errors = []
-    if not event_key:
-        errors.append(
-            _publish_error(
-                "The entry source has no event definition key.",
-                MISSING_EVENT_KEY,
-                trigger,
-                item.definition_id,
-            )
-        )
-    if not _steps(item.body, "activities"):
-        errors.append(
-            _publish_error(
-                "The journey has no activities.", MISSING_EVENT_KEY, {}, item.definition_id
-            )
-        )
-    steps = {step.get("key"): step for step in _steps(item.body, "activities")}
-    for problem in validate(item.body):
-        if problem.code in PUBLISH_BLOCKING_CODES and problem.activity_key in steps:
-            step = steps[problem.activity_key]
-            errors.append(
-                _publish_error(problem.message, MISSING_CONFIGURATION, step, item.definition_id)
-            )
-    return errors
-
-
-def _publish_error(
-    detail: str, code: str, step: dict[str, Any] | None = None, definition_id: str = ""
-) -> dict[str, Any]:
-    step = step or {}
-    return {
-        "errorDetail": detail,
-        "errorCode": code,
-        "errorType": "Error",
-        "additionalInfo": {
-            "activityKey": step.get("key", ""),
-            "activityId": step.get("id", ""),
-            "activityType": step.get("type", ""),
-            "definitionId": definition_id,
-        },
-    }
+def publish_errors(item: JourneyVersion, config: SimConfig | None = None) -> list[dict[str, Any]]:
+    """Why this version cannot be published (an empty list when it can); see checks_publish.py."""
+    return _check_publish(item.body, item.definition_id, config or SimConfig())
 
 
 def _steps(body: dict[str, Any], list_name: str) -> list[dict[str, Any]]:
