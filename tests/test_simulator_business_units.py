@@ -114,15 +114,15 @@ def test_wrong_credentials_are_refused_before_the_account_is_looked_at(simulator
 
 
 def test_the_same_key_makes_two_journeys_in_two_business_units(parent_api, child_api):
-    in_parent = parent_api.post(API, json=small_journey("shared-key", "Parent's"))
-    in_child = child_api.post(API, json=small_journey("shared-key", "Child's"))
+    in_parent = parent_api.post(API, json=small_journey("shared-key", "Parent journey"))
+    in_child = child_api.post(API, json=small_journey("shared-key", "Child journey"))
 
     assert (in_parent.status_code, in_child.status_code) == (200, 200)
     assert in_parent.json()["id"] != in_child.json()["id"]
     assert in_child.json()["version"] == 1  # not version 2 of the parent's journey
     by_key = f"{API}/key:shared-key"
-    assert parent_api.get(by_key).json()["name"] == "Parent's"
-    assert child_api.get(by_key).json()["name"] == "Child's"
+    assert parent_api.get(by_key).json()["name"] == "Parent journey"
+    assert child_api.get(by_key).json()["name"] == "Child journey"
 
 
 def test_another_business_unit_cannot_read_change_publish_or_delete_a_journey(

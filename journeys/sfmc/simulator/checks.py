@@ -5,9 +5,7 @@ an activity's error names ``{activityKey, activityId, activityType, definitionId
 activity's warning the same without ``definitionId``, and a journey-level error (no entry event
 key, no activity, a status that cannot be published) ``{}``.
 
-* 121500: the entry source has no event definition key, or there is no activity (UNVERIFIED
-  code for the second; mcdev names 121500 for "missing event definition key / DE / email").
-* 121000 per activity whose configuration is incomplete (the simulator's own code).
+* Errors (121500, 121000, 121226): checks_publish.py, the simulator's own rules.
 * Warning 121547 per wait by duration longer than ``long_wait_warning_minutes``.
 * Warning 121546 per email activity whose email the catalog says was last modified more than
   ``old_email_warning_days`` ago; an email the catalog does not hold earns none (its date is
@@ -20,21 +18,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from journeys.domain.validate import validate
-
+from .checks_publish import publish_errors as configuration_errors
 from .clock import parse_ms
 from .config import SimConfig
 from .store import JourneyVersion, PublishRequest
 
 EmailDates = Callable[[Any], str | None]  # an EMAILV2 emailId → the email's modifiedDate
 
-MISSING_EVENT_KEY = "121500"
-MISSING_CONFIGURATION = "121000"
 LONG_WAIT = "121547"
 OLD_EMAIL = "121546"
 STATUS_REFUSED = "30000"
-# What stops a publish beyond the save rules: incomplete configuration.
-PUBLISH_BLOCKING_CODES = {"missing-field", "not-configured", "decision-path-without-condition"}
 OLD_EMAIL_DETAIL = (
     "Last modified date for email activity is more then 6 months ago. Please review the "
     "content or use path optimizer to test it."
@@ -47,7 +40,7 @@ def check_version(
     item: JourneyVersion, config: SimConfig, email_dates: EmailDates
 ) -> list[dict[str, Any]]:
     """Every error, then every warning, for publishing (or validating) this Draft."""
-    return publish_errors(item) + publish_warnings(item, config, email_dates)
+    return publish_errors(item, config) + publish_warnings(item, config, email_dates)
 
 
 def split(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -71,27 +64,9 @@ def status_refused(verb: str, status: str) -> dict[str, Any]:
     return journey_error(f"Cannot {verb} interaction in {status} status.", STATUS_REFUSED)
 
 
-def publish_errors(item: JourneyVersion) -> list[dict[str, Any]]:
-    """Why this version cannot be published (an empty list when it can)."""
-    triggers = step_list(item.body, "triggers")
-    trigger = triggers[0] if triggers else {}
-    meta = trigger.get("metaData")
-    event_key = trigger.get("eventDefinitionKey") or (
-        meta.get("eventDefinitionKey") if isinstance(meta, dict) else None
-    )
-    errors = []
-    if not event_key:
-        detail = "The entry source has no event definition key."
-        errors.append(journey_error(detail, MISSING_EVENT_KEY))
-    steps = {step.get("key"): step for step in step_list(item.body, "activities")}
-    if not steps:
-        errors.append(journey_error("The journey has no activities.", MISSING_EVENT_KEY))
-    for problem in validate(item.body):
-        if problem.code in PUBLISH_BLOCKING_CODES and problem.activity_key in steps:
-            step = steps[problem.activity_key]
-            info = {**_activity_info(step), "definitionId": item.definition_id}
-            errors.append(_item(problem.message, MISSING_CONFIGURATION, "Error", info))
-    return errors
+def publish_errors(item: JourneyVersion, config: SimConfig) -> list[dict[str, Any]]:
+    """Why this version cannot be published (an empty list when it can); checks_publish.py."""
+    return configuration_errors(item.body, item.definition_id, config)
 
 
 def publish_warnings(

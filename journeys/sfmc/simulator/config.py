@@ -49,6 +49,16 @@ Defaults and why:
 * ``post_existing_transactional`` "update": a POST whose key names an existing transactional
   journey replaces its only version in place (transactional journeys have no versions, §1.3;
   what SFMC does is UNVERIFIED); "error" refuses it like a POST onto a Draft.
+* ``illegal_name_characters`` ``&<>"'/``: characters a journey's name or description may not
+  hold (400, sub-error 121072). Only third-party notes report the rule (API notes §1.3), but none
+  of the real journeys breaks it, so it is on; "" turns it off.
+* ``root_must_be_first`` True: the docs say the start activity is "generally" ``activities[0]``;
+  every real journey has it there (§5.5), so a save that puts it elsewhere is refused, to catch an
+  editor that reorders activities. False accepts the start anywhere in the list.
+* ``check_default_addresses`` True: a publish fails with 121226 ("invalid default email/mobile
+  address in journey settings", §1.6) when ``defaults.email``/``mobileNumber`` name an event other
+  than the entry source's. What really triggers 121226 is not documented; this is the likely case
+  (the entry source was changed afterwards, as in real fixture 17, a Draft).
 
 Config lives in memory: a restart or a reset returns to the values the simulator was started with.
 """
@@ -121,6 +131,9 @@ class SimConfig:
     business_units: tuple[BusinessUnit, ...] = DEFAULT_BUSINESS_UNITS
     unknown_account_status: int = 400
     post_existing_transactional: str = "update"
+    illegal_name_characters: str = "&<>\"'/"
+    root_must_be_first: bool = True
+    check_default_addresses: bool = True
 
     def updated(self, changes: Mapping[str, Any]) -> SimConfig:
         """A copy with ``changes`` applied; form strings are coerced. Raises ValueError."""

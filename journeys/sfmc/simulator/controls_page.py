@@ -41,6 +41,9 @@ _SETTINGS = (
     "publish_delay",
     "rate_limit_capacity",
     "rate_limit_per_second",
+    "illegal_name_characters",
+    "root_must_be_first",
+    "check_default_addresses",
 )
 
 

@@ -17,10 +17,12 @@ VALIDATION_FAILED = "Validation Errors Occurred!"
 SERVER_ERROR = "There was a problem processing your request, please try again or contact support"
 
 # Sub-codes of validationErrors[] that the simulator invents (the real ones are unknown, except
-# 121072 for illegal characters, which the domain validator may report under its own code).
+# 121072 for illegal characters in a journey's name or description, API notes §2.2).
 MISSING_FIELD = 121001
 KEY_TOO_LONG = 121002
+WRONG_TYPE = 121003
 JOURNEY_PROBLEM = 121000
+ILLEGAL_CHARACTERS = 121072
 
 
 class ApiError(Exception):
@@ -103,6 +105,16 @@ def not_found(message: str = NOT_FOUND) -> ApiError:
 
 def malformed(detail: str = "") -> ApiError:
     return ApiError(400, MALFORMED + (f" {detail}" if detail else ""), 400)
+
+
+def validation_item(
+    message: str, errorcode: int = JOURNEY_PROBLEM, activity_key: str | None = None
+) -> dict[str, Any]:
+    """One validationErrors[] item; ``additionalInfo.activityKey`` names the step at fault."""
+    item: dict[str, Any] = {"message": message, "errorcode": errorcode}
+    if activity_key:
+        item["additionalInfo"] = {"activityKey": activity_key}
+    return item
 
 
 def validation_failed(items: list[dict[str, Any]]) -> ApiError:

@@ -37,8 +37,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from journeys.domain.validate import ERROR, GRAPH_CODES, validate
-
 from . import remote_edit, transactional
 from .audit import ANOTHER_USER, Actor, AuditLog, api_user
 from .checks import (
@@ -49,17 +47,10 @@ from .checks import (
     status_refused,
     step_list,
 )
+from .checks_save import check_save
 from .clock import NEVER_PUBLISHED, format_ms, format_seconds, parse_ms
 from .config import SimConfig
-from .envelopes import (
-    JOURNEY_PROBLEM,
-    KEY_TOO_LONG,
-    MISSING_FIELD,
-    ApiError,
-    malformed,
-    not_found,
-    validation_failed,
-)
+from .envelopes import ApiError, malformed, not_found
 from .server_fields import fill_server_fields
 from .store import JourneyVersion, ListQuery, PublishRequest, Store
 
@@ -78,7 +69,6 @@ SERVER_FIELDS = frozenset(
 )
 STEP_LISTS = ("triggers", "activities")
 STOPPABLE = ("Published", "Paused", "Unpublished")
-MAX_KEY_LENGTH = 200
 ZERO_STATS = {
     "currentPopulation": 0,
     "cumulativePopulation": 0,
@@ -159,7 +149,7 @@ class Interactions:
 
     def create(self, body: Any, actor: Actor | None = None) -> JourneyVersion:
         """POST: version 1 of a new key, or version N+1 when the key's latest is not a Draft."""
-        check_body(body, ("key", "name", "workflowApiVersion"))
+        check_save(body, ("key", "name", "workflowApiVersion"), self.config)
         key = body["key"]
         with self.store.transaction():
             journey_id = self.store.journey_id_for_key(key)
@@ -195,7 +185,7 @@ class Interactions:
 
     def update(self, ref: JourneyRef | None, body: Any) -> JourneyVersion | None:
         """PUT with the modifiedDate compare-and-swap; None when nothing changed (304)."""
-        check_body(body, ("key", "name", "workflowApiVersion", "version"))
+        check_save(body, ("key", "name", "workflowApiVersion", "version"), self.config)
         if ref is not None and ref.key is not None and ref.key != body["key"]:
             raise malformed("The key in the body does not match the key in the URL.")
         with self.store.transaction():
@@ -410,46 +400,6 @@ class Interactions:
         item.status = "Published"
         item.last_published_date = format_seconds(self.store.next_modified_ms())
         self._touch(item)
-
-
-def check_body(body: Any, required: tuple[str, ...]) -> None:
-    """400 for a non-object body, missing or mistyped required fields, or journey problems."""
-    if not isinstance(body, dict):
-        raise malformed("The body must be a JSON object.")
-    errors = [
-        {"message": f"{name} is required.", "errorcode": MISSING_FIELD}
-        for name in required
-        if body.get(name) in (None, "")
-    ]
-    key = body.get("key")
-    if key not in (None, "") and (not isinstance(key, str) or len(key) > MAX_KEY_LENGTH):
-        message = f"key must be a string of at most {MAX_KEY_LENGTH} characters."
-        errors.append({"message": message, "errorcode": KEY_TOO_LONG})
-    version = body.get("version")
-    if "version" in required and version is not None and type(version) is not int:
-        errors.append({"message": "version must be an integer.", "errorcode": MISSING_FIELD})
-    if not errors:
-        errors = journey_problems(body)
-    if errors:
-        raise validation_failed(errors)
-
-
-# What stops a save; everything else the validator finds only stops a publish.
-SAVE_BLOCKING_CODES = GRAPH_CODES | {"invalid-value", "not-a-journey", "validator-crash"}
-
-
-def journey_problems(body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The domain validator's structural errors as validationErrors[] items."""
-    document = {name: value for name, value in body.items() if name not in SERVER_FIELDS}
-    items = []
-    for problem in validate(document):
-        if problem.severity != ERROR or problem.code not in SAVE_BLOCKING_CODES:
-            continue
-        item: dict[str, Any] = {"message": problem.message, "errorcode": JOURNEY_PROBLEM}
-        if problem.activity_key:
-            item["additionalInfo"] = {"activityKey": problem.activity_key}
-        items.append(item)
-    return items
 
 
 def stored_body(body: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
