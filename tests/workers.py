@@ -6,6 +6,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# Upper bounds, not expectations: on a machine whose cores are busy a worker thread may take
+# many seconds to start or stop; only a worker that never does is an error.
+WORKER_LIMIT_SECONDS = 120
+
+
+def _bounded_start_worker() -> Any:
+    from celery.contrib.testing.worker import TestWorkController
+
+    class BoundedStartWorker(TestWorkController):
+        """Celery's test worker, whose wait for readiness has no limit: a worker thread that
+        died while starting would hang the whole test run instead of failing one test."""
+
+        def ensure_started(self) -> None:
+            if not self._on_started.wait(WORKER_LIMIT_SECONDS):  # type: ignore[attr-defined]
+                raise RuntimeError(f"the worker was not ready after {WORKER_LIMIT_SECONDS} s")
+
+    return BoundedStartWorker
+
 
 def _readers_do_not_lock(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
     if connection.vendor == "sqlite":
@@ -24,6 +42,7 @@ def running_thread_worker() -> Iterator[Any]:
     cache), which the empty queue ensures: the worker writes only for the test's own tasks.
     """
     from celery.contrib.testing.worker import start_worker
+    from celery.worker import state as worker_state
     from django.db import connection
     from django.db.backends.signals import connection_created
 
@@ -35,7 +54,16 @@ def running_thread_worker() -> Iterator[Any]:
         # The open connection's own DB-API handle: a class-scoped caller may not use the ORM.
         connection.connection.execute("PRAGMA read_uncommitted = 1")
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as w:
+        with start_worker(
+            app,
+            pool="solo",
+            perform_ping_check=False,
+            shutdown_timeout=WORKER_LIMIT_SECONDS,
+            WorkController=_bounded_start_worker(),
+        ) as w:
             yield w
     finally:
         connection_created.disconnect(_readers_do_not_lock)
+        # Celery leaves this at 0 when its worker thread outlived the shutdown timeout, and
+        # every later worker would then stop before it is ready.
+        worker_state.should_terminate = None
