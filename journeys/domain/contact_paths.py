@@ -74,6 +74,7 @@ class Step:
     branch: str | None = None  # the outcome key taken out of a split
     branch_name: str = ""
     details: tuple[str, ...] = ()  # each condition's verdict, assumptions used
+    title: str = ""  # the activity as a person names it ("Decision Split 'Tier'")
 
 
 @dataclass(frozen=True)

@@ -271,7 +271,7 @@ def _split_step(
 ) -> Moves:
     title = activity_title(activity)
     words = f"{title}: {branches[0].name}" if len(branches) == 1 else f"{title}: every branch"
-    step = Step(str(activity["key"]), walk.clock, words, details=tuple(details))
+    step = Step(str(activity["key"]), walk.clock, words, details=tuple(details), title=title)
     return Moves(step, branches)
 
 
