@@ -82,6 +82,19 @@ class ContactForm(forms.Form):
         ]
         return [*sets, ("Expectations", [self["expectations"]])]
 
+    def add_problems(self, problems: list[str]) -> None:
+        """The reader's problems, each next to the field it is about, attributes by name."""
+        attributes = sorted(self.groups["Attributes"], key=len, reverse=True)
+        for problem in problems:
+            field = next((f for f in attributes if f.removeprefix(VALUE) in problem), None)
+            if field is not None:
+                label = str(self.fields[field].label)
+                self.add_error(field, problem.replace(field.removeprefix(VALUE), label))
+            elif "is not an expectation" in problem:
+                self.add_error("expectations", problem)
+            else:
+                self.add_error(None, problem)
+
     def sheet_row(self) -> dict[str, Any]:
         """The cleaned form as one row of a JSON sheet (contact_sheet.py)."""
         data = self.cleaned_data
@@ -133,9 +146,7 @@ class SheetForm(forms.Form):
     text = forms.CharField(
         required=False,
         label="Paste CSV or JSON",
-        widget=forms.Textarea(
-            attrs={"rows": 5, "placeholder": "name,Tier,expect\nAlice,Gold,receives Welcome"}
-        ),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": SHEET_EXAMPLE}),
     )
     file = forms.FileField(required=False, label="or upload a .csv or .json file")
 

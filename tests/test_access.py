@@ -43,7 +43,7 @@ from journeys.models import (
     PublishRequest,
     PushAttempt,
 )
-from journeys.services import push, review
+from journeys.services import push, review, test_contacts
 from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import record_snapshot
 from tests.factories import ConnectionFactory, UserFactory
@@ -320,6 +320,7 @@ def _conflicted(editor, approver, connection, simulator) -> Objects:
     assert attempt.state == PushAttempt.State.CONFLICT
     session = MergeSession.objects.get(attempt=attempt)
     comment = review.add_comment(approver, draft, "Is the new name right?")
+    test_contacts.import_test_contacts(editor, draft, "name\nAlice\n")
     draft.refresh_from_db()
     return Objects(draft, comment, attempt, session, _failed_publish(draft, attempt))
 

@@ -109,8 +109,7 @@ def contact_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 request.user, draft, form.sheet_row(), contact_id=changed
             )
         except test_contacts.ContactRefused as refused:
-            for problem in refused.problems:
-                form.add_error(None, problem)
+            form.add_problems(refused.problems)
         else:
             return _done(request, draft, row.pk, f"Saved the test contact '{row.name}'.")
     return _render(
