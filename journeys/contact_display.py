@@ -143,7 +143,7 @@ def draft_contacts(draft: Any, names: CatalogNames) -> DraftContacts:
 def expectation_problem(contact: str, outcome: Outcome) -> str:
     expectation = outcome.expectation
     wanted = _EXPECTED.get(expectation.kind, "'{}'").format(expectation.name or expectation.text)
-    why = outcome.why if outcome.result == FAILED else f"cannot tell: {_tell(outcome.why)}"
+    why = outcome.why if outcome.result == FAILED else _cannot_tell(outcome.why)
     return f"Test contact '{contact}': expected {wanted} — {why}"
 
 
@@ -158,7 +158,7 @@ def ending_words(path: Path, activities: dict[str, dict[str, Any]]) -> str:
     …", "cannot tell: …"."""
     ending = path.ending
     if ending.kind == CANNOT_TELL:
-        return f"cannot tell: {_tell(ending.words)}"
+        return _cannot_tell(ending.words)
     if ending.kind != END:
         return ending.words
     done = [activities[step.key] for step in path.steps if step.key in activities]
@@ -190,5 +190,5 @@ def trace_of(document: dict[str, Any], run: ContactRun | None, index: int) -> Tr
     return path_trace(document, run.paths[index])
 
 
-def _tell(words: str) -> str:
-    return words.removeprefix("cannot tell ").removeprefix(": ")
+def _cannot_tell(words: str) -> str:
+    return words if words.startswith("cannot tell") else f"cannot tell: {words}"

@@ -28,12 +28,8 @@ from journeys.services.audit import record_event
 from journeys.services.drafts import upload_refusal
 
 
-class ContactRefused(Exception):
-    """Why a contact or a sheet was not saved: each problem in plain words."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class ContactRefused(ContactSheetError):
+    """Why a contact or a sheet was not saved: each problem in plain words (`problems`)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,8 @@ def _refuse_beyond_limit(count: int) -> None:
 def _refuse_too_long(contacts: list[Any]) -> None:
     limits = (("name", "the name", 100), ("contact_key", "the contact key", 200))
     problems = [
-        f"'{c.name[:40]}…': {what} is longer than {most} characters"
+        f"'{c.name if len(c.name) <= 40 else c.name[:40] + '…'}': {what} is longer than {most} "
+        "characters"
         for c in contacts
         for field, what, most in limits
         if len(getattr(c, field)) > most

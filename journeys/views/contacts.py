@@ -72,7 +72,8 @@ def _render(
     context["oob"] = True
     html = [render_to_string(f"{EDITOR}#panel", {**context, "oob": False}, request)]
     html += [
-        render_to_string(f"{EDITOR}#{part}", context, request) for part in ("canvas", "notice")
+        render_to_string(f"{EDITOR}#{part}", context, request)
+        for part in ("canvas", "editor-bar", "notice")
     ]
     return HttpResponse("".join(html), status=status)
 
