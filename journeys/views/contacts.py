@@ -133,7 +133,8 @@ def contacts_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if sheet.is_valid():
         upload = sheet.cleaned_data["file"]
         try:
-            text = test_contacts.sheet_text(upload.read()) if upload else sheet.cleaned_data["text"]
+            raw = upload.read() if upload else sheet.cleaned_data["text"].encode()
+            text = test_contacts.sheet_text(raw)  # a pasted sheet is bounded like a file
             result = test_contacts.import_test_contacts(request.user, draft, text)
         except test_contacts.ContactRefused as refused:
             for problem in refused.problems:
