@@ -17,7 +17,7 @@ from journeys.contact_models import TestContact, as_domain_contact
 from journeys.domain.contact_paths import CANNOT_TELL, END, Names, Path, day_and_time
 from journeys.domain.contact_runs import ContactResult, graph_problems, run_contacts
 from journeys.domain.contact_trace import Trace, keyed_items, path_trace
-from journeys.domain.expectations import FAILED, PASSED, UNKNOWN, Outcome, parse_expectation
+from journeys.domain.expectations import FAILED, PASSED, UNKNOWN, Outcome
 from journeys.domain.stepper_activities import WAIT_TYPES, activity_title
 from journeys.domain.validate import Problem
 
@@ -145,12 +145,6 @@ def expectation_problem(contact: str, outcome: Outcome) -> str:
     wanted = _EXPECTED.get(expectation.kind, "'{}'").format(expectation.name or expectation.text)
     why = outcome.why if outcome.result == FAILED else _cannot_tell(outcome.why)
     return f"Test contact '{contact}': expected {wanted} — {why}"
-
-
-def expected_words(text: str) -> str:
-    """An expectation phrase as the table says it: "to receive 'Welcome'"."""
-    expectation = parse_expectation(text)
-    return _EXPECTED[expectation.kind].format(expectation.name)
 
 
 def ending_words(path: Path, activities: dict[str, dict[str, Any]]) -> str:
