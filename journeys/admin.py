@@ -302,3 +302,10 @@ class ActivityKeyAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.ActivityKey]):
     list_display = ["key", "journey", "from_sfmc"]
     list_filter = ["from_sfmc"]
     search_fields = ["key", "journey__name", "journey__key"]
+
+
+@admin.register(models.TestContact)
+class TestContactAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.TestContact]):
+    list_display = ["name", "draft", "entered_at", "updated_at"]
+    search_fields = ["name", "contact_key", "draft__journey__name"]
+    readonly_fields = [field.name for field in models.TestContact._meta.fields]

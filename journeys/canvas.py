@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.contact_trace import Trace
 from journeys.domain.journey_filters import BranchLabel, branch_labels
 from journeys.domain.journey_items import entry_label, goal_outcome_words
 from journeys.domain.layout import EDGE_LABEL_MEASURE_PX, Layout, NodeBox, layout
@@ -133,6 +134,8 @@ class Canvas:
     relinked: frozenset[tuple[str, str]] = frozenset()
     # Decision paths' labels that say their conditions, by (activity key, outcome key).
     branch_labels: dict[tuple[str, str], BranchLabel] = field(default_factory=dict)
+    # A test contact's path, drawn highlighted (the editor's test contacts panel sets it).
+    trace: Trace | None = None
 
     @property
     def width(self) -> int:
@@ -143,17 +146,22 @@ class Canvas:
         return self.layout.height
 
     @property
-    def marked_edges(self) -> list[tuple[Any, bool, str, str]]:
+    def marked_edges(self) -> list[tuple[Any, bool, str, str, bool]]:
         """Each edge, whether it was re-linked, its label cut to the room the layout gave it,
-        and the whole label (shown on hover when cut, or when it adds the condition)."""
+        the whole label (shown on hover when cut, or when it adds the condition), and whether
+        the traced path went along it."""
+        traced = self.trace.edges if self.trace else frozenset()
         result = []
         for edge in self.layout.edges:
             text, full = self.edge_label(edge)
             label = fit(text, max(edge.label_room, 24), EDGE_LABEL_MEASURE_PX) if text else ""
-            result.append(
-                (edge, (edge.source, edge.outcome_key or "") in self.relinked, label, full)
-            )
+            link = (edge.source, edge.outcome_key or "")
+            result.append((edge, link in self.relinked, label, full, link in traced))
         return result
+
+    @property
+    def traced_nodes(self) -> frozenset[str]:
+        return self.trace.nodes if self.trace else frozenset()
 
     def edge_label(self, edge: Any) -> tuple[str, str]:
         """An edge's label and its whole text: a decision path's name a person gave it (the

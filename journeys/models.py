@@ -500,3 +500,6 @@ from journeys.catalog_models import (  # noqa: E402, F401
     CatalogProfile,
     CatalogRefresh,
 )
+
+# Test contacts hang on drafts; their module is imported here for the same reason.
+from journeys.contact_models import TestContact as TestContact  # noqa: E402

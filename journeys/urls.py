@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from journeys.views import catalog, conditions, editor, remote, review
+from journeys.views import catalog, conditions, contacts, editor, remote, review
 from journeys.views import drafts as views
 from journeys.views.push import PUSH_URLS
 
@@ -26,6 +26,16 @@ app_urls = (
         path("drafts/<int:pk>/history/", editor.history, name="draft-history"),
         path("drafts/<int:pk>/drift/", editor.drift, name="draft-drift"),
         path("drafts/<int:pk>/restore/<int:number>/", editor.restore, name="draft-restore"),
+        path("drafts/<int:pk>/contacts/", contacts.contacts, name="draft-contacts"),
+        path("drafts/<int:pk>/contacts/save/", contacts.contact_save, name="draft-contact-save"),
+        path(
+            "drafts/<int:pk>/contacts/import/",
+            contacts.contacts_import,
+            name="draft-contacts-import",
+        ),
+        path(
+            "drafts/<int:pk>/contacts/delete/", contacts.contact_delete, name="draft-contact-delete"
+        ),
         path("drafts/<int:pk>/download.json", views.draft_download, name="draft-download"),
         path("reviews/", review.review_queue, name="review-queue"),
         path("drafts/<int:pk>/review/", review.review, name="draft-review"),

@@ -43,7 +43,7 @@ from journeys.models import (
     PublishRequest,
     PushAttempt,
 )
-from journeys.services import push, review
+from journeys.services import push, review, test_contacts
 from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import record_snapshot
 from tests.factories import ConnectionFactory, UserFactory
@@ -69,6 +69,10 @@ APP_URLS: dict[str, str] = {
     "journeys:draft-history": "draft",
     "journeys:draft-restore": "draft",
     "journeys:draft-download": "draft",
+    "journeys:draft-contacts": "draft",
+    "journeys:draft-contact-save": "draft",
+    "journeys:draft-contacts-import": "draft",
+    "journeys:draft-contact-delete": "draft",
     "journeys:draft-review": "draft",
     "journeys:draft-submit": "draft",
     "journeys:draft-decide": "draft",
@@ -316,6 +320,7 @@ def _conflicted(editor, approver, connection, simulator) -> Objects:
     assert attempt.state == PushAttempt.State.CONFLICT
     session = MergeSession.objects.get(attempt=attempt)
     comment = review.add_comment(approver, draft, "Is the new name right?")
+    test_contacts.import_test_contacts(editor, draft, "name\nAlice\n")
     draft.refresh_from_db()
     return Objects(draft, comment, attempt, session, _failed_publish(draft, attempt))
 

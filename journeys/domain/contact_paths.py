@@ -124,10 +124,11 @@ class Path:
 def timeline(path: Path) -> list[str]:
     """The path as lines a person reads: "Day 0 09:00 email 'Welcome' sent"."""
     start = path.entered_at or (path.steps[0].at if path.steps else path.ending.at)
-    lines = [f"{_day(step.at, start)} {step.words}" for step in path.steps]
-    return [*lines, f"{_day(path.ending.at, start)} {path.ending.words}"]
+    lines = [f"{day_and_time(step.at, start)} {step.words}" for step in path.steps]
+    return [*lines, f"{day_and_time(path.ending.at, start)} {path.ending.words}"]
 
 
-def _day(moment: datetime, start: datetime) -> str:
+def day_and_time(moment: datetime, start: datetime) -> str:
+    """ "Day 2 09:00": the day counted from `start`'s date, and the time."""
     days = (moment.date() - start.date()).days
     return f"Day {days} {moment:%H:%M}"

@@ -89,6 +89,13 @@ def activity_title(activity: dict[str, Any]) -> str:
     return f"{kind} '{activity.get('name') or activity.get('key')}'"
 
 
+def asks_for_a_branch(activity: dict[str, Any]) -> bool:
+    """Whether the stepper follows the branch a contact's assumptions choose here (a random
+    split, Path Optimizer, a custom activity with several outcomes), else every branch."""
+    rule = _RULES.get(str(activity.get("type") or ""))
+    return rule is _random or (rule is _custom and len(_outcomes(activity)) > 1)
+
+
 def activity_moves(
     activity: dict[str, Any], walk: WalkState, contact: TestContact, names: Names
 ) -> Moves | Ending:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import CharField
 
+from journeys.contact_models import copy_test_contacts
 from journeys.domain.document import (
     DocumentError,
     content_hash,
@@ -49,8 +50,11 @@ def start_draft(
     summary: str,
     action: str,
 ) -> Draft:
-    """Create a draft and its first revision; callers have checked permission."""
+    """Create a draft and its first revision; callers have checked permission.
+
+    The journey's newest draft before this one lends it a copy of its test contacts."""
     digest = content_hash(document)
+    previous = journey.drafts.order_by("-created_at", "-pk").first()
     draft = Draft.objects.create(
         journey=journey,
         base_snapshot=base_snapshot,
@@ -63,7 +67,9 @@ def start_draft(
         draft=draft, number=1, document=document, content_hash=digest, author=user, summary=summary
     )
     record_keys(journey.pk, document)
-    record_event(action, actor=user, draft=draft, details={"summary": summary})
+    copied = copy_test_contacts(previous, draft) if previous is not None else 0
+    details = {"summary": summary, **({"test_contacts_copied": copied} if copied else {})}
+    record_event(action, actor=user, draft=draft, details=details)
     return draft
 
 
@@ -89,12 +95,9 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
     key is a journey we know becomes a new draft based on that journey's latest snapshot.
     """
     require(can_create_draft(user, connection))
-    limit = settings.JOURNEY_UPLOAD_MAX_BYTES
-    if len(raw) > limit:
-        raise DocumentError(
-            f"The file is {len(raw) // 1024} KiB; the largest journey accepted is "
-            f"{limit // 1024} KiB."
-        )
+    too_large = upload_refusal(raw, "journey")
+    if too_large:
+        raise DocumentError(too_large)
     document = parse_journey_json(raw)
     problems = validate(document)
     if not isinstance(document.get("activities", []), list) or not document.get("key"):
@@ -122,6 +125,17 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         action="draft.uploaded",
     )
     return UploadResult(draft=draft, problems=problems)
+
+
+def upload_refusal(raw: bytes, what: str) -> str:
+    """Why an uploaded file is refused for its size ("" when it is not): every upload, a journey
+    or a sheet of test contacts, is bounded by JOURNEY_UPLOAD_MAX_BYTES."""
+    limit = settings.JOURNEY_UPLOAD_MAX_BYTES
+    if len(raw) <= limit:
+        return ""
+    return (
+        f"The file is {len(raw) // 1024} KiB; the largest {what} accepted is {limit // 1024} KiB."
+    )
 
 
 def _max_length(field: str) -> int:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from journeys.canvas import build_canvas, palette
 from journeys.catalog_names import activity_details
+from journeys.contact_display import draft_contacts
 from journeys.domain.validate import validate
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
@@ -36,15 +37,23 @@ EDITOR = "journeys/editor.html"
 DRIFT = "journeys/_drift.html"
 
 
-def _context(
+def editor_context(
     request: HtmxHttpRequest,
     draft: Draft,
     target: Target | None,
     form: PanelForm | None = None,
     notice: str = "",
+    offered: PanelCatalog | None = None,
 ) -> dict[str, Any]:
-    offered = PanelCatalog(draft)
-    problems = validate(draft.document) + offered.names.problems() + remote_rejections(draft)
+    """What the editor page and its partials draw; the test contacts are stepped here, once."""
+    offered = offered or PanelCatalog(draft)
+    contacts = draft_contacts(draft, offered.names)
+    problems = (
+        validate(draft.document)
+        + offered.names.problems()
+        + remote_rejections(draft)
+        + contacts.problems()
+    )
     details = activity_details(draft.document, offered.names)
     return {
         "draft": draft,
@@ -59,6 +68,7 @@ def _context(
         "has": journey_items(draft.document),
         **panel_context(draft, target, form, offered),
         "catalog": offered,
+        "contacts": contacts,
     }
 
 
@@ -86,7 +96,7 @@ def _workspace(
         if notice:
             messages.warning(request, notice)
         return redirect(_editor_url(draft, target))
-    context = _context(request, draft, target, form, notice)
+    context = editor_context(request, draft, target, form, notice)
     html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
     # A kept panel still gets what the edit may have changed around its fields.
@@ -103,7 +113,7 @@ def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     remote.request_remote_check(request.user, draft)  # in the background: never waits on SFMC
     target = parse_target(request.GET.get("select"), draft.document)
-    context = _context(request, draft, target)
+    context = editor_context(request, draft, target)
     if not context["catalog"].names.loaded:
         # The first need: load SFMC's catalog in the background, once; after a failure the
         # panel shows the error with its Retry instead of every visit asking SFMC again.
@@ -181,7 +191,7 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         if not request.htmx:
             return redirect(_editor_url(draft, target))
-        context = {**_context(request, draft, target), "oob": False}
+        context = {**editor_context(request, draft, target), "oob": False}
         return render(request, f"{EDITOR}#panel", context)
     require(can_edit_draft(request.user, draft) and target is not None)
     assert target is not None
@@ -194,7 +204,7 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         form = panel_form_for(draft.document, target, request.POST, PanelCatalog(draft))
         if any(name.endswith(ACTION) for name in request.POST):
             # Without JavaScript, a condition builder's button re-draws the panel; Save saves.
-            return render(request, EDITOR, _context(request, draft, target, form))
+            return render(request, EDITOR, editor_context(request, draft, target, form))
     if not revision.is_valid() or not form.is_valid():
         return _workspace(request, draft, target, form=form, notice="Check the highlighted fields.")
     try:
