@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('journeys', '0010_catalog'),
+        ('journeys', '0011_catalog_mobile'),
     ]
 
     operations = [
