@@ -67,7 +67,7 @@ def test_a_sheet_with_one_bad_row_stores_none_of_its_contacts(editor, nurture):
     with pytest.raises(test_contacts.ContactRefused) as refused:
         test_contacts.import_test_contacts(editor, nurture, sheet)
     problems = refused.value.problems
-    assert "row 2: 'Ghost column' is not an attribute this journey uses" in problems
+    assert "rows 2 and 3: 'Ghost column' is not an attribute this journey uses" in problems
     assert any(p.startswith("row 3: Converted is compared with") for p in problems)
     assert any(p.startswith("row 3: 'gets a unicorn' is not an expectation") for p in problems)
     assert names(nurture) == ["Alice"]  # Bob, valid on his own, was not stored either
