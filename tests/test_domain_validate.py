@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from journeys.domain import validate as validate_module
 from journeys.domain.catalog import new_activity
 from journeys.domain.document import load_journeys, minimal_journey
-from journeys.domain.validate import GRAPH_CODES, Problem, has_errors, validate
+from journeys.domain.validate import ERROR, GRAPH_CODES, Problem, has_errors, validate
 
 # Every warning the real fixtures get, and why: fixture 16 is a draft whose emails and
 # decisions Journey Builder marks `isConfigured: false` and whose entry source is unconfigured;
@@ -353,3 +353,22 @@ def test_validate_never_raises_on_journeys_full_of_wrong_shapes(activities, trig
     problems = validate(doc)
     assert "validator-crash" not in {problem.code for problem in problems}
     assert all(problem.path.startswith("$") for problem in problems)
+
+
+def test_what_sfmc_refuses_to_save_is_an_error_before_the_push():
+    journey = {
+        "key": "k",
+        "name": "",
+        "description": "Tom & Jerry's <b>offer</b>",
+        "workflowApiVersion": 1.0,
+        "triggers": [{"key": "A", "type": "APIEvent"}, {"key": "B", "type": "APIEvent"}],
+        "activities": [],
+    }
+    found = {(p.code, p.path): p.message for p in validate(journey) if p.severity == ERROR}
+    assert found[("invalid-value", "$.name")] == "'name' should not be empty."
+    assert (
+        found[("trigger-count", "$.triggers")] == "A journey has one entry source; this one has 2."
+    )
+    assert found[("illegal-characters", "$.description")] == (
+        "SFMC refuses a journey description with & ' / < > in it (error 121072)."
+    )

@@ -218,10 +218,6 @@ EDITOR_LEAVES_IT_TO_SFMC = (
 )
 # Journeys the editor would push but SFMC refuses to save: each may be a bug in the editor.
 EDITOR_PUSHES_WHAT_SFMC_REFUSES = {
-    "name is empty": "SFMC requires a name (§1.3); the editor's validator accepts an empty one",
-    "two entry sources": "one entry source per journey (§5.1, §5.5); the editor accepts two",
-    "illegal characters in the name": "121072 (§1.3, third-party notes); the editor accepts them",
-    "illegal characters in the description": "as for the name (121072)",
     "an empty next": "the notes end a path on an absent or null next; the editor also takes "
     '"" as the end, the simulator as a key no activity has (UNVERIFIED)',
     "the start is not first": "the docs say 'generally' activities[0]; the editor only warns, "

@@ -156,6 +156,7 @@ def _validate(doc: object) -> list[Problem]:
     for index, activity in enumerate(activities if isinstance(activities, list) else []):
         problems.extend(_activity_problems(activity, index))
     problems.extend(_trigger_problems(doc.get("triggers")))
+    problems.extend(_illegal_characters(doc))
     problems.extend(_filter_step_problems(doc))
     problems.extend(_filter_problems(doc))
     if isinstance(activities, list) and activities:
@@ -475,8 +476,32 @@ def _filter_problems(doc: dict[str, Any]) -> list[Problem]:
 # --- triggers and graph --------------------------------------------------------------------
 
 
+# SFMC refuses these in a journey's name and description (sub-error 121072, "…contains illegal
+# characters"; API notes §1.3, seen by third parties in 2026, none of the real journeys has one).
+ILLEGAL_NAME_CHARACTERS = "&<>\"'/"
+
+
+def _illegal_characters(doc: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for field, word in (("name", "name"), ("description", "description")):
+        value = doc.get(field)
+        found = (
+            sorted({c for c in value if c in ILLEGAL_NAME_CHARACTERS})
+            if isinstance(value, str)
+            else []
+        )
+        if found:
+            shown = " ".join(found)
+            message = f"SFMC refuses a journey {word} with {shown} in it (error 121072)."
+            problems.append(Problem(ERROR, "illegal-characters", f"$.{field}", message))
+    return problems
+
+
 def _trigger_problems(triggers: object) -> list[Problem]:
     problems = []
+    if isinstance(triggers, list) and len(triggers) > 1:
+        message = f"A journey has one entry source; this one has {len(triggers)}."
+        problems.append(Problem(ERROR, "trigger-count", "$.triggers", message))
     for index, trigger in enumerate(triggers if isinstance(triggers, list) else []):
         if not isinstance(trigger, dict):
             continue
