@@ -297,6 +297,103 @@ def test_soap_answers_unknown_properties_and_types_in_overall_status(simulator):
     assert bad_type[0].startswith("Error: ") and bad_type[2] == []
 
 
+# What mcdev 8.0.0 asks for when it caches a journey's dependencies (the "retrieving" fields of
+# its lib/metadataTypes/definitions): properties SFMC answers, so the simulator must too.
+MCDEV_SOAP_PROPERTIES = {
+    "DataFolder": (
+        "ID Client.ID CustomerKey Description CreatedDate ModifiedDate ContentType IsActive"
+        " IsEditable AllowChildren Name ParentFolder.CustomerKey ParentFolder.ID ParentFolder.Path"
+    ),
+    "DataExtension": (
+        "CategoryID CreatedDate CustomerKey DataRetentionPeriodLength"
+        " DataRetentionPeriodUnitOfMeasure DeleteAtEndOfRetentionPeriod Description IsSendable"
+        " IsTestable ModifiedDate Name ObjectID ResetRetentionPeriodOnImport RetainUntil"
+        " RowBasedRetention SendableDataExtensionField.Name SendableSubscriberField.Name"
+        " Template.CustomerKey"
+    ),
+    "DataExtensionField": (
+        "CustomerKey DataExtension.CustomerKey DefaultValue FieldType IsPrimaryKey IsRequired"
+        " MaxLength Name Ordinal Scale ObjectID"
+    ),
+    "SendClassification": (
+        "CreatedDate ModifiedDate CustomerKey ObjectID Name Description ArchiveEmail"
+        " DeliveryProfile.CustomerKey DeliveryProfile.ObjectID SendClassificationType"
+        " SenderProfile.CustomerKey SenderProfile.ObjectID"
+    ),
+    "SenderProfile": (
+        "Client.CreatedBy Client.ModifiedBy CreatedDate ModifiedDate CustomerKey ObjectID Name"
+        " Description AutoForwardToEmailAddress AutoForwardToName"
+        " AutoForwardTriggeredSend.ObjectID AutoReply AutoReplyTriggeredSend.ObjectID"
+        " DataRetentionPeriodLength DataRetentionPeriodUnitOfMeasure DirectForward"
+        " FallbackFromAddress FromAddress FromName ReplyManagementRuleSet.ObjectID"
+        " RMMRuleCollection.ObjectID SenderHeaderEmailAddress SenderHeaderName UseDefaultRMMRules"
+    ),
+    "TriggeredSendDefinition": (
+        "AllowedSlots AutoAddSubscribers AutoUpdateSubscribers BatchInterval CategoryID"
+        " CreatedDate CustomerKey DeliveryProfile.CustomerKey DeliveryProfile.ObjectID"
+        " Description DynamicEmailSubject Email.ID EmailSubject FooterContentArea.ID FromAddress"
+        " FromName HeaderContentArea.ID IsMultipart IsPlatformObject IsWrapped Keyword List.ID"
+        " ModifiedDate Name NewSlotTrigger Priority PrivateDomain.ObjectID PrivateIP.ID"
+        " SendClassification.CustomerKey SendClassification.ObjectID SenderProfile.CustomerKey"
+        " SenderProfile.ObjectID SendLimit SendWindowClose SendWindowOpen SuppressTracking"
+        " TestEmailAddr TriggeredSendStatus TriggeredSendType ObjectID"
+    ),
+    "Email": (
+        "CategoryID CharacterSet Client.PartnerClientKey ClonedFromID ContentAreas"
+        " ContentCheckStatus CreatedDate CustomerKey EmailType Folder HasDynamicSubjectLine"
+        " HTMLBody ID IsActive IsHTMLPaste ModifiedDate Name PartnerKey PreHeader Status Subject"
+        " TextBody"
+    ),
+    "List": (
+        "AutomatedEmail.ID Category Client.PartnerClientKey CreatedDate CustomerKey Description"
+        " ID ListClassification ListName ModifiedDate ObjectID Type"
+    ),
+}
+
+
+def test_soap_answers_every_property_mcdev_asks_for(simulator):
+    token = simulator.token()
+
+    answers = {
+        kind: retrieve(simulator, kind, properties.split(), token)
+        for kind, properties in MCDEV_SOAP_PROPERTIES.items()
+    }
+
+    assert {kind: status for kind, (status, _, _) in answers.items()} == dict.fromkeys(
+        MCDEV_SOAP_PROPERTIES, "OK"
+    )
+    folders = answers["DataFolder"][2]
+    assert {"ID", "Name", "ContentType", "ParentFolder"} <= set(folders[0])
+    assert "Description" not in folders[0]  # what the rows do not hold is left out
+
+
+def test_the_demo_journeys_folder_and_publication_list_exist(simulator):
+    token = simulator.token()
+    folders = retrieve(simulator, "DataFolder", ["ID", "ContentType"], token)[2]
+    lists = retrieve(simulator, "List", ["ID", "ListName"], token)[2]
+
+    categories = {str(build()["categoryId"]) for build in demo.DEMO_JOURNEYS}
+    publication_lists = {
+        str(step["configurationArguments"]["triggeredSend"]["publicationListId"])
+        for _, step in demo_steps("EMAILV2")
+    }
+    assert categories <= {row["ID"] for row in folders if row["ContentType"] == "journey"}
+    assert publication_lists <= {row["ID"] for row in lists}
+
+
+def test_delivery_profiles_are_listed_where_mcdev_reads_them(simulator, api):
+    listed = api.get("/legacy/v1/beta/messaging/deliverypolicy/").json()
+    _, _, profiles = retrieve(simulator, "DeliveryProfile", ["CustomerKey", "Name"])
+    simulator.configure(missing_scopes="email_read")
+    refused = api.get("/legacy/v1/beta/messaging/deliverypolicy/")
+
+    assert [(entry["key"], entry["name"]) for entry in listed["entry"]] == [
+        (row["CustomerKey"], row["Name"]) for row in profiles
+    ]
+    assert (listed["totalResults"], listed["startIndex"]) == (len(profiles), 0)
+    assert refused.status_code == 403
+
+
 # errors
 
 

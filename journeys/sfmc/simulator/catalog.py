@@ -8,6 +8,7 @@ for benchmarks is gone after a restart. SOAP continuation state is kept for the 
 
 from __future__ import annotations
 
+import base64
 import threading
 import uuid
 from collections import OrderedDict
@@ -17,6 +18,7 @@ from typing import Any
 
 from . import catalog_demo, soap
 from .catalog_demo import CatalogData
+from .soap_objects import SOAP_PROPERTIES
 
 MAX_OPEN_RETRIEVES = 200
 ASSET_MAX_PAGE_SIZE = 2500  # UNVERIFIED: Content Builder's documented default is 50.
@@ -128,6 +130,25 @@ class Catalog:
             "entry": chosen,
         }
 
+    def delivery_policies(self) -> dict[str, Any]:
+        """``/legacy/v1/beta/messaging/deliverypolicy/``: the delivery profiles in the envelope
+        mcdev recorded. UNVERIFIED: SFMC's ``id`` there is an opaque base64 text whose relation
+        to the profile's SOAP ObjectID is unknown; here it encodes the ObjectID."""
+        with self._lock:
+            rows = list(self._data.soap.get("DeliveryProfile", []))
+        entries = [
+            {
+                "id": base64.b64encode(str(row["ObjectID"]).encode()).decode(),
+                "key": row["CustomerKey"],
+                "createdDate": f"{catalog_demo.CREATED}Z",
+                "lastUpdated": f"{catalog_demo.CREATED}Z",
+                "name": row["Name"],
+                "description": row.get("Description", ""),
+            }
+            for row in rows
+        ]
+        return {"startIndex": 0, "itemsPerPage": 50, "totalResults": len(rows), "entry": entries}
+
     def email(self, dotted_field: str, value: Any) -> dict[str, Any] | None:
         """The email asset whose ``dotted_field`` (e.g. ``data.email.legacy.legacyId``) is value."""
         with self._lock:
@@ -186,30 +207,6 @@ class Catalog:
                 f"{request.object_type} retrieve"
             )
         return None
-
-
-# Properties each object type answers (what the demo rows hold, plus some tools ask for).
-SOAP_PROPERTIES: dict[str, frozenset[str]] = {
-    name: frozenset(props.split())
-    for name, props in {
-        "DataExtension": (
-            "ObjectID CustomerKey Name Description IsSendable IsTestable CategoryID CreatedDate"
-            " ModifiedDate Client.ID"
-        ),
-        "DataExtensionField": (
-            "ObjectID CustomerKey Name FieldType IsPrimaryKey IsRequired MaxLength Ordinal Scale"
-            " DefaultValue DataExtension.CustomerKey"
-        ),
-        "SenderProfile": "ObjectID CustomerKey Name Description FromName FromAddress Client.ID",
-        "DeliveryProfile": "ObjectID CustomerKey Name Description Client.ID",
-        "SendClassification": (
-            "ObjectID CustomerKey Name Description SendClassificationType Client.ID"
-        ),
-        "BusinessUnit": "ID Name ParentID",
-        "DataFolder": "ID ObjectID CustomerKey Name ContentType ParentFolder.ID Client.ID",
-        "TriggeredSendDefinition": "ObjectID CustomerKey Name TriggeredSendStatus Email.ID",
-    }.items()
-}
 
 
 def _error(object_type: str, message: str) -> RetrievePage:

@@ -1,5 +1,6 @@
 """HTTP side of the catalog: Content Builder assets, event definitions, attribute sets,
-MobileConnect's listings (messages, keywords, codes), SOAP.
+MobileConnect's listings (messages, keywords, codes), delivery profiles (the legacy listing mcdev
+reads), SOAP.
 
 Errors as SFMC gives them (see README "SFMC simulator"):
 
@@ -48,6 +49,7 @@ EVENT_DEFINITIONS = "/interaction/v1/eventDefinitions"
 ATTRIBUTE_SETS = "/contacts/v1/attributeSetDefinitions"
 MOBILE_PREFIX = "/legacy/v1/beta/mobile/"
 MOBILE_KINDS = ("message", "keyword", "code")
+DELIVERY_POLICIES = "/legacy/v1/beta/messaging/deliverypolicy"
 SOAP_PATH = "/Service.asmx"
 INSUFFICIENT = "Insufficient privileges to complete this action."
 # The scope each catalog request needs (names as in SFMC's installed-package permissions).
@@ -59,6 +61,8 @@ SOAP_SCOPES = {
     "SendClassification": "email_read",
     "TriggeredSendDefinition": "email_read",
     "DataFolder": "documents_and_images_read",
+    "Email": "email_read",
+    "List": "list_and_subscribers_read",
     "BusinessUnit": "accounts_read",
 }
 CATALOG_SCOPES = (
@@ -99,6 +103,8 @@ class CatalogApi:
             return {"GET": self._attribute_sets}, ""
         if path == SOAP_PATH:
             return {"POST": self.soap}, ""
+        if path.rstrip("/") == DELIVERY_POLICIES:
+            return {"GET": self._delivery_policies}, ""
         if path.startswith(MOBILE_PREFIX) and path[len(MOBILE_PREFIX) :].strip("/") in MOBILE_KINDS:
             return {"GET": self._mobile}, path[len(MOBILE_PREFIX) :].strip("/")
         return None
@@ -143,6 +149,11 @@ class CatalogApi:
         self.require_scope("sms_read")
         page, size = self.paging(request)
         return json_response(self.catalog.mobile_page(segment, page, size))
+
+    def _delivery_policies(self, request: Request, segment: str, entry: LogEntry) -> Response:
+        """The delivery profiles over REST, where mcdev reads them (``deliveryProfile``)."""
+        self.require_scope("email_read")
+        return json_response(self.catalog.delivery_policies())
 
     def paging(self, request: Request) -> tuple[int, int]:
         config = self.app.config

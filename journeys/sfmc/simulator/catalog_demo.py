@@ -263,6 +263,32 @@ def _profiles(data: CatalogData) -> None:
             "ParentFolder.ID": 0,
         },
     )
+    # The demo journeys' folder (their categoryId, config.py's default_category_id) and the
+    # list their email activities send to (publicationListId): every tenant's "All Subscribers".
+    data.add_soap(
+        "DataFolder",
+        {
+            "ID": 4242,
+            "ObjectID": guid("folder", "4242"),
+            "CustomerKey": "journey_default",
+            "Name": "Journeys",
+            "ContentType": "journey",
+            "ParentFolder.ID": 0,
+        },
+    )
+    data.add_soap(
+        "List",
+        {
+            "ID": 201,
+            "ObjectID": guid("list", "201"),
+            "CustomerKey": "All Subscribers - 201",
+            "ListName": "All Subscribers",
+            "Description": "",
+            "Category": 0,
+            "Type": "Private",
+            "ListClassification": "ExactTargetList",
+        },
+    )
 
 
 def mobile_code(number: str, country: str, *, short: bool, code_id: str = "") -> dict[str, Any]:
