@@ -183,8 +183,9 @@ def test_a_wait_for_a_date_the_contact_lacks_cannot_be_told(real_fixtures_dir):
     )
 
 
-def test_an_update_contact_changes_what_a_later_decision_reads():
-    journey = {
+def gold_after_update():
+    """Makes the contact Gold (field f-1), then splits Gold from the others."""
+    return {
         "key": "j",
         "entryMode": "MultipleEntries",
         "activities": [
@@ -214,6 +215,10 @@ def test_an_update_contact_changes_what_a_later_decision_reads():
             },
         ],
     }
+
+
+def test_an_update_contact_changes_what_a_later_decision_reads():
+    journey = gold_after_update()
     alice = contact(Tier="Silver")
     [known] = step_contact(journey, alice, Names(fields={"f-1": "Tier"}))
     assert known.branches_taken == ("Gold",)
@@ -306,31 +311,7 @@ def test_every_shared_fixture_is_stepped_without_an_error(real_fixtures_dir):
 
 
 def test_a_written_value_replaces_the_contacts_however_the_contact_spelled_it():
-    journey = {
-        "key": "j",
-        "entryMode": "MultipleEntries",
-        "activities": [
-            {
-                "key": "UPDATE",
-                "type": "UPDATECONTACTDATA",
-                "arguments": {
-                    "activityData": {"updateContactFields": [{"field": "f-1", "value": "Gold"}]}
-                },
-                "outcomes": [{"key": "o", "next": "SPLIT"}],
-            },
-            {
-                "key": "SPLIT",
-                "type": "MULTICRITERIADECISION",
-                "configurationArguments": {
-                    "criteria": {"gold": condition("Members.Tier", "Equal", "Gold")}
-                },
-                "outcomes": [
-                    {"key": "gold", "metaData": {"label": "Gold"}},
-                    {"key": "remainder_path", "metaData": {"label": "Others"}},
-                ],
-            },
-        ],
-    }
+    journey = gold_after_update()
     whole_key = TestContact("Alice", {"Members.Tier": "Silver"}, ENTRY)
     [path] = step_contact(journey, whole_key, Names(fields={"f-1": "Tier"}))
     assert path.branches_taken == ("Gold",)
