@@ -127,6 +127,9 @@ def supervise(supervisor: Supervisor, ready: Callable[[], object] = lambda: None
     """Start the processes, call `ready`, keep them running until Ctrl-C or SIGTERM (or GaveUp),
     then stop them all."""
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the children too
+    # Ctrl-C too, even when started with SIGINT ignored (a shell's background job is): Python
+    # then installs no KeyboardInterrupt of its own.
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         supervisor.start(pause=0.5)
         ready()

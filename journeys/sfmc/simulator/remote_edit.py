@@ -9,13 +9,15 @@ import re
 import uuid
 from typing import Any
 
-ACTIONS = ("rename", "change-wait", "add-activity", "remove-activity")
+ACTIONS = ("rename", "rename-activity", "change-wait", "add-activity", "remove-activity")
 
 
 def apply(body: dict[str, Any], action: str, params: dict[str, Any]) -> dict[str, Any]:
     """Return ``body`` changed by ``action``; raises ValueError when it does not apply."""
     if action == "rename":
         return _rename(body, params)
+    if action == "rename-activity":
+        return _rename_activity(body, params)
     if action == "change-wait":
         return _change_wait(body, params)
     if action == "add-activity":
@@ -46,6 +48,12 @@ def _outcomes(activity: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _rename(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     body["name"] = str(params.get("name") or f"{body.get('name', '')} (edited remotely)")
+    return body
+
+
+def _rename_activity(body: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    activity = _find(body, str(params.get("activity_key") or ""))
+    activity["name"] = str(params.get("name") or f"{activity.get('name', '')} (edited remotely)")
     return body
 
 
