@@ -22,9 +22,9 @@ class ReviewedContact:
     changes: tuple[PathChange, ...]  # what the draft changes for the contact against the base
 
     @property
-    def ended_keys(self) -> str:
-        """The keys of the activities where its paths ended, for hovering."""
-        return ", ".join(dict.fromkeys(p.ending.key for p in self.run.paths if p.ending.key))
+    def path_keys(self) -> str:
+        """Its paths as the keys of the activities they went through, for hovering."""
+        return " | ".join(" → ".join(step.key for step in p.steps) for p in self.run.paths)
 
 
 @dataclass
