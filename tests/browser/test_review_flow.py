@@ -279,7 +279,7 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
         ("edna", "comment.resolved", "3"),
         ("edna", "draft.edited", "4"),
         ("edna", "draft.submitted", "4"),
-        ("arlo", "draft.approved", "4"),
+        ("arlo", "draft.approved, with no test contacts", "4"),
     ]
     what = rows.locator("td:nth-child(3)")
     expect(what.filter(has_text="draft.changes_requested")).to_contain_text(
