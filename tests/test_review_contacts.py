@@ -280,6 +280,29 @@ def test_the_push_is_refused_for_an_approval_that_recorded_no_tests(
     )
 
 
+def test_the_push_button_shows_why_the_push_was_refused(
+    client, approver, editor, connection, draft
+):
+    test_contacts.import_test_contacts(editor, draft, FIXED)
+    approve(approver, draft)
+    require_passing_tests(connection)
+    client.force_login(editor)
+
+    answer = client.post(
+        reverse("journeys:draft-push", args=[draft.pk]), headers={"HX-Request": "true"}
+    )
+
+    assert answer.status_code == 409
+    notice = re.search(
+        r'<p class="push-notice refused" role="alert">([^<]*)</p>', answer.content.decode()
+    )
+    assert notice.group(1).startswith(
+        "This connection pushes only drafts whose test contacts all pass on the approved revision: "
+        "1 expectation not met: Alice: &#x27;receives Healthy Lifestyle&#x27; failed"
+    )
+    assert not draft.push_attempts.exists()
+
+
 # The review screen
 
 
