@@ -56,6 +56,7 @@ class ConnectionForm(forms.ModelForm[models.Connection]):
             "client_id",
             "account_id",
             "allowed_groups",
+            "require_passing_tests",
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -83,7 +84,14 @@ class ConnectionForm(forms.ModelForm[models.Connection]):
 @admin.register(models.Connection)
 class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
     form = ConnectionForm
-    list_display = ["name", "rest_base_url", "client_id", "account_id", "secret_updated_at"]
+    list_display = [
+        "name",
+        "rest_base_url",
+        "client_id",
+        "account_id",
+        "require_passing_tests",
+        "secret_updated_at",
+    ]
     search_fields = ["name", "client_id", "account_id", "rest_base_url"]
     readonly_fields = ["secret_status", "created_at", "updated_at"]
     actions = ["test_connections"]
@@ -207,6 +215,7 @@ class ApprovalAdmin(NoAddAdmin, admin.ModelAdmin[models.Approval]):
         "decision",
         "comment",
         "content_hash",
+        "test_results",
         "created_at",
     ]
 

@@ -15,6 +15,7 @@ from typing import Any
 from journeys.catalog_names import CatalogNames
 from journeys.contact_models import TestContact, as_domain_contact
 from journeys.domain.contact_paths import CANNOT_TELL, END, Names, Path, day_and_time
+from journeys.domain.contact_records import Record, test_record
 from journeys.domain.contact_runs import ContactResult, graph_problems, run_contacts
 from journeys.domain.contact_trace import Trace, keyed_items, path_trace
 from journeys.domain.expectations import FAILED, PASSED, UNKNOWN, Outcome
@@ -103,6 +104,12 @@ class DraftContacts:
     def get(self, pk: int | None) -> ContactRun | None:
         return next((run for run in self.runs if run.row.pk == pk), None)
 
+    def record(self) -> Record:
+        """The test results as an approval records them (`domain/contact_records.py`)."""
+        results = [run.result for run in self.runs if run.result is not None]
+        contacts = [as_domain_contact(run.row) for run in self.runs]
+        return test_record(contacts, results if not self.refused else None, self.refused)
+
     def problems(self) -> list[Problem]:
         """A warning per expectation that failed or cannot be told, naming the contact."""
         return [
@@ -115,21 +122,22 @@ class DraftContacts:
 
 def draft_contacts(draft: Any, names: CatalogNames) -> DraftContacts:
     """The draft's contacts with their paths through its latest revision."""
-    rows = list(draft.test_contacts.all())
+    return contacts_through(draft.document, list(draft.test_contacts.all()), names)
+
+
+def contacts_through(
+    document: dict[str, Any], rows: list[TestContact], names: CatalogNames
+) -> DraftContacts:
+    """`rows` (a draft's contacts) with their paths through `document`: one stepper run."""
     if not rows:
         return DraftContacts()
-    document = draft.document
     refused = graph_problems(document)
     if refused:
         return DraftContacts([ContactRun(row, None) for row in rows], refused)
-    stepper_names = Names(
-        emails={k: v.name for k, v in names.found.get("email", {}).items()},
-        fields={k: v.name for k, v in names.found.get("field", {}).items()},
-    )
     try:
-        results = run_contacts(document, [as_domain_contact(r) for r in rows], stepper_names)
+        results = run_contacts(document, [as_domain_contact(r) for r in rows], stepper_names(names))
     except Exception:  # the editor must open whatever a journey holds; the log has the bug
-        logger.exception("stepping the test contacts of draft %s failed", draft.pk)
+        logger.exception("stepping the test contacts of draft %s failed", rows[0].draft_id)
         return DraftContacts([ContactRun(r, None) for r in rows], ["the stepper failed"])
     activities = keyed_items(document, "activities")
     return DraftContacts(
@@ -137,6 +145,14 @@ def draft_contacts(draft: Any, names: CatalogNames) -> DraftContacts:
             ContactRun(row, result, tuple(ending_words(p, activities) for p in result.paths))
             for row, result in zip(rows, results, strict=True)
         ]
+    )
+
+
+def stepper_names(names: CatalogNames) -> Names:
+    """What the stepper takes of the catalog: email and data extension field names."""
+    return Names(
+        emails={k: v.name for k, v in names.found.get("email", {}).items()},
+        fields={k: v.name for k, v in names.found.get("field", {}).items()},
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Q
 
+from journeys.domain.contact_records import record_summary
 from journeys.fields import DocumentField
 from journeys.secrets import decrypt_secret, encrypt_secret
 
@@ -52,6 +53,12 @@ class Connection(models.Model):
         Group,
         blank=True,
         help_text="Only members of these groups see this connection's journeys. Empty: everyone.",
+    )
+    require_passing_tests = models.BooleanField(
+        "require passing test contacts",
+        default=False,
+        help_text="Approve only drafts with at least one test contact whose expectations all "
+        "pass; the push checks them again on the approved revision.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -254,6 +261,9 @@ class Approval(models.Model):
     decision = models.CharField(max_length=20, choices=Decision.choices)
     comment = models.TextField(blank=True)
     content_hash = models.CharField(max_length=64)
+    # The test contacts and their results when approved (domain/contact_records.py); {} for a
+    # request for changes.
+    test_results = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -261,6 +271,13 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} by {self.reviewer} on draft #{self.draft_id}"
+
+    @property
+    def tests_summary(self) -> str:
+        """ "5 test contacts, all expectations met" (approvals only)."""
+        if self.decision != self.Decision.APPROVED:
+            return ""
+        return record_summary(self.test_results)
 
 
 class Comment(models.Model):

@@ -1,6 +1,7 @@
 """The read-only canvases (review, compare, merge screen) put catalog names on their cards exactly
 as the editor's canvas does (an email's name, its subject and id on hover), at no query more:
-the review page's queries do not grow with the journey. The simulator's demo catalog over HTTP."""
+the review page's queries do not grow with the journey, nor with its test contacts. The
+simulator's demo catalog over HTTP."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from bench.journeys_gen import generate_journey
 from journeys.services.catalog import refresh_catalog
 from journeys.services.drafts import create_draft_from_upload
+from journeys.services.test_contacts import import_test_contacts
 from tests.test_catalog_review import GOLDEN, TIPS, WELCOME_ABOARD, merge_session, send_of
 from tests.test_push_service import edited, import_demo
 
@@ -97,26 +99,29 @@ def test_the_merge_screen_canvas_names_its_cards(
     )
 
 
-def review_queries(client, editor, connection, size):
+def review_queries(client, editor, connection, size, contacts):
     document = generate_journey(size, seed=5)
     for activity in document["activities"]:
         if activity["type"] == "EMAILV2":  # emails the catalog names, so every card looks one up
             activity["configurationArguments"]["triggeredSend"]["emailId"] = 1101
     raw = json.dumps(document).encode()
     draft = create_draft_from_upload(editor, connection, raw).draft
+    sheet = "name,expect\n" + "".join(f"Contact {n},reaches the end\n" for n in range(contacts))
+    import_test_contacts(editor, draft, sheet)
     with CaptureQueriesContext(db_connection) as queries:
         html = client.get(reverse("journeys:draft-review", args=[draft.pk])).content.decode()
     assert html.count(f"{WELCOME_ABOARD} · Subject: Welcome aboard (email 1101)") >= size // 10
+    assert html.count('<tr class="contact-row') == contacts  # each contact's row is there
     return len(queries)
 
 
-def test_names_on_the_review_canvas_cost_no_query_per_activity(
+def test_names_and_test_contacts_on_the_review_cost_no_query_per_activity_or_contact(
     client, editor, sim_connection, demo_journeys
 ):
     assert refresh_catalog(sim_connection.pk) == ""
     client.force_login(editor)
 
-    small = review_queries(client, editor, sim_connection, 10)
-    large = review_queries(client, editor, sim_connection, 120)
+    small = review_queries(client, editor, sim_connection, 10, contacts=2)
+    large = review_queries(client, editor, sim_connection, 120, contacts=25)
 
     assert small == large

@@ -17,16 +17,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from journeys.domain.contact_records import changes_since, unmet_reason
 from journeys.domain.diff import diff
 from journeys.domain.document import content_hash, create_body, put_body
 from journeys.domain.validate import ERROR, validate
-from journeys.models import Draft, Journey, PublishRequest, PushAttempt
+from journeys.models import Approval, Draft, Journey, PublishRequest, PushAttempt
 from journeys.permissions import can_push_draft, require
 from journeys.services import leased_runs, merging
 from journeys.services.audit import record_event
 from journeys.services.leased_runs import SKIPPED, TAKEN_OVER, LeasedRuns, Outcome, Refused, plain
 from journeys.services.remote import client_for, record_snapshot
-from journeys.services.review import valid_approval
+from journeys.services.review import test_results, valid_approval
 from journeys.sfmc import errors as sfmc
 from journeys.sfmc.client import SFMCClient
 
@@ -43,6 +44,9 @@ BACKOFF_MAX = 300.0
 MAX_SENDS_PER_RUN = 3
 # A queued attempt nobody picked up for this long: probably no worker is running.
 NO_WORKER_AFTER = timedelta(seconds=20)
+TESTED_PUSH_RULE = (
+    "This connection pushes only drafts whose test contacts all pass on the approved revision"
+)
 
 
 class PushRefused(Refused):
@@ -57,7 +61,8 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
     """Queue a push of the draft's approved revision; the task runs after commit.
 
     Refused (PushRefused) unless the approval covers the draft's current content, which has
-    no validation errors, and no other push or publish of this draft is queued or running.
+    no validation errors, and no other push or publish of this draft is queued or running; under
+    the connection's rule, also unless the test contacts pass on it as they did when approved.
     """
     require(can_push_draft(user, draft), "You may not push this draft.")
     draft = Draft.objects.select_for_update().get(pk=draft.pk)
@@ -67,6 +72,7 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
             f"Only an approved draft can be pushed, and this one is "
             f"{draft.get_state_display().lower()}: its current content has no approval."
         )
+    _refuse_untested(draft, approval)
     errors = [p for p in validate(draft.document) if p.severity == ERROR]
     if errors:
         raise PushRefused(
@@ -96,6 +102,24 @@ def request_push(user: Any, draft: Draft) -> PushAttempt:
     record_event("push.queued", actor=user, draft=draft, details=_facts(attempt))
     _enqueue(attempt.pk)
     return attempt
+
+
+def _refuse_untested(draft: Draft, approval: Approval) -> None:
+    """Under the connection's rule, the test contacts must pass on the approved revision and be
+    the ones the approval recorded (the same contacts with the same results)."""
+    if not draft.journey.connection.require_passing_tests:
+        return
+    now = test_results(draft, approval.revision.document)
+    changed = changes_since(approval.test_results, now)
+    if changed:
+        raise PushRefused(
+            f"{TESTED_PUSH_RULE}, and they are not the ones approved: {'; '.join(changed)}. "
+            "Have the draft approved again (changing the journey or a test contact returns it "
+            "to editing)."
+        )
+    reason = unmet_reason(now)
+    if reason:
+        raise PushRefused(f"{TESTED_PUSH_RULE}: {reason}.")
 
 
 def _enqueue(attempt_id: int) -> None:

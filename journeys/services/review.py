@@ -9,6 +9,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from journeys.catalog_names import catalog_names
+from journeys.contact_display import contacts_through
+from journeys.domain.contact_records import Record, unmet_reason
 from journeys.models import Approval, Comment, Connection, Draft
 from journeys.permissions import (
     NOT_A_REVIEWER,
@@ -21,6 +24,8 @@ from journeys.permissions import (
 )
 from journeys.services.audit import record_event
 from journeys.services.remote import newer_remote_snapshot
+
+PASSING_TESTS_RULE = "This connection approves only drafts whose test contacts all pass"
 
 
 class ReviewRefused(Exception):
@@ -88,6 +93,8 @@ def _decide(
     refusal = approve_refusal(user, draft)  # under the lock: no revision can slip in now
     if refusal:
         raise ReviewRefused(refusal)
+    approved = decision == Approval.Decision.APPROVED
+    tests = _tests_to_approve(draft) if approved else {}
     approval = Approval.objects.create(
         draft=draft,
         revision=draft.revisions.get(number=draft.revision_number),
@@ -95,12 +102,15 @@ def _decide(
         decision=decision,
         comment=comment,
         content_hash=draft.content_hash,
+        test_results=tests,
     )
-    approved = decision == Approval.Decision.APPROVED
     draft.state = Draft.State.APPROVED if approved else Draft.State.EDITING
     draft.save(update_fields=["state", "updated_at"])
     action = "draft.approved" if approved else "draft.changes_requested"
-    record_event(action, actor=user, draft=draft, details={"comment": comment[:2000]})
+    details = {"comment": comment[:2000]}
+    if approved:
+        details["tests"] = approval.tests_summary
+    record_event(action, actor=user, draft=draft, details=details)
     name = draft.document.get("name") or draft.journey.name
     verdict = "approved" if approved else "sent back with requested changes"
     if draft.author.email and draft.author.pk != user.pk:
@@ -108,6 +118,30 @@ def _decide(
             [draft.author.email], f"{name}: {verdict}", f"{user} {verdict} '{name}'.\n\n{comment}"
         )
     return approval
+
+
+def test_results(draft: Draft, document: dict[str, Any]) -> Record:
+    """The draft's test contacts run through `document` (one of its revisions), as an approval
+    records them."""
+    names = catalog_names(draft.journey.connection, document)
+    return contacts_through(document, list(draft.test_contacts.all()), names).record()
+
+
+def tests_refusal(connection: Connection, record: Record) -> str:
+    """Why the connection's rule refuses approving a draft with these test results ("" when
+    it does not)."""
+    if not connection.require_passing_tests:
+        return ""
+    reason = unmet_reason(record)
+    return f"{PASSING_TESTS_RULE}: {reason}." if reason else ""
+
+
+def _tests_to_approve(draft: Draft) -> Record:
+    record = test_results(draft, draft.document)
+    refusal = tests_refusal(draft.journey.connection, record)
+    if refusal:
+        raise ReviewRefused(refusal)
+    return record
 
 
 @transaction.atomic
@@ -119,7 +153,9 @@ def approve(
     comment: str = "",
     stale_base_confirmed: int | None = None,
 ) -> Approval:
-    """Approve the exact content of `expected_revision`; any later edit voids it.
+    """Approve the exact content of `expected_revision`; any later edit voids it. The approval
+    records the draft's test contacts and their results; a connection that requires passing
+    tests (`Connection.require_passing_tests`) refuses a draft without them.
 
     A draft whose base SFMC has moved past (as last seen: SFMC is not called here) is approved
     only when `stale_base_confirmed` names that newer version's snapshot, the one the approver

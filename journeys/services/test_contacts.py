@@ -4,6 +4,9 @@ Only who may edit the draft may change its contacts. Every contact, typed in the
 from a sheet, goes through the one reader (`domain.contact_sheet.read_contacts`), so both are
 checked against the journey the same way and both say every problem at once.
 
+Where the connection requires passing tests, changing the contacts of an approved draft voids
+its approval: the approval recorded them.
+
 An imported contact whose name is already on the draft replaces it (its place in the list is
 kept): re-importing a corrected sheet is how a team keeps its contacts, and a sheet that had to
 be cleaned of every known name first would be of little use.
@@ -65,6 +68,7 @@ def save_test_contact(
         _save(row)
         action = "test_contact.added" if contact_id is None else "test_contact.changed"
         record_event(action, actor=user, draft=draft, details={"name": row.name})
+        _void_tested_approval(user, draft)
     return row
 
 
@@ -101,6 +105,7 @@ def import_test_contacts(user: Any, draft: Draft, text: str) -> ImportResult:
             draft=draft,
             details={"added": len(result.added), "replaced": len(result.replaced)},
         )
+        _void_tested_approval(user, draft)
     return result
 
 
@@ -124,7 +129,21 @@ def delete_test_contact(user: Any, draft: Draft, contact_id: int) -> str:
         raise ContactRefused(["This test contact no longer exists."])
     row.delete()
     record_event("test_contact.deleted", actor=user, draft=draft, details={"name": row.name})
+    _void_tested_approval(user, draft)
     return row.name
+
+
+def _void_tested_approval(user: Any, draft: Draft) -> None:
+    """Where the connection requires passing tests, an approval covers the test contacts too:
+    changing one voids it, as an edit of the journey does (the draft returns to editing)."""
+    locked = (
+        Draft.objects.select_for_update().select_related("journey__connection").get(pk=draft.pk)
+    )
+    if locked.state != Draft.State.APPROVED or not locked.journey.connection.require_passing_tests:
+        return
+    locked.state = draft.state = Draft.State.EDITING
+    locked.save(update_fields=["state", "updated_at"])
+    record_event("approval.voided", actor=user, draft=locked, details={"by_edit": "test contacts"})
 
 
 def _today() -> datetime:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys.catalog_names import catalog_names
 from journeys.comparison import activity_names
 from journeys.comparison import compare as compare_documents
+from journeys.contact_review import review_contacts
 from journeys.domain.diff import diff
 from journeys.domain.validate import Problem
 from journeys.forms import CommentForm, DecisionForm, SubmitForm
@@ -79,6 +80,12 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     others = [d for d in (_base_document(draft), reviewed, newer and newer.document) if d]
     # Names for every catalog id on either side; warnings only for the draft's own ids.
     catalog = catalog_names(draft.journey.connection, draft.document, also=others)
+    contacts = review_contacts(
+        list(draft.test_contacts.all()),
+        draft.base_snapshot.document if draft.base_snapshot else None,
+        draft.document,
+        catalog,
+    )
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
         since_review = compare_documents(
@@ -94,6 +101,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             catalog=catalog,
         ),
         "catalog_problems": _titled(draft.document, catalog.problems()),
+        "contacts": contacts,
+        "contact_problems": contacts.on_draft.problems(),
+        "tests_refusal": review_service.tests_refusal(
+            draft.journey.connection, contacts.on_draft.record()
+        ),
         "since_review": since_review,
         "newer_snapshot": newer,
         "against_now": newer

@@ -11,7 +11,6 @@ or a content security policy violation.
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -19,12 +18,12 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Page, expect
 
 from bench.journeys_gen import generate_journey
-from journeys.domain.document import content_hash
-from journeys.models import Approval, Comment, Draft, Journey, RemoteSnapshot
+from journeys.models import Approval, Comment, Draft
 from journeys.services import review as review_service
-from journeys.services.drafts import create_draft_from_upload, create_new_journey
+from journeys.services.drafts import create_new_journey
 from tests.browser.test_canvas import BrowserErrors, Editor, build, insert
 from tests.factories import ConnectionFactory
+from tests.test_review_contacts import in_sfmc
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,18 +68,7 @@ def journey_in_sfmc_with_two_new_activities(user, connection) -> tuple[Draft, st
     """A journey as fetched from SFMC (version 1), uploaded as a draft, then a wait and an SMS
     inserted after its first email; the draft and the keys of the two new activities."""
     document = generate_journey(8, SEED)
-    journey = Journey.objects.create(
-        connection=connection, key=document["key"], name=document["name"]
-    )
-    RemoteSnapshot.objects.create(
-        journey=journey,
-        version=1,
-        modified_date="2026-11-20T10:00:00",
-        status="Draft",
-        document=document,
-        content_hash=content_hash(document),
-    )
-    draft = create_draft_from_upload(user, connection, json.dumps(document).encode()).draft
+    draft = in_sfmc(user, connection, document)
     assert draft.base_snapshot is not None
     known = {a["key"] for a in document["activities"]}
     draft = build(user, draft, insert("WAITBYDURATION", after="EMAILV2-1"))
@@ -291,7 +279,7 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
         ("edna", "comment.resolved", "3"),
         ("edna", "draft.edited", "4"),
         ("edna", "draft.submitted", "4"),
-        ("arlo", "draft.approved", "4"),
+        ("arlo", "draft.approved, with no test contacts", "4"),
     ]
     what = rows.locator("td:nth-child(3)")
     expect(what.filter(has_text="draft.changes_requested")).to_contain_text(
