@@ -19,12 +19,20 @@ from typing import Any
 from bench.bench_domain import FIXTURE, median_ms
 from bench.journeys_gen import edit_journey, generate_journey
 from journeys.domain.contact_paths import Assumptions, TestContact
+from journeys.domain.contact_sheet import attribute_types
 from journeys.domain.journey_filters import journey_attributes
+from journeys.domain.operators import BOOLEAN, DATE, NUMBER
 from journeys.domain.stepper import step_contacts
 
 CONTACTS = 50
 REPEATS = 15
-VALUES = ("Gold", "Silver", "", "42", "7", "true", "2026-12-03", "Unsubscribed")
+# Values of each type an attribute can be compared as (contact_sheet.attribute_types).
+VALUES = {
+    frozenset({BOOLEAN}): ("true", "false", ""),
+    frozenset({DATE}): ("2026-11-20", "2026-12-03", ""),
+    frozenset({NUMBER, DATE}): ("42", "7", ""),
+}
+TEXT_VALUES = ("Gold", "Silver", "", "42", "Unsubscribed")
 SPLITS = ("RANDOMSPLIT", "ABNTEST", "REST")
 
 
@@ -33,11 +41,12 @@ def contacts_for(journey: dict[str, Any], *, stated: bool, seed: int = 7) -> lis
     branch for each random split)."""
     rng = random.Random(seed)
     attributes = list(journey_attributes(journey))
+    types = attribute_types(journey)
     splits = [a for a in journey.get("activities", []) if a.get("type") in SPLITS]
     start = datetime(2026, 12, 1, 9, 0)
     contacts = []
     for number in range(CONTACTS):
-        values = {key: rng.choice(VALUES) for key in attributes}
+        values = {key: rng.choice(VALUES.get(types.get(key), TEXT_VALUES)) for key in attributes}
         branches = {
             str(split["key"]): str(rng.choice(split["outcomes"])["key"])
             for split in splits

@@ -138,7 +138,7 @@ class _Reader:
     def __init__(self, journey: dict[str, Any], default_entry: datetime) -> None:
         self.attributes = journey_attributes(journey)
         self.by_name = {field_name(key).lower(): key for key in self.attributes}
-        self.types = _attribute_types(journey)
+        self.types = attribute_types(journey)
         self.activities = _activities_by_name(journey)
         self.default_entry = default_entry
         self.problems: list[tuple[int, str]] = []
@@ -273,7 +273,7 @@ def _no_such_day(name: str, types: frozenset[str], text: str, now: datetime) -> 
     return f"{name} is compared as a date, but “{text.strip()}” is no day of the calendar."
 
 
-def _attribute_types(journey: dict[str, Any]) -> dict[str, frozenset[str]]:
+def attribute_types(journey: dict[str, Any]) -> dict[str, frozenset[str]]:
     """The types each attribute can be, from the operators the journey compares it with."""
     types: dict[str, frozenset[str]] = {}
     for place in filter_places(journey):

@@ -19,6 +19,7 @@ BENCHMARKS = [
     "bench_sfmc",
     "bench_catalog",
     "bench_stepper",
+    "bench_review_contacts",
     "bench_editor",
     "bench_push",
     "bench_load",
