@@ -190,6 +190,9 @@ class Draft(models.Model):
     class State(models.TextChoices):
         EDITING = "editing", "Editing"
         IN_REVIEW = "in_review", "In review"
+        # Sent back by an approver: kept through the author's edits until resubmitted, so the
+        # list, the editor and the review keep saying what the author has to do next.
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
         APPROVED = "approved", "Approved"
         PUSHED = "pushed", "Pushed"
 

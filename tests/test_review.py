@@ -93,7 +93,7 @@ def test_request_changes_needs_a_comment_and_returns_the_draft(editor, approver,
         review.request_changes(approver, draft, expected_revision=2, comment="  ")
     review.request_changes(approver, draft, expected_revision=2, comment="Wait longer")
     draft.refresh_from_db()
-    assert draft.state == Draft.State.EDITING
+    assert draft.state == Draft.State.CHANGES_REQUESTED
     assert Approval.objects.get().decision == Approval.Decision.CHANGES_REQUESTED
 
 
@@ -337,7 +337,10 @@ EFFECTS = {
     "edit canvas": lambda draft, user: draft.revision_number + 1,
     "submit": lambda draft, user: Draft.State.IN_REVIEW,
     "approve": lambda draft, user: (Draft.State.APPROVED, [("approved", user)]),
-    "request changes": lambda draft, user: (Draft.State.EDITING, [("changes_requested", user)]),
+    "request changes": lambda draft, user: (
+        Draft.State.CHANGES_REQUESTED,
+        [("changes_requested", user)],
+    ),
     "comment": lambda draft, user: [("hi", user)],
 }
 

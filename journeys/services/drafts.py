@@ -178,7 +178,10 @@ def save_revision(
     locked.document = document
     locked.content_hash = content_hash(document)
     locked.revision_number += 1
-    locked.state = Draft.State.EDITING
+    if locked.state != Draft.State.CHANGES_REQUESTED:
+        # A sent-back draft stays so while its author works on it: the approver's comment
+        # and "Resubmit" stay in front of them until they resubmit.
+        locked.state = Draft.State.EDITING
     locked.save()
     Revision.objects.create(
         draft=locked,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from journeys.catalog_names import catalog_names
 from journeys.contact_display import contacts_through
 from journeys.domain.contact_records import Record, unmet_reason
-from journeys.models import Approval, Comment, Connection, Draft
+from journeys.models import Approval, AuditEvent, Comment, Connection, Draft
 from journeys.permissions import (
     NOT_A_REVIEWER,
     approve_refusal,
@@ -64,23 +64,60 @@ def _notify(recipients: list[str], subject: str, body: str) -> None:
         transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
 
+SUBMITTABLE = (Draft.State.EDITING, Draft.State.CHANGES_REQUESTED)
+
+
 @transaction.atomic
 def submit_for_review(user: Any, draft: Draft, *, expected_revision: int, message: str) -> Draft:
-    """Ask for review of exactly this revision; approvers are notified."""
+    """Ask for review of exactly this revision; approvers are notified.
+
+    A draft sent back with changes requested is resubmitted the same way: `message` is then
+    the author's reply to the decision, recorded with it (`in_reply_to`) for the review's
+    history.
+    """
     require(can_edit_draft(user, draft))
     draft = _locked(draft, expected_revision)
-    if draft.state != Draft.State.EDITING:
+    if draft.state not in SUBMITTABLE:
         raise ReviewRefused(f"This draft is already {draft.get_state_display().lower()}.")
+    answered = sent_back_by(draft)
     draft.state = Draft.State.IN_REVIEW
     draft.submitted_at = timezone.now()
     draft.save(update_fields=["state", "submitted_at", "updated_at"])
-    record_event("draft.submitted", actor=user, draft=draft, details={"message": message[:2000]})
+    details: dict[str, Any] = {"message": message[:2000]}
+    if answered is not None:
+        details["in_reply_to"] = answered.pk
+    record_event("draft.submitted", actor=user, draft=draft, details=details)
     name = draft.document.get("name") or draft.journey.name
     emails = [u.email for u in approvers_of(draft.journey.connection) if u.pk != user.pk]
+    again = " again" if answered else ""
     _notify(
-        emails, f"Review requested: {name}", f"{user} asks you to review '{name}'.\n\n{message}"
+        emails,
+        f"Review requested{again}: {name}",
+        f"{user} asks you to review '{name}'{again}.\n\n{message}",
     )
     return draft
+
+
+def sent_back_by(draft: Draft) -> Approval | None:
+    """The decision that sent `draft` back, while it waits for its author (one query)."""
+    if draft.state != Draft.State.CHANGES_REQUESTED:
+        return None
+    return (
+        draft.approvals.filter(decision=Approval.Decision.CHANGES_REQUESTED)
+        .select_related("reviewer", "revision")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+REVIEW_ACTIONS = ("draft.submitted", "draft.approved", "draft.changes_requested")
+
+
+def review_history(draft: Draft) -> list[AuditEvent]:
+    """Every submission (with its message or reply) and decision (with its comment), oldest
+    first, as the audit trail recorded them."""
+    events = draft.audit_events.filter(action__in=REVIEW_ACTIONS).select_related("actor")
+    return list(events.order_by("created_at", "pk"))
 
 
 def _decide(
@@ -104,7 +141,7 @@ def _decide(
         content_hash=draft.content_hash,
         test_results=tests,
     )
-    draft.state = Draft.State.APPROVED if approved else Draft.State.EDITING
+    draft.state = Draft.State.APPROVED if approved else Draft.State.CHANGES_REQUESTED
     draft.save(update_fields=["state", "updated_at"])
     action = "draft.approved" if approved else "draft.changes_requested"
     details = {"comment": comment[:2000]}

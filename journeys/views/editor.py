@@ -29,7 +29,7 @@ from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.push_display import remote_rejections
 from journeys.services import catalog, editing, remote
-from journeys.services.review import open_comment_counts
+from journeys.services.review import open_comment_counts, sent_back_by
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.panel import journey_items, panel_context, parse_target, target_param
 
@@ -69,6 +69,7 @@ def editor_context(
         **panel_context(draft, target, form, offered),
         "catalog": offered,
         "contacts": contacts,
+        "sent_back": sent_back_by(draft),
     }
 
 

@@ -113,6 +113,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             newer.document, draft.document, comments=open_counts, catalog=catalog
         ),
         "last_review": last_review,
+        "sent_back": review_service.sent_back_by(draft),
+        "history": review_service.review_history(draft),
         "threads": threads,
         "pin_key": request.GET.get("on", ""),
         "can_edit": can_edit_draft(request.user, draft),
