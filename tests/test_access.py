@@ -600,7 +600,7 @@ STATE_CHANGES: dict[str, tuple[str, str, dict[str, Any], set[str], str, dict[str
         Draft.State.IN_REVIEW,
         {"revision": 2, "decision": "changes", "comment": "Say more"},
         {"approver", "admin", "other team"},
-        Draft.State.EDITING,
+        Draft.State.CHANGES_REQUESTED,
         {"journeys.Approval": 1, "journeys.AuditEvent": 1},
     ),
     "push": (

@@ -176,20 +176,20 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     ap.fill("#id_comment", "Please lengthen the first wait, see my comment.")
     ap.get_by_role("button", name="Request changes").click()
     expect(ap.locator(".messages")).to_contain_text("Sent back to the author.")
-    expect(ap.locator("#draft-state")).to_have_text("Editing")
+    expect(ap.locator("#draft-state")).to_have_text("Changes requested")
     expect(ap.get_by_role("button", name=re.compile("^Approve"))).to_have_count(0)
 
-    # The editor sees the draft back in Editing, with the comment marker on the canvas.
+    # The editor sees the draft sent back, with the decision and the comment marker on the canvas.
     canvas.open()
-    expect(ed.locator("#editor-bar .meta")).to_contain_text("Editing")
-    expect(ed.locator("#state-banner")).to_have_text("")
+    expect(ed.locator("#editor-bar .meta")).to_contain_text("Changes requested")
+    expect(ed.locator("#state-banner")).to_contain_text("Please lengthen the first wait")
     marker = canvas.node(wait).locator("circle.comment-dot")
     expect(marker).to_be_visible()
     expect(marker.locator("title")).to_have_text("1 open comment")
     expect(ed.locator("#canvas circle.comment-dot")).to_have_count(1)
 
     # ... replies to the comment and resolves it on the review screen ...
-    ed.get_by_role("link", name="Review & submit").click()
+    ed.get_by_role("link", name="Review & resubmit").click()
     ed.wait_for_url(review_url)
     expect(ed.locator(".meta")).to_contain_text("last decision: Changes requested by arlo")
     thread = thread_on(ed, wait)
@@ -220,7 +220,10 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     assert draft.revision_number == 4
     new_wait = next(a for a in draft.document["activities"] if a["key"] == wait)
     assert new_wait["configurationArguments"] == {"waitDuration": 3, "waitUnit": "DAYS"}
-    submit(ed, "Lengthened the first wait as asked")
+    ed.fill("#id_reply-editor", "Lengthened the first wait as asked")
+    ed.locator("#resubmit-editor").click()
+    expect(ed.locator(".messages")).to_contain_text("Submitted for review")
+    expect(ed.locator("#draft-state")).to_have_text("In review")
 
     # The approver's review screen now shows the changes since the last review: only the wait.
     ap.goto(f"{base}/reviews/")
@@ -278,7 +281,7 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
         ("edna", "comment.added", "3"),
         ("edna", "comment.resolved", "3"),
         ("edna", "draft.edited", "4"),
-        ("edna", "draft.submitted", "4"),
+        ("edna", "draft.submitted (resubmitted after changes requested)", "4"),
         ("arlo", "draft.approved, with no test contacts", "4"),
     ]
     what = rows.locator("td:nth-child(3)")
