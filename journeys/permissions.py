@@ -126,6 +126,15 @@ def can_push_draft(user: Any, draft: Draft) -> bool:
     return bool(user.has_perm("journeys.push_draft") or draft.author_id == user.pk)
 
 
+MAY_NOT_RESOLVE = "Only someone who may edit or push this draft can resolve its merge."
+
+
+def can_resolve_merge(user: Any, draft: Draft) -> bool:
+    """Editors resolve a merge, and so does whoever may push the draft: a push that meets a
+    conflict must not strand the approver who pushed it."""
+    return can_edit_draft(user, draft) or can_push_draft(user, draft)
+
+
 def can_publish_draft(user: Any, draft: Draft) -> bool:
     """Approvers (the push_draft permission) publish; an author without it does not."""
     return bool(user.has_perm("journeys.push_draft") and can_view_draft(user, draft))

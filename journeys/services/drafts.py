@@ -154,15 +154,18 @@ def save_revision(
     expected_revision: int,
     summary: str,
     history: str = "edit",
+    permitted: bool | None = None,
 ) -> Draft:
     """Save `document` as the draft's next revision, if `expected_revision` is still current.
 
     The row lock makes this the optimistic lock: two saves quoting the same revision cannot both
     succeed, and the loser gets StaleRevision, never a silent overwrite. `history` says how the
     undo and redo stacks move: "edit" (a new change clears redo), "undo", "redo" or "keep".
-    An edit that leaves the content as it is saves nothing.
+    An edit that leaves the content as it is saves nothing. `permitted` is for a caller that
+    checked by its own rule that `user` may write this revision (resolving a merge: whoever
+    may push the draft); by default, only those who may edit the draft may.
     """
-    require(can_edit_draft(user, draft))
+    require(can_edit_draft(user, draft) if permitted is None else permitted)
     locked = Draft.objects.select_for_update().get(pk=draft.pk)
     if locked.revision_number != expected_revision:
         raise StaleRevision(locked, expected_revision)

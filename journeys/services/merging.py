@@ -34,7 +34,13 @@ from journeys.domain.document import content_hash
 from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
 from journeys.domain.validate import ERROR, Problem, validate
 from journeys.models import Draft, MergeSession, RemoteSnapshot, Revision
-from journeys.permissions import can_edit_draft, can_view_draft, require
+from journeys.permissions import (
+    MAY_NOT_RESOLVE,
+    can_edit_draft,
+    can_resolve_merge,
+    can_view_draft,
+    require,
+)
 from journeys.services.audit import record_event
 from journeys.services.drafts import StaleRevision, save_revision
 from journeys.services.identity import lineage
@@ -193,7 +199,7 @@ def resolve_merge(user: Any, session: MergeSession, choices: dict[str, Choice]) 
 
     Every conflict needs a choice. A result with validation errors is refused with them.
     """
-    require(can_edit_draft(user, session.draft), "Only an editor can resolve a merge.")
+    require(can_resolve_merge(user, session.draft), MAY_NOT_RESOLVE)
     session = MergeSession.objects.select_for_update().get(pk=session.pk)
     if session.state != Session.OPEN:
         raise MergeRefused("This merge is finished or was replaced by a newer one.")
@@ -270,7 +276,12 @@ def _save_merged(user: Any, draft: Draft, session: MergeSession, document: dict[
     )
     try:
         return save_revision(
-            user, draft, document, expected_revision=draft.revision_number, summary=summary
+            user,
+            draft,
+            document,
+            expected_revision=draft.revision_number,
+            summary=summary,
+            permitted=can_resolve_merge(user, draft),
         )
     except StaleRevision as stale:
         raise MergeRefused(str(stale)) from stale

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from journeys.permissions import (
     require,
 )
 from journeys.services.audit import record_event
+from journeys.services.mail import notify as _notify
 from journeys.services.remote import newer_remote_snapshot
 
 PASSING_TESTS_RULE = "This connection approves only drafts whose test contacts all pass"
@@ -56,12 +56,6 @@ def approvers_of(connection: Connection) -> list[Any]:
         for u in users
         if u.has_perm("journeys.approve_draft") and can_use_connection(u, connection)
     ]
-
-
-def _notify(recipients: list[str], subject: str, body: str) -> None:
-    if recipients:
-        # Sent after commit so a rolled-back decision never mails anyone.
-        transaction.on_commit(lambda: send_mail(subject, body, None, recipients))
 
 
 SUBMITTABLE = (Draft.State.EDITING, Draft.State.CHANGES_REQUESTED)

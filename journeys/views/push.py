@@ -22,9 +22,15 @@ from django_htmx.http import (
 from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
-from journeys.permissions import can_edit_draft, can_publish_draft, can_view_draft, require
+from journeys.permissions import (
+    MAY_NOT_RESOLVE,
+    can_publish_draft,
+    can_resolve_merge,
+    can_view_draft,
+    require,
+)
 from journeys.push_display import RunStatus, describe_attempt, describe_publish
-from journeys.services import merging, publish, push
+from journeys.services import merge_notices, merging, publish, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
@@ -200,10 +206,15 @@ class MergeChoicesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.conflicts = conflicts
         for index in range(len(conflicts)):
+            # Labelled as the screen numbers its conflicts (from 1), for the error list.
             self.fields[f"choice-{index}"] = forms.ChoiceField(
-                choices=self.SIDES, error_messages={"required": "Choose a value."}
+                label=f"Conflict {index + 1}",
+                choices=self.SIDES,
+                error_messages={"required": "Choose a value."},
             )
-            self.fields[f"custom-{index}"] = forms.CharField(required=False, strip=False)
+            self.fields[f"custom-{index}"] = forms.CharField(
+                label=f"Conflict {index + 1}, edited value", required=False, strip=False
+            )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -241,11 +252,13 @@ def _merge_page(
     status: int = 200,
 ) -> HttpResponse:
     posted = request.POST if request.method == "POST" else None
+    link = request.build_absolute_uri(reverse("journeys:merge", args=[session.pk]))
     context = {
         "session": session,
         "draft": session.draft,
         "screen": merging.merge_screen(session, posted=posted),
-        "can_resolve": can_edit_draft(request.user, session.draft),
+        "can_resolve": can_resolve_merge(request.user, session.draft),
+        "editors_told": merge_notices.tell_editors_once(request.user, session, link),
         "form": form,
         "refusal": refusal,
     }
@@ -262,7 +275,7 @@ def merge_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 def merge_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = _session_for_user(request, pk)
-    require(can_edit_draft(request.user, session.draft), "Only an editor can resolve a merge.")
+    require(can_resolve_merge(request.user, session.draft), MAY_NOT_RESOLVE)
     form = MergeChoicesForm(session.conflicts, request.POST)
     if not form.is_valid():
         return _merge_page(request, session, form=form, status=400)
