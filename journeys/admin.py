@@ -81,9 +81,21 @@ class ConnectionForm(forms.ModelForm[models.Connection]):
         return connection
 
 
+class TeamRuleInline(admin.TabularInline[models.TeamRule, models.Connection]):
+    """The team's own rules for this connection's journeys; the parameters are checked (a bad
+    pattern is a form error naming where it breaks)."""
+
+    model = models.TeamRule
+    fields = ("rule_id", "enabled", "severity", "parameters")
+    extra = 0
+    verbose_name = "team rule"
+    verbose_name_plural = "team rules (errors block approval, warnings are shown)"
+
+
 @admin.register(models.Connection)
 class ConnectionAdmin(admin.ModelAdmin[models.Connection]):
     form = ConnectionForm
+    inlines = [TeamRuleInline]
     list_display = [
         "name",
         "rest_base_url",

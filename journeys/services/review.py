@@ -24,6 +24,7 @@ from journeys.permissions import (
 from journeys.services.audit import record_event
 from journeys.services.mail import notify as _notify
 from journeys.services.remote import newer_remote_snapshot
+from journeys.team_rule_checks import rule_problems, rules_refusal
 
 PASSING_TESTS_RULE = "This connection approves only drafts whose test contacts all pass"
 
@@ -168,11 +169,20 @@ def tests_refusal(connection: Connection, record: Record) -> str:
 
 
 def _tests_to_approve(draft: Draft) -> Record:
+    _refuse_failing_rules(draft)
     record = test_results(draft, draft.document)
     refusal = tests_refusal(draft.journey.connection, record)
     if refusal:
         raise ReviewRefused(refusal)
     return record
+
+
+def _refuse_failing_rules(draft: Draft) -> None:
+    connection = draft.journey.connection
+    names = catalog_names(connection, draft.document)
+    refusal = rules_refusal(rule_problems(connection, draft.document, names))
+    if refusal:
+        raise ReviewRefused(refusal)
 
 
 @transaction.atomic
@@ -186,7 +196,8 @@ def approve(
 ) -> Approval:
     """Approve the exact content of `expected_revision`; any later edit voids it. The approval
     records the draft's test contacts and their results; a connection that requires passing
-    tests (`Connection.require_passing_tests`) refuses a draft without them.
+    tests (`Connection.require_passing_tests`) refuses a draft without them, and one whose team
+    rules (`TeamRule`) of error severity fail refuses it with what fails.
 
     A draft whose base SFMC has moved past (as last seen: SFMC is not called here) is approved
     only when `stale_base_confirmed` names that newer version's snapshot, the one the approver

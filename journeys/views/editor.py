@@ -30,6 +30,7 @@ from journeys.permissions import can_edit_draft, require
 from journeys.push_display import remote_rejections
 from journeys.services import catalog, editing, remote
 from journeys.services.review import open_comment_counts, sent_back_by
+from journeys.team_rule_checks import rule_problems
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.panel import journey_items, panel_context, parse_target, target_param
 
@@ -53,6 +54,7 @@ def editor_context(
         + offered.names.problems()
         + remote_rejections(draft)
         + contacts.problems()
+        + rule_problems(draft.journey.connection, draft.document, offered.names)
     )
     details = activity_details(draft.document, offered.names)
     return {

@@ -32,6 +32,7 @@ from journeys.permissions import (
 from journeys.services import remote
 from journeys.services import review as review_service
 from journeys.services.identity import lineage
+from journeys.team_rule_checks import rule_problems, rules_refusal
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
 
@@ -86,6 +87,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         draft.document,
         catalog,
     )
+    rules = rule_problems(draft.journey.connection, draft.document, catalog)
     since_review = None
     if last_review and last_review.revision.number != draft.revision_number:
         since_review = compare_documents(
@@ -101,6 +103,8 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             catalog=catalog,
         ),
         "catalog_problems": _titled(draft.document, catalog.problems()),
+        "rule_problems": _titled(draft.document, rules),
+        "rules_refusal": rules_refusal(rules),
         "contacts": contacts,
         "contact_problems": contacts.on_draft.problems(),
         "tests_refusal": review_service.tests_refusal(
