@@ -260,6 +260,7 @@ def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "draft": draft,
         "revisions": revisions,
         "can_edit": can_edit_draft(request.user, draft),
+        "in_editor": bool(request.htmx),  # the panel of the editor, not the page of its own
     }
     template = "journeys/history.html"
     return render(request, f"{template}#history" if request.htmx else template, context)
@@ -279,6 +280,7 @@ def restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     except editing.EditRefused as refused:
         draft.refresh_from_db()
         return _workspace(request, draft, None, notice=refused.message, status=409)
-    if not request.htmx:
+    if not request.htmx:  # the full-page history: back to the editor, told once
         messages.success(request, result.summary + ".")
+        return redirect(_editor_url(result.draft, None))
     return _workspace(request, result.draft, None, notice=result.summary + ".")
