@@ -79,6 +79,22 @@ def test_pushing_with_htmx_returns_the_polling_status(as_editor, approved_draft)
     assert 'id="push-button"' not in html  # no second push while one is active
 
 
+def validity(client, draft):
+    page = editor_page(client, draft)
+    return re.search(r'id="validity">\s*(.*?)\s*</p>', page, re.S)[1]
+
+
+def test_ready_to_push_only_for_an_approved_draft_without_an_open_merge(
+    as_editor, editor, approved_draft, simulator
+):
+    assert validity(as_editor, approved_draft) == "Ready to push"
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    conflicted(editor, approved_draft)
+    assert validity(as_editor, approved_draft) == "SFMC changed meanwhile: resolve the merge first"
+    draft = edited(editor, approved_draft, rename("edited again"))
+    assert validity(as_editor, draft) == "No errors; needs approval before a push"
+
+
 def review_page(client, draft):
     return client.get(reverse("journeys:draft-review", args=[draft.pk])).content.decode()
 

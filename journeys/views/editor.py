@@ -27,7 +27,7 @@ from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
-from journeys.push_display import remote_rejections
+from journeys.push_display import readiness, remote_rejections
 from journeys.services import catalog, editing, remote
 from journeys.services.review import open_comment_counts
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -55,13 +55,15 @@ def editor_context(
         + contacts.problems()
     )
     details = activity_details(draft.document, offered.names)
+    error_count = sum(1 for p in problems if p.severity == "error")
     return {
         "draft": draft,
         "canvas": build_canvas(
             draft.document, problems, comments=open_comment_counts(draft), details=details
         ),
         "problems": problems,
-        "error_count": sum(1 for p in problems if p.severity == "error"),
+        "error_count": error_count,
+        "readiness": readiness(draft, error_count),
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
