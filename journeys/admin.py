@@ -233,11 +233,19 @@ class ApprovalAdmin(NoAddAdmin, admin.ModelAdmin[models.Approval]):
 
 
 @admin.register(models.PushAttempt)
-class PushAttemptAdmin(NoAddAdmin, admin.ModelAdmin[models.PushAttempt]):
+class PushAttemptAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.PushAttempt]):
+    """What was sent to SFMC, when and by whom: the worker and the Push button change these.
+
+    Never deleted here either, so a draft that was pushed cannot be deleted in admin (its push
+    attempts would go with it)."""
+
     list_display = ["__str__", "draft", "state", "tries", "requested_by", "created_at"]
     list_filter = ["state"]
     search_fields = ["draft__journey__name", "error_message", "payload_hash"]
     readonly_fields = [field.name for field in models.PushAttempt._meta.fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(models.AuditEvent)

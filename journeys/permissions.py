@@ -39,7 +39,18 @@ def can_view_draft(user: Any, draft: Draft) -> bool:
 
 
 def can_create_draft(user: Any, connection: Connection) -> bool:
-    return user.has_perm("journeys.add_draft") and can_use_connection(user, connection)
+    return can_create_drafts(user) and can_use_connection(user, connection)
+
+
+NOT_AN_EDITOR = (
+    "Only editors create journeys (new, uploaded or imported from SFMC). "
+    "Ask an administrator to add you to the Editors group."
+)
+
+
+def can_create_drafts(user: Any) -> bool:
+    """Whether the New journey, Upload and Import buttons apply to this user at all."""
+    return bool(user.has_perm("journeys.add_draft"))
 
 
 def can_edit_draft(user: Any, draft: Draft) -> bool:

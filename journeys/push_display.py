@@ -159,6 +159,19 @@ class PushPanel:
     publish: PublishPanel
 
 
+def readiness(draft: Draft, error_count: int) -> str:
+    """The editor bar's word on the draft: "Ready to push" only when a push would be taken."""
+    if error_count:
+        return f"{error_count} error{'s' if error_count != 1 else ''}"
+    if draft.state == Draft.State.PUSHED:
+        return "Pushed"
+    if valid_approval(draft) is None:  # no query unless the draft is approved
+        return "No errors; needs approval before a push"
+    if merging.open_session_for(draft) is not None:
+        return "SFMC changed meanwhile: resolve the merge first"
+    return "Ready to push"
+
+
 def push_panel(user: Any, draft: Draft) -> PushPanel:
     """The latest attempt, whether the Push button applies, drift and any open merge."""
     attempt = draft.push_attempts.order_by("-created_at", "-id").first()

@@ -122,6 +122,22 @@ def test_audit_events_cannot_be_changed_or_deleted_even_by_a_superuser(admin_cli
     assert event.action == "draft.created"
 
 
+@pytest.mark.parametrize("model", [models.PushAttempt, models.AuditEvent], ids=lambda m: m.__name__)
+def test_records_are_shown_without_save_or_delete_and_refuse_both(admin_client, populated, model):
+    row = model.objects.get()
+    name = model._meta.model_name
+    page = admin_client.get(reverse(f"admin:journeys_{name}_change", args=[row.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'class="readonly"' in html  # shown
+    assert 'name="_save"' not in html and 'name="_continue"' not in html
+    assert "deletelink" not in html
+    delete = reverse(f"admin:journeys_{name}_delete", args=[row.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse(f"admin:journeys_{name}_change", args=[row.pk])
+    assert admin_client.post(change, {"state": "failed", "action": "x"}).status_code == 403
+    assert model.objects.filter(pk=row.pk).exists()
+
+
 def test_non_staff_editor_cannot_open_admin(client, editor):
     client.force_login(editor)
     response = client.get(reverse("admin:index"))

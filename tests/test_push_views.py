@@ -7,13 +7,16 @@ body), since TestCase transactions never commit and so never enqueue.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt
 from journeys.services import push
+from tests.factories import UserFactory
 from tests.test_push_service import (
     WELCOME,
     approved_demo,
@@ -74,6 +77,70 @@ def test_pushing_with_htmx_returns_the_polling_status(as_editor, approved_draft)
     assert 'hx-trigger="every 2s"' in html
     assert f'href="{reverse("journeys:push-status", args=[attempt.pk])}"' in html
     assert 'id="push-button"' not in html  # no second push while one is active
+
+
+def validity(client, draft):
+    page = editor_page(client, draft)
+    return re.search(r'id="validity">\s*(.*?)\s*</p>', page, re.S)[1]
+
+
+def test_ready_to_push_only_for_an_approved_draft_without_an_open_merge(
+    as_editor, editor, approved_draft, simulator
+):
+    assert validity(as_editor, approved_draft) == "Ready to push"
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    conflicted(editor, approved_draft)
+    assert validity(as_editor, approved_draft) == "SFMC changed meanwhile: resolve the merge first"
+    draft = edited(editor, approved_draft, rename("edited again"))
+    assert validity(as_editor, draft) == "No errors; needs approval before a push"
+
+
+def review_page(client, draft):
+    return client.get(reverse("journeys:draft-review", args=[draft.pk])).content.decode()
+
+
+def test_the_review_page_offers_push_once_approved_to_whoever_may_push(
+    client, approver, editor, approved_draft
+):
+    other_editor = UserFactory(username="eve", roles=["Editors"])  # not the author: no push
+    client.force_login(other_editor)
+    assert 'id="push-button"' not in review_page(client, approved_draft)
+    client.force_login(approver)
+    page = review_page(client, approved_draft)
+    assert 'id="push-button"' in page and '<input type="hidden" name="on" value="review">' in page
+    assert page.count('id="sfmc-drift"') == 1  # the review's own drift banner, not a second one
+    draft = edited(editor, approved_draft, rename("edited again"))
+    assert 'id="push-button"' not in review_page(client, draft)
+
+
+def test_pushing_from_the_review_page_needs_the_csrf_token_and_comes_back_there(
+    approver, approved_draft
+):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(approver)
+    url = reverse("journeys:draft-push", args=[approved_draft.pk])
+    assert browser.post(url, {"on": "review"}).status_code == 403
+    assert not PushAttempt.objects.exists()
+    page = review_page(browser, approved_draft)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token is not None
+
+    response = browser.post(url, {"on": "review", "csrfmiddlewaretoken": token[1]})
+
+    assert response["Location"] == reverse("journeys:draft-review", args=[approved_draft.pk])
+    attempt = PushAttempt.objects.get()
+    assert attempt.requested_by == approver and attempt.state == State.QUEUED
+    assert 'id="push-status"' in review_page(browser, approved_draft)
+
+
+def test_pushing_from_the_review_page_with_htmx_keeps_the_review_flavour(
+    client, approver, approved_draft
+):
+    client.force_login(approver)
+    url = reverse("journeys:draft-push", args=[approved_draft.pk])
+    html = client.post(url, {"on": "review"}, headers=HTMX).content.decode()
+    assert "Queued" in html and """hx-vals='{"on": "review"}'""" in html
+    assert 'id="sfmc-drift"' not in html  # the review page draws its own
 
 
 def test_a_refused_push_says_why(as_editor, approved_draft, editor):

@@ -13,6 +13,7 @@ from journeys.models import Approval, AuditEvent, Comment, Draft
 from journeys.services import review
 from journeys.services.drafts import create_draft_from_upload, create_new_journey, save_revision
 from journeys.services.editing import apply_edit, structural_edit
+from journeys.services.remote import record_snapshot
 from tests.factories import ConnectionFactory, UserFactory
 
 
@@ -197,6 +198,27 @@ def test_identical_revisions_compare_as_no_change(client, editor, draft):
         reverse("journeys:draft-compare", args=[draft.pk]), {"a": "rev:2", "b": "current"}
     )
     assert b"No changes: the content is identical." in page.content
+
+
+def test_compare_lists_each_version_once(client, editor, draft):
+    """SFMC's version fetched again (drift checks, pushes) and the current revision, listed once."""
+    fetched = {**draft.document, "version": 1, "modifiedDate": "2024-05-01T10:00:00"}
+    base = record_snapshot(draft.journey, fetched)
+    record_snapshot(draft.journey, fetched)  # the same version, checked again
+    record_snapshot(draft.journey, {**fetched, "version": 2, "modifiedDate": "2024-06-01T10:00:00"})
+    Draft.objects.filter(pk=draft.pk).update(base_snapshot=base)
+    client.force_login(editor)
+    page = client.get(reverse("journeys:draft-compare", args=[draft.pk])).content.decode()
+
+    select = page[page.index('<select id="id_a"') : page.index("</select>")]
+    labels = re.findall(r"<option [^>]*>([^<]*)</option>", select)
+    assert labels == [
+        "Revision 2 (current)",
+        "SFMC version 1 (base)",
+        "SFMC version 2 (2024-06-01T10:00:00)",
+        "Revision 1: New journey",
+    ]
+    assert 'value="base" selected' in select
 
 
 def test_review_queue_lists_waiting_drafts_oldest_first_with_their_size(

@@ -339,7 +339,7 @@ def test_failed_expectations_are_warnings_in_the_editors_problem_list(editor_cli
         "&#x27;Welcome&#x27; — received &#x27;Screening&#x27;"
     ) in html
     assert "expected to reach the end" not in html  # that one passed
-    assert "Ready to push" in html  # a warning does not block
+    assert "No errors; needs approval before a push" in html  # a warning does not block
 
 
 def test_the_stepper_runs_once_per_request_whatever_the_number_of_contacts(

@@ -251,6 +251,26 @@ def test_history_lists_revisions_and_restores_one(editor_client, editor, connect
     assert draft.revisions.get(number=3).summary == "Restored revision 1"
 
 
+def test_the_full_page_history_restores_with_a_plain_post_back_to_the_editor(
+    editor_client, editor, connection
+):
+    draft = create_new_journey(editor, connection, "History")
+    draft = build(editor_client, draft, {"op": "insert", "type_id": "WAITBYDURATION", "after": ""})
+    page = editor_client.get(reverse("journeys:draft-history", args=[draft.pk])).content.decode()
+    restore = reverse("journeys:draft-restore", args=[draft.pk, 1])
+    assert f'action="{restore}"' in page
+    assert 'hx-target="#canvas"' not in page  # the full page has no canvas to swap
+    panel = editor_client.get(reverse("journeys:draft-history", args=[draft.pk]), headers=HTMX)
+    assert 'hx-target="#canvas"' in panel.content.decode()  # the editor's panel still swaps it
+
+    response = editor_client.post(restore, {"revision": 2}, follow=True)
+
+    assert response.redirect_chain == [(reverse("journeys:draft", args=[draft.pk]), 302)]
+    assert response.content.decode().count("Restored revision 1.") == 1
+    draft.refresh_from_db()
+    assert draft.revision_number == 3 and draft.document["activities"] == []
+
+
 def test_approver_cannot_edit_even_by_posting_directly(client, approver, editor, connection):
     draft = create_new_journey(editor, connection, "Mine")
     client.force_login(approver)

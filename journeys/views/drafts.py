@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from journeys.domain.document import DocumentError
 from journeys.forms import DraftFilterForm, NewJourneyForm, UploadJourneyForm
 from journeys.models import Connection, Draft, RemoteSnapshot
-from journeys.permissions import can_view_journey, require
+from journeys.permissions import NOT_AN_EDITOR, can_create_drafts, can_view_journey, require
 from journeys.services.drafts import create_draft_from_upload, create_new_journey
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
@@ -46,6 +46,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "drafts": drafts[:200],
         "form": form,
         "connections": Connection.objects.usable_by(request.user),
+        "can_create": can_create_drafts(request.user),
     }
     template = "journeys/home.html"
     return render(request, f"{template}#draft-list" if request.htmx else template, context)
@@ -54,6 +55,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def draft_new(request: HtmxHttpRequest) -> HttpResponse:
+    require(can_create_drafts(request.user), NOT_AN_EDITOR)  # said before the form, not after
     connections = Connection.objects.usable_by(request.user)
     form = NewJourneyForm(request.POST or None, connections=connections)
     if request.method == "POST" and form.is_valid():
@@ -67,6 +69,7 @@ def draft_new(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def draft_upload(request: HtmxHttpRequest) -> HttpResponse:
+    require(can_create_drafts(request.user), NOT_AN_EDITOR)
     connections = Connection.objects.usable_by(request.user)
     form = UploadJourneyForm(request.POST or None, request.FILES or None, connections=connections)
     if request.method == "POST" and form.is_valid():

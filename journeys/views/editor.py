@@ -27,7 +27,7 @@ from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
-from journeys.push_display import remote_rejections
+from journeys.push_display import readiness, remote_rejections
 from journeys.services import catalog, editing, remote
 from journeys.services.review import open_comment_counts, sent_back_by
 from journeys.team_rule_checks import rule_problems
@@ -57,13 +57,15 @@ def editor_context(
         + rule_problems(draft.journey.connection, draft.document, offered.names)
     )
     details = activity_details(draft.document, offered.names)
+    error_count = sum(1 for p in problems if p.severity == "error")
     return {
         "draft": draft,
         "canvas": build_canvas(
             draft.document, problems, comments=open_comment_counts(draft), details=details
         ),
         "problems": problems,
-        "error_count": sum(1 for p in problems if p.severity == "error"),
+        "error_count": error_count,
+        "readiness": readiness(draft, error_count),
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
@@ -263,6 +265,7 @@ def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "draft": draft,
         "revisions": revisions,
         "can_edit": can_edit_draft(request.user, draft),
+        "in_editor": bool(request.htmx),  # the panel of the editor, not the page of its own
     }
     template = "journeys/history.html"
     return render(request, f"{template}#history" if request.htmx else template, context)
@@ -282,6 +285,7 @@ def restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     except editing.EditRefused as refused:
         draft.refresh_from_db()
         return _workspace(request, draft, None, notice=refused.message, status=409)
-    if not request.htmx:
+    if not request.htmx:  # the full-page history: back to the editor, told once
         messages.success(request, result.summary + ".")
+        return redirect(_editor_url(result.draft, None))
     return _workspace(request, result.draft, None, notice=result.summary + ".")

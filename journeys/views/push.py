@@ -64,17 +64,21 @@ def _editor_url(draft: Draft) -> str:
 def _actions(
     request: HtmxHttpRequest, draft: Draft, notice: str = "", status: int = 200
 ) -> HttpResponse:
-    """htmx gets the editor bar's push actions again; a plain POST goes back to the editor."""
+    """htmx gets the push actions again; a plain POST goes back to the page it came from (the
+    editor, or the review page when its forms say `on=review`)."""
+    on = "review" if request.POST.get("on") == "review" else "editor"
     if not request.htmx:
         if notice:
             messages.warning(request, notice)
-        return redirect(_editor_url(draft))
+        page = "journeys:draft-review" if on == "review" else "journeys:draft"
+        return redirect(reverse(page, args=[draft.pk]))
     draft.refresh_from_db()
     context = {
         "draft": draft,
         "user": request.user,
         "push_notice": notice,
         "push_refused": status >= 400,
+        "on": on,
     }
     return render(request, ACTIONS, context, status=status)
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from journeys.forms import ImportForm, RemoteSearchForm
 from journeys.models import Connection
+from journeys.permissions import can_create_draft
 from journeys.services.remote import client_for, import_journey
 from journeys.sfmc.client import Page
 from journeys.sfmc.errors import SFMCError
@@ -40,6 +41,7 @@ def remote_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except SFMCError as exc:
         error = str(exc)
     context = {"connection": connection, "form": form, "page": page, "error": error}
+    context["can_import"] = can_create_draft(request.user, connection)
     context["pages"] = _page_links(page, REMOTE_PAGE_SIZE) if page else None
     template = "journeys/remote_list.html"
     return render(request, f"{template}#remote-results" if request.htmx else template, context)
@@ -65,6 +67,7 @@ def remote_versions(request: HtmxHttpRequest, pk: int, remote_id: str) -> HttpRe
     except SFMCError as exc:
         error = str(exc)
     context = {"connection": connection, "remote_id": remote_id, "versions": versions}
+    context["can_import"] = can_create_draft(request.user, connection)
     return render(request, "journeys/remote_versions.html", {**context, "error": error})
 
 

@@ -263,18 +263,24 @@ def compare(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _version_options(draft: Draft) -> list[tuple[str, str]]:
-    options = [("current", "Current revision"), ("base", "SFMC base version")]
-    for snapshot in draft.journey.snapshots.only("pk", "version", "modified_date")[:50]:
-        options.append(
-            (
-                f"snapshot:{snapshot.pk}",
-                f"SFMC version {snapshot.version} ({snapshot.modified_date})",
-            )
-        )
-    for revision in draft.revisions.only("number", "summary")[:200]:
-        options.append(
-            (f"rev:{revision.number}", f"Revision {revision.number}: {revision.summary[:60]}")
-        )
+    """Each version once: SFMC's version is fetched again by every check and push (a snapshot
+    each), its base is one of them, and the current revision is the newest revision."""
+    base = draft.base_snapshot
+    options = [("current", f"Revision {draft.revision_number} (current)")]
+    if base:
+        options.append(("base", f"SFMC version {base.version} (base)"))
+    seen = {(base.version, base.modified_date, base.content_hash)} if base else set()
+    snapshots = draft.journey.snapshots.only("pk", "version", "modified_date", "content_hash")
+    for snapshot in snapshots[:200]:
+        identity = (snapshot.version, snapshot.modified_date, snapshot.content_hash)
+        if identity not in seen:
+            seen.add(identity)
+            label = f"SFMC version {snapshot.version} ({snapshot.modified_date})"
+            options.append((f"snapshot:{snapshot.pk}", label))
+    revisions = draft.revisions.exclude(number=draft.revision_number).only("number", "summary")
+    for revision in revisions[:200]:
+        label = f"Revision {revision.number}: {revision.summary[:60]}"
+        options.append((f"rev:{revision.number}", label))
     return options
 
 

@@ -539,7 +539,7 @@ def test_validation_problems_show_as_badges_on_nodes_until_fixed(
     canvas.change_field("#id_path_1_percentage", "70")
     expect(split).not_to_have_class(re.compile(r"\bhas-"))
     expect(split.locator(".problem-dot")).to_have_count(0)
-    expect(page.locator("#validity")).to_have_text("Ready to push")
+    expect(page.locator("#validity")).to_have_text("No errors; needs approval before a push")
     shares = [
         o["arguments"]["percentage"] for o in activities(draft)["RANDOMSPLITV2-1"]["outcomes"]
     ]

@@ -116,7 +116,7 @@ def test_an_api_event_entry_is_configured_in_its_panel_and_the_warning_goes(
     expect(trigger).not_to_have_class(WARNED)
     expect(trigger.locator(".problem-dot")).to_have_count(0)
     expect(page.locator("#panel-problems")).not_to_contain_text("not configured")
-    expect(page.locator("#validity")).to_have_text("Ready to push")
+    expect(page.locator("#validity")).to_have_text("No errors; needs approval before a push")
     page.screenshot(path=artifacts / "entry-api-event-configured.png")
     meta = document(draft)["triggers"][0]["metaData"]
     assert meta["eventDefinitionKey"] == API_KEY and meta["configurationRequired"] is False
