@@ -66,6 +66,9 @@ def test_admin_keeps_the_secret_when_the_field_is_left_blank(admin_client, db):
         "client_id": conn.client_id,
         "account_id": conn.account_id,
         "client_secret": "",
+        # The team rules inline's management form, as the admin page sends it.
+        "team_rules-TOTAL_FORMS": "0",
+        "team_rules-INITIAL_FORMS": "0",
     }
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content[:2000]
