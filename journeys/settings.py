@@ -163,6 +163,11 @@ else:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;",
                 "transaction_mode": "IMMEDIATE",
             },
+            # A file, not Django's default in-memory test database: browser tests run a live
+            # server and a Celery worker beside the test, and in a shared in-memory cache two
+            # writers get "table is locked" at once (no busy timeout applies there). On a file,
+            # WAL lets them read while one writes, and the busy timeout queues the writers.
+            "TEST": {"NAME": str(VAR_DIR / "test-db.sqlite3")},
         }
     }
 

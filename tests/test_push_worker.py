@@ -37,8 +37,8 @@ def wait_for(predicate, timeout=120.0):
 def task_runs():
     """(args, state) of every push_draft run the worker finished (RETRY or SUCCESS).
 
-    Tests wait on these rather than poll the database: the in-memory SQLite test database
-    fails a write with "table is locked" while another thread reads the same table.
+    Tests wait on these, the worker's own word that a run ended, rather than on rows that a
+    run writes before it ends.
     """
     runs = []
 

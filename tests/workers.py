@@ -25,34 +25,19 @@ def _bounded_start_worker() -> Any:
     return BoundedStartWorker
 
 
-def _readers_do_not_lock(sender: Any = None, connection: Any = None, **kwargs: Any) -> None:
-    if connection.vendor == "sqlite":
-        connection.cursor().execute("PRAGMA read_uncommitted = 1")
-
-
 @contextmanager
 def running_thread_worker() -> Iterator[Any]:
     """A real Celery worker in a thread of the test process, on an empty queue.
 
     Messages earlier tests left in the broker (a drift check enqueued when a page opened) are
-    purged first, or this worker would run them and write meanwhile. On the in-memory SQLite
-    test database the worker's connection and the test's share a cache in which a reader
-    blocks a writer outright ("table is locked"); reading uncommitted rows removes those read
-    locks. Two writers still must not overlap there (no busy timeout applies in a shared
-    cache), which the empty queue ensures: the worker writes only for the test's own tasks.
+    purged first, or this worker would run them for a database they no longer match.
     """
     from celery.contrib.testing.worker import start_worker
     from celery.worker import state as worker_state
-    from django.db import connection
-    from django.db.backends.signals import connection_created
 
     from journeys.celery import app
 
     app.control.purge()
-    connection_created.connect(_readers_do_not_lock)
-    if connection.vendor == "sqlite" and connection.connection is not None:
-        # The open connection's own DB-API handle: a class-scoped caller may not use the ORM.
-        connection.connection.execute("PRAGMA read_uncommitted = 1")
     try:
         with start_worker(
             app,
@@ -63,7 +48,6 @@ def running_thread_worker() -> Iterator[Any]:
         ) as w:
             yield w
     finally:
-        connection_created.disconnect(_readers_do_not_lock)
         # Celery leaves this at 0 when its worker thread outlived the shutdown timeout, and
         # every later worker would then stop before it is ready.
         worker_state.should_terminate = None

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import time
 
 import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from journeys.models import Journey, MergeSession
+from journeys.models import MergeSession
 from tests.test_push_service import (
     WELCOME,
     approved_now,
@@ -47,18 +46,6 @@ def roles(transactional_db):
         getattr(importlib.import_module(f"journeys.migrations.{name}"), function)(state.apps, None)
 
 
-def checked_after_request(journey_id: int, limit: float = 120) -> None:
-    """Wait (bounded) until the journey's requested check of SFMC has run."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        journey = Journey.objects.get(pk=journey_id)
-        requested, checked = journey.remote_check_requested_at, journey.remote_checked_at
-        if requested is None or (checked is not None and checked >= requested):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"the worker did not check SFMC within {limit} s")
-
-
 def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys, worker
 ):
@@ -73,9 +60,6 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
         simulator.control("POST", "remote-edit", {"key": WELCOME, "action": action, **params})
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    # Approving asked the worker for a check of SFMC: let it land first, as on the in-memory
-    # test database two writers (the worker and the page) must not overlap.
-    checked_after_request(draft.journey_id)
 
     login(page, "edna")
     page.goto(f"{live_server.url}/drafts/{draft.pk}/")
