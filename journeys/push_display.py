@@ -319,13 +319,17 @@ class PublishPanel:
 
 
 def publish_panel(user: Any, draft: Draft) -> PublishPanel:
-    """The latest publish request of the draft, and whether the Publish button applies."""
-    request = draft.publish_requests.order_by("-created_at", "-id").first()
+    """The latest publish of the draft's latest push, and whether the Publish button applies.
+
+    A publish of an earlier push is history: its failure says nothing about the version pushed
+    since, so the bar does not show it beside the new push."""
+    latest = publishing.latest_push(draft)
+    request = latest.publish_requests.order_by("-created_at", "-id").first() if latest else None
     active = request is not None and request.state in PublishRequest.ACTIVE_STATES
     can_publish = (
         not active
         and can_publish_draft(user, draft)
-        and not publishing.publish_blocker(draft, publishing.latest_push(draft))
+        and not publishing.publish_blocker(draft, latest)
     )
     return PublishPanel(
         status=describe_publish(request) if request else None, can_publish=can_publish

@@ -426,6 +426,25 @@ def editor_page(client, draft):
     return client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
 
 
+def test_an_old_publish_failure_is_not_shown_beside_a_newer_push(
+    editor, approver, sim_connection, demo_journeys, instant_publishes, client
+):
+    draft = import_demo(editor, sim_connection)
+    draft = approved_now(editor, approver, edited(editor, draft, without_event_key))
+    draft = pushed(editor, approver, sim_connection, draft)
+    failed = run_publish_until_final(publish.request_publish(approver, draft))
+    assert failed.state == State.FAILED
+    client.force_login(approver)
+    assert "Publish failed" in editor_page(client, draft)
+
+    draft = approved_now(editor, approver, edited(editor, draft, rename("Welcome, fixed")))
+    draft = pushed(editor, approver, sim_connection, draft)
+
+    page = editor_page(client, draft)
+    assert "Publish failed" not in page and 'id="publish-retry"' not in page
+    assert 'id="publish-button"' in page
+
+
 def test_the_editor_bar_offers_publish_to_approvers_after_a_successful_push_only(
     client, editor, approver, sim_connection, demo_journeys, instant_publishes
 ):
