@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from journeys.domain.validate import Problem
-from journeys.models import Draft, PublishRequest, PushAttempt
+from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
 from journeys.permissions import can_edit_draft, can_publish_draft, can_push_draft
 from journeys.services import merging
 from journeys.services import publish as publishing
@@ -58,6 +58,7 @@ class RunStatus:
     problems: list[ShownProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     merge_id: int | None = None
+    merged: bool = False  # a conflict whose merge was resolved: history, not a problem
 
     @property
     def state(self) -> str:
@@ -74,6 +75,8 @@ class RunStatus:
     @property
     def look(self) -> str:
         """The colour class: a push's state; a publish borrows the push states' colours."""
+        if self.merged:
+            return "merged"
         if self.kind == "push" or self.state in (PublishState.SUCCEEDED, PublishState.FAILED):
             return self.state
         return "retrying"
@@ -105,7 +108,11 @@ def _stalled(run: PushAttempt | PublishRequest, due: Any, doing: str, done: str)
 def describe_attempt(attempt: PushAttempt) -> RunStatus:
     """The attempt's state, why, and what the user can do, in plain language."""
     stalled = pushing.is_stalled(attempt)
-    title, detail = _words(attempt, stalled)
+    merged = (
+        attempt.state == State.CONFLICT
+        and attempt.merges.filter(state=MergeSession.State.RESOLVED).exists()
+    )
+    title, detail = _words(attempt, stalled) if not merged else _MERGED_WORDS
     details = attempt.error_details or {}
     problems = [
         ShownProblem("error", str(item.get("message", "")), "", item.get("activity_key") or "")
@@ -119,8 +126,16 @@ def describe_attempt(attempt: PushAttempt) -> RunStatus:
         stalled=stalled,
         problems=problems,
         notes=list(details.get("notes") or []),
-        merge_id=details.get("merge"),
+        merge_id=None if merged else details.get("merge"),
+        merged=merged,
     )
+
+
+_MERGED_WORDS = (
+    "Merged with SFMC's changes",
+    "SFMC changed the journey before this push, and its changes are now merged into the draft. "
+    "The merged draft needs approval before it is pushed.",
+)
 
 
 def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:

@@ -289,6 +289,22 @@ def test_resolving_to_new_content_saves_a_revision_that_needs_review_again(
     )
 
 
+def test_after_the_merge_the_bar_says_it_was_merged_not_that_sfmc_changed_meanwhile(
+    as_editor, editor, approved_draft, simulator
+):
+    remote_edit(simulator, "rename", name="Renamed in SFMC")
+    session = conflicted(editor, approved_draft)
+    page = editor_page(as_editor, approved_draft)
+    assert "SFMC changed meanwhile" in page and "push-conflict" in page
+
+    as_editor.post(reverse("journeys:merge-resolve", args=[session.pk]), {"choice-0": "theirs"})
+
+    page = editor_page(as_editor, approved_draft)
+    assert "SFMC changed meanwhile" not in page and "push-conflict" not in page
+    assert "Merged with SFMC" in page and "push-merged" in page
+    assert "needs approval" in page
+
+
 def test_if_sfmc_changes_again_the_next_merge_preselects_the_earlier_choices(
     as_editor, editor, approved_draft, simulator
 ):
