@@ -15,11 +15,13 @@ from journeys.domain.contact_trace import Trace
 from journeys.domain.journey_filters import BranchLabel, branch_labels
 from journeys.domain.journey_items import entry_label, goal_outcome_words
 from journeys.domain.layout import EDGE_LABEL_MEASURE_PX, Layout, NodeBox, layout
-from journeys.domain.text_width import fit
+from journeys.domain.text_width import fit, wrap
 from journeys.domain.validate import Problem
 
 # Text must stay inside a 168 px card: it starts 50 px in and stops short of the problem dot.
-LABEL_WIDTH_PX = 98
+# A name takes two lines: the first stops short of the problem badge (top right), the second
+# may run to the card's edge. Measured as the estimate runs short on the page's bold font.
+LABEL_LINE_WIDTHS_PX = (88.0, 104.0)
 TYPE_WIDTH_PX = 104
 LABEL_FONT_PX = 12
 TYPE_FONT_PX = 10.5
@@ -56,7 +58,7 @@ class CanvasNode:
     kind: str  # trigger | activity | end | goal | exit
     box: NodeBox
     title: str
-    label: str
+    label_lines: list[str]  # the name over one or two lines, cut only after the second
     type_label: str  # cut to fit the card; `type_text` is the whole of it, for hover text
     badge: str
     css_class: str
@@ -91,12 +93,15 @@ class CanvasNode:
         return self.box.x + 50
 
     @property
-    def label_y(self) -> int:
-        return self.center_y - 4
+    def label_rows(self) -> list[tuple[int, str]]:
+        """(baseline, text) of each line of the name: one line sits above the type line's
+        middle, two lines share the space above it."""
+        first = self.center_y - (11 if len(self.label_lines) > 1 else 4)
+        return [(first + 14 * index, line) for index, line in enumerate(self.label_lines)]
 
     @property
     def type_y(self) -> int:
-        return self.center_y + 14
+        return self.center_y + (19 if len(self.label_lines) > 1 else 14)
 
     @property
     def dot_x(self) -> int:
@@ -207,7 +212,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
         kind=kind,
         box=box,
         title=title,
-        label=fit(title, LABEL_WIDTH_PX, LABEL_FONT_PX, bold=True),
+        label_lines=wrap(title, LABEL_LINE_WIDTHS_PX, LABEL_FONT_PX, bold=True),
         type_label=fit(shown or type_label, TYPE_WIDTH_PX, TYPE_FONT_PX),
         type_text=type_label,
         badge=badge,

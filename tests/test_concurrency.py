@@ -44,11 +44,10 @@ CSRF_HEADER = re.compile(r"hx-headers='\{\"x-csrftoken\": \"([^\"]+)\"\}'")
 SLOT = re.compile(r'<a class="slot[^"]*"[^>]*?data-after="([^"]*)" data-outcome="([^"]*)"', re.S)
 DECIDE_REVISION = re.compile(r'action="/drafts/\d+/decide/".*?name="revision" value="(\d+)"', re.S)
 UNDER_WAY = "already under way"
-ADDED_KEY = re.compile(r"^Added .+? \(([A-Z0-9]+-\d+)\)")
 MERGED = "(merged with newer changes)"
 RENAMED = "Settings: journey name changed"
 NOTICE = re.compile(r'<div id="notice"[^>]*>([^<]*)</div>')
-# Single-outcome types with distinct key prefixes (check_draft reads the new key from the summary).
+# Single-outcome types with distinct key prefixes (check_draft tells the new key by its prefix).
 # Two people inserting the same type on stale revisions get different keys (services.identity);
 # only inserts on the same edge overlap.
 INSERT_TYPES = [
@@ -348,8 +347,8 @@ def check_draft(draft_id: int, edits: list[Edit], usernames: list[str]) -> Draft
                 f"revision {number} is by {revision.author}, not person {made_by.person}"
             )
         if made_by.kind == "insert":
-            added = ADDED_KEY.match(revision.summary)
-            key = added.group(1) if added else ""
+            added = keys - before
+            key = next(iter(added)) if len(added) == 1 else ""
             acked_keys.add(key)
             if keys != before | {key} or not key.startswith(made_by.type_id) or name != name_before:
                 found.lost.append(f"revision {number} ({revision.summary}) is not that insert")

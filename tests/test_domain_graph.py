@@ -101,6 +101,15 @@ def test_inserting_into_an_empty_journey_makes_the_first_activity():
     assert doc == before
 
 
+def test_new_activities_get_names_as_journey_builder_gives_them():
+    doc = chain("EMAILV2", "WAITBYDURATION", "EMAILV2", "RANDOMSPLITV2")
+    names = [a["name"] for a in doc["activities"]]
+    assert names == ["Email 1", "Wait 1 day", "Email 2", "Random Split 1"]
+    doc["activities"][0]["name"] = "Email 7"  # numbers continue after the highest in use
+    doc, key = insert_activity(doc, "EMAILV2", after="EMAILV2-2")
+    assert next(a for a in doc["activities"] if a["key"] == key)["name"] == "Email 8"
+
+
 def test_inserting_at_the_start_puts_the_new_activity_first_before_the_old_start(
     real_fixtures_dir,
 ):

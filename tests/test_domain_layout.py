@@ -17,7 +17,7 @@ from journeys.domain.layout import (
     layout,
     outcome_label,
 )
-from journeys.domain.text_width import fit, text_width
+from journeys.domain.text_width import fit, text_width, wrap
 
 
 def real_journeys(real_fixtures_dir):
@@ -316,3 +316,20 @@ def arbitrary_graphs(draw):
 @given(arbitrary_graphs())
 def test_any_graph_even_looping_or_broken_never_overlaps_or_crosses(doc):
     assert_well_formed(layout(doc))
+
+
+def test_a_name_wraps_at_spaces_over_two_lines_and_is_cut_only_after_the_second():
+    widths = (88.0, 104.0)
+    assert wrap("Email 1", widths, 12, bold=True) == ["Email 1"]
+    lines = wrap("Decision Split 1", widths, 12, bold=True)
+    assert lines == ["Decision ", "Split 1"] and "".join(lines) == "Decision Split 1"
+    for line, room in zip(lines, widths, strict=True):
+        assert text_width(line.rstrip(), 12, bold=True) <= room
+    long = wrap("Send the spring welcome offer to new gold members", widths, 12, bold=True)
+    assert len(long) == 2 and long[1].endswith("…")
+    assert (
+        "".join(long)[:-1]
+        == "Send the spring welcome offer to new gold members"[: len("".join(long)) - 1]
+    )
+    key = wrap("MULTICRITERIADECISIONV2-1", widths, 12, bold=True)  # one word: broken inside it
+    assert len(key) == 2 and key[0] and "".join(key).rstrip("…") in "MULTICRITERIADECISIONV2-1"

@@ -265,6 +265,23 @@ def test_wait_by_duration_shows_the_wait_and_applies_a_new_duration(real_fixture
     assert activity(new, "WAITBYDURATION-2")["configurationArguments"]["waitDuration"] == 3
 
 
+def test_a_wait_named_for_its_duration_follows_it_unless_renamed():
+    doc, key = insert_activity(minimal_journey("Waits"), "WAITBYDURATION", after=None)
+    target = Target("activity", key)
+    assert activity(doc, key)["name"] == "Wait 1 day"
+    assert panel_form_for(doc, target).title == "Wait by Duration · Wait 1 day"
+
+    doc, _ = applied(doc, target, waitDuration="2")
+    assert activity(doc, key)["name"] == "Wait 2 days"
+    doc, _ = applied(doc, target, waitUnit="HOURS")
+    assert activity(doc, key)["name"] == "Wait 2 hours"
+
+    doc, _ = applied(doc, target, name="Cooling off", waitDuration="4")  # renamed in this save
+    assert activity(doc, key)["name"] == "Cooling off"
+    doc, _ = applied(doc, target, waitDuration="5")
+    assert activity(doc, key)["name"] == "Cooling off"
+
+
 def test_a_wait_stored_as_text_stays_text_when_changed(real_fixtures_dir):
     doc = load(real_fixtures_dir, "16")
     target = Target("activity", "WAITBYDURATION-2")
@@ -789,7 +806,8 @@ def test_json_editor_leaves_an_unknown_activity_byte_identical_when_unchanged(re
     text = json.dumps(doc, ensure_ascii=False)
     form = submit(doc, Target("activity", "EMAILV2-1"))
     assert type(form) is JsonActivityForm
-    assert form.title == "Activity PUSHNOTIFICATION · EMAILV2-1"
+    assert form.title == "Activity PUSHNOTIFICATION · my custom activity name"
+    assert form.title_hint == "EMAILV2-1"
 
     new, summary = form.apply(doc)
 

@@ -135,7 +135,9 @@ def test_pinned_comments_stay_attached_across_revisions_and_show_on_the_canvas(
     client.force_login(approver)
     page = client.get(reverse("journeys:draft-review", args=[draft.pk]))
     assert b"1 open comment" in page.content
-    assert b'on <a href="?on=WAITBYDURATION-1#comments">WAITBYDURATION-1</a>' in page.content
+    name = next(a["name"] for a in draft.document["activities"] if a["key"] == "WAITBYDURATION-1")
+    pin = f'<span class="activity-name" title="WAITBYDURATION-1">{name}</span>'
+    assert f'on <a href="?on=WAITBYDURATION-1#comments">{pin}</a>'.encode() in page.content
 
 
 def test_review_screen_marks_added_changed_and_removed_activities(

@@ -376,6 +376,10 @@ def test_sfmc_rejections_of_the_current_revision_show_on_their_activity(
     node = re.search(r'<a class="node[^"]*"[^>]*data-key="WAITBYDURATION-1".*?</a>', page, re.S)
     assert "has-error" in node.group(0)
     assert "SFMC refused it: Wait too long" in node.group(0)
+    name = draft.document["activities"][0]["name"]
+    labels = re.findall(r'<a href="[^"]*select=activity:WAITBYDURATION-1">(.*?)</a>', page)
+    assert labels  # the push status and the problem list link to the activity ...
+    assert set(labels) == {f'<span class="activity-name" title="WAITBYDURATION-1">{name}</span>'}
     draft = build(
         editor_client, draft, {"op": "insert", "type_id": "EMAILV2", "after": "WAITBYDURATION-1"}
     )

@@ -212,6 +212,39 @@ def next_key(doc: object, prefix: str, taken: Iterable[str] = ()) -> str:
     return f"{prefix}-{max(used) + 1}"
 
 
+def duration_words(amount: object, unit: object) -> str:
+    """A wait's duration in words: "3 days", "1 hour" (SFMC's units are plural upper case)."""
+    words = str(unit or "").lower()
+    if isinstance(amount, int) and abs(amount) == 1 and words.endswith("s"):
+        words = words[:-1]
+    return f"{amount} {words}"
+
+
+def wait_name(amount: object, unit: object) -> str:
+    """The name a wait by duration states its value in: "Wait 2 days", "Wait 1 hour"."""
+    return f"Wait {duration_words(amount, unit)}"
+
+
+def default_name(type_id: str, doc: Any, activity: dict[str, Any]) -> str:
+    """The name a new activity gets, as Journey Builder gives them: a wait states its duration
+    ("Wait 1 day"); any other activity is its type numbered after those of the same name
+    already in the journey ("Email 1", "Email 2")."""
+    if type_id == "WAITBYDURATION":
+        config = activity.get(_CONFIG) or {}
+        return wait_name(config.get("waitDuration"), config.get("waitUnit"))
+    label = BY_TYPE_ID[type_id].label
+    pattern = re.compile(re.escape(label) + r" (\d+)")
+    activities = doc.get("activities") if isinstance(doc, dict) else None
+    used = [0] + [
+        int(match.group(1))
+        for item in (activities if isinstance(activities, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("name"), str)
+        for match in [pattern.fullmatch(item["name"])]
+        if match
+    ]
+    return f"{label} {max(used) + 1}"
+
+
 def new_activity(type_id: str, key: str, *, name: str = "") -> dict[str, Any]:
     """Build a new activity of a catalogue type as Journey Builder creates it.
 

@@ -24,6 +24,7 @@ from journeys.domain.catalog import (
     REMAINDER_PATH,
     CatalogEntry,
     add_branch_outcome,
+    default_name,
     new_activity,
     next_key,
     remove_branch_outcome,
@@ -67,6 +68,7 @@ def insert_activity(
     activities = _activities(new, create=True)
     key = next_key(new, BY_TYPE_ID[type_id].key_prefix, taken)
     activity = new_activity(type_id, key)
+    activity["name"] = default_name(type_id, new, activity)
     if after is None:
         if outcome_key is not None:
             raise EditError("A path can only be chosen when inserting after an activity.")

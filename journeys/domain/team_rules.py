@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeys.domain.catalog import REMAINDER_PATH
+from journeys.domain.catalog import REMAINDER_PATH, duration_words
 from journeys.domain.stepper_activities import activity_title
 from journeys.domain.validate import ERROR, WARNING, Problem
 
@@ -136,11 +136,6 @@ _DIRECTION = re.compile(r"\b(before|after)\b", re.IGNORECASE)
 _MINUTES = {"MINUTES": 1, "HOURS": 60, "DAYS": 1440, "WEEKS": 10080}
 
 
-def _said(amount: int, unit: str) -> str:
-    word = unit.lower().rstrip("s")
-    return f"{amount} {word}{'' if amount == 1 else 's'}"
-
-
 def _same_duration(a: tuple[int, str], b: tuple[int, str]) -> bool:
     if a[1] in _MINUTES and b[1] in _MINUTES:
         return a[0] * _MINUTES[a[1]] == b[0] * _MINUTES[b[1]]
@@ -162,7 +157,7 @@ def _wait_contradiction(activity: dict[str, Any]) -> tuple[str, str] | None:
     if _same_duration(named, (abs(amount), unit)) and not wrong_way:
         return None
     way = f" {'before' if amount < 0 else 'after'}" if direction else ""
-    setting = f"{_said(abs(amount), unit)}{way}"
+    setting = f"{duration_words(abs(amount), unit)}{way}"
     message = (
         f"{activity_title(activity)} is named for {said.group(0)}, but it is set to {setting}."
     )

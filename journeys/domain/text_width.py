@@ -41,3 +41,36 @@ def fit(text: str, width_px: float, font_px: float, *, bold: bool = False) -> st
         if used > width_px:
             return text[: max(index - 1, 1)] + "…"
     return text
+
+
+def wrap(text: str, widths: tuple[float, ...], font_px: float, *, bold: bool = False) -> list[str]:
+    """`text` broken into at most one line per entry of `widths` (each line's room in pixels),
+    at spaces where it can, inside a word where one word is wider than its line; the last line
+    cut with an ellipsis when the text does not end there. Each line but the last keeps its
+    trailing space, so the lines joined read as the text."""
+    lines: list[str] = []
+    rest = text
+    for index, width_px in enumerate(widths):
+        if not rest:
+            break
+        if index == len(widths) - 1:
+            lines.append(fit(rest, width_px, font_px, bold=bold))
+            break
+        line = _longest_start(rest, width_px, font_px, bold)
+        lines.append(line)
+        rest = rest[len(line) :]
+    return lines
+
+
+def _longest_start(text: str, width_px: float, font_px: float, bold: bool) -> str:
+    """The longest start of `text` that fits `width_px`, ending after a space when one fits."""
+    used, fits = 0.0, len(text)
+    for index, char in enumerate(text):
+        used += _glyph_em(char, bold) * font_px
+        if used > width_px:
+            fits = index
+            break
+    if fits == len(text):
+        return text
+    space = text.rfind(" ", 0, fits + 1)
+    return text[: space + 1] if space > 0 else text[: max(fits, 1)]

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import URLValidator
 
-from journeys.domain.catalog import type_of
+from journeys.domain.catalog import duration_words, type_of, wait_name
 from journeys.domain.graph import set_field
 from journeys.panel_forms.base import Document, FieldPath, ItemPath, PanelForm, Target, value_at
 from journeys.panel_forms.catalog_pickers import select_widget, use_selects
@@ -75,7 +75,9 @@ class ActivityForm(PanelForm):
         super().__init__(document, target, data)
         entry = type_of(self.item)
         what = entry.label if entry else f"Activity {self.item.get('type')}"
-        self.title = f"{what} · {target.key}"
+        name = self.item.get("name")
+        self.title = f"{what} · {name if isinstance(name, str) and name else target.key}"
+        self.title_hint = target.key or ""
 
     def activity_path(self, document: Document) -> ItemPath:
         """The activity's path in `document` (LookupError when it is not there)."""
@@ -128,6 +130,21 @@ class WaitByDurationForm(ActivityForm):
         if not self.cleaned_data.get("timeZone"):
             self.add_error("timeZone", "Choose the time zone of that time.")
 
+    def edit(self, document: Document) -> Document:
+        document = super().edit(document)
+        return self._name_follows_the_wait(document)
+
+    def _name_follows_the_wait(self, document: Document) -> Document:
+        """A name that stated the old wait ("Wait 1 day", as a new wait is named) states the
+        new one; a name the user gave (or changed in this save) stays as it is."""
+        if "name" in self.changed_data or not {"waitDuration", "waitUnit"} & set(self.changed_data):
+            return document
+        stated = wait_name(self.initial.get("waitDuration"), self.initial.get("waitUnit"))
+        if str(self.initial.get("name") or "").casefold() != stated.casefold():
+            return document
+        new_name = wait_name(self.cleaned_data["waitDuration"], self.cleaned_data["waitUnit"])
+        return set_field(document, (*self.activity_path(document), "name"), new_name)
+
     def describe_changes(self) -> list[str]:
         changed = self.changed_data
         phrases = [
@@ -141,10 +158,7 @@ class WaitByDurationForm(ActivityForm):
 
     def wait_words(self, amount: int | None, unit: str | None) -> str:
         """The wait in words: "3 days", "1 day"."""
-        if amount is None:
-            return "(not set)"
-        words = str(unit or "").lower()
-        return f"{amount} {words[:-1] if abs(amount) == 1 and words.endswith('s') else words}"
+        return "(not set)" if amount is None else duration_words(amount, unit)
 
 
 class WaitByAttributeForm(WaitByDurationForm):
@@ -163,6 +177,9 @@ class WaitByAttributeForm(WaitByDurationForm):
         "waitEndDateAttributeExpression": (CONFIG, "waitEndDateAttributeExpression"),
     }
     configuring_fields = ("waitEndDateAttributeExpression",)
+
+    def _name_follows_the_wait(self, document: Document) -> Document:
+        return document  # "Wait 8 days" before a date is not a name new waits are given
 
     def wait_words(self, amount: int | None, unit: str | None) -> str:
         if amount is None or amount == 0:

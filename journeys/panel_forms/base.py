@@ -87,6 +87,7 @@ class PanelForm(forms.Form):
     """
 
     title: str = ""
+    title_hint: str = ""  # the key behind the title's name, shown on hover
     explanation: str = ""  # what the edited thing is, in plain words, above the fields
     summary_prefix: ClassVar[str] = ""
     paths: ClassVar[dict[str, FieldPath]] = {}

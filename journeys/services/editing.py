@@ -193,7 +193,7 @@ class Insert:
         where = (
             f"after {_label(document, params['after'])}" if params.get("after") else "at the start"
         )
-        return new, f"Added {BY_TYPE_ID[type_id].label} ({key}) {where}"
+        return new, f"Added {BY_TYPE_ID[type_id].label} {_label(new, key)} {where}"
 
 
 def _insert(params: dict[str, Any]) -> Edit:

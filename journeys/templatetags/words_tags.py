@@ -33,3 +33,30 @@ def said(words: str | tuple[Segment, ...]) -> SafeString:
 
 def _css_class(part: AttributeWords) -> str:
     return "catalog-name" if isinstance(part, CatalogWords) else "attribute"
+
+
+@register.simple_tag(takes_context=True)
+def activity_label(context: template.Context, document: object, key: str) -> SafeString:
+    """`{% activity_label draft.document problem.activity_key %}`: the activity's name with its
+    key on hover; the key alone when the document has no activity of that key (or no name).
+    The names of one document are collected once per render, not once per label."""
+    slot = f"activity-names-{id(document)}"
+    names = context.render_context.get(slot)
+    if names is None:
+        names = context.render_context[slot] = _activity_names(document)
+    name = names.get(key)
+    if not name:
+        return format_html("{}", key)
+    return format_html('<span class="activity-name" title="{}">{}</span>', key, name)
+
+
+def _activity_names(document: object) -> dict[str, str]:
+    """Key to name of every activity of a stored document, whatever odd shapes it holds."""
+    activities = document.get("activities") if isinstance(document, dict) else None
+    if not isinstance(activities, list):
+        return {}
+    return {
+        activity["key"]: str(activity.get("name") or "")
+        for activity in activities
+        if isinstance(activity, dict) and isinstance(activity.get("key"), str)
+    }
