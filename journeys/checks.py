@@ -27,6 +27,25 @@ def check_sfmc_secret_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage
 
 
 @register(Tags.security, deploy=True)
+def check_no_published_secrets(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The secrets .env.example publishes (production start-up refuses them too)."""
+    from journeys.settings import published_values
+
+    problems: list[CheckMessage] = []
+    if settings.SECRET_KEY in published_values("SECRET_KEY"):
+        problems.append(Error("SECRET_KEY is .env.example's published one.", id="journeys.E002"))
+    if published_values("SFMC_SECRET_KEYS") & set(settings.SFMC_SECRET_KEYS):
+        problems.append(
+            Error(
+                "SFMC_SECRET_KEYS holds the key published in .env.example.",
+                hint="Generate one with cryptography.fernet.Fernet.generate_key().",
+                id="journeys.E003",
+            )
+        )
+    return problems
+
+
+@register(Tags.security, deploy=True)
 def check_no_development_defaults(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
     from journeys.settings import DEV_SFMC_SECRET_KEY
 

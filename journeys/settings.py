@@ -55,13 +55,28 @@ def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
+    return _items(value)
+
+
+def _items(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def published_values(name: str) -> set[str]:
+    """The values .env.example gives `name`: published (they only show the format), so production
+    refuses them. Read from the file itself: there is no second copy to forget when it changes."""
+    example = BASE_DIR / ".env.example"
+    lines = example.read_text().splitlines() if example.is_file() else []
+    found = (line.partition("=") for line in lines if not line.lstrip().startswith("#"))
+    return {item for key, _, value in found if key.strip() == name for item in _items(value)}
 
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY: the development key is refused when DEBUG=False")
+if not DEBUG and SECRET_KEY in {DEV_SECRET_KEY, *published_values("SECRET_KEY")}:
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY: the development key and .env.example's are refused when DEBUG=False"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -287,6 +302,11 @@ if not SFMC_SECRET_KEYS:
     if not DEBUG:
         raise ImproperlyConfigured("Set SFMC_SECRET_KEYS (Fernet keys) when DEBUG=False")
     SFMC_SECRET_KEYS = [DEV_SFMC_SECRET_KEY]
+if not DEBUG and published_values("SFMC_SECRET_KEYS") & set(SFMC_SECRET_KEYS):
+    raise ImproperlyConfigured(
+        "Set SFMC_SECRET_KEYS: the key in .env.example only shows the format; it is refused "
+        "when DEBUG=False"
+    )
 SFMC_CONNECT_TIMEOUT = env_float("SFMC_CONNECT_TIMEOUT", 3.05)
 SFMC_READ_TIMEOUT = env_float("SFMC_READ_TIMEOUT", 30.0)
 SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,10 @@ from tests.factories import UserFactory
 from tests.workers import running_thread_worker
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-FIXTURES_DIR = REPO_DIR.parent / "shared" / "fixtures" / "sfmc-real"
+# SFMC_FIXTURES_DIR: for a checkout that is not next to shared/ (a git worktree elsewhere).
+FIXTURES_DIR = Path(
+    os.environ.get("SFMC_FIXTURES_DIR") or REPO_DIR.parent / "shared" / "fixtures" / "sfmc-real"
+)
 
 
 @pytest.fixture(scope="session")

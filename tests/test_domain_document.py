@@ -10,6 +10,7 @@ from journeys.domain.document import (
     DocumentError,
     JourneyDocument,
     canonical_json,
+    check_storable,
     content_hash,
     create_body,
     load_journeys,
@@ -237,3 +238,66 @@ def test_minimal_journey_is_a_valid_empty_multistep_journey():
 
 def test_minimal_journeys_get_distinct_generated_keys():
     assert minimal_journey("a")["key"] != minimal_journey("a")["key"]
+
+
+def _walked(text: str | bytes) -> str:
+    """What the full check_storable walk says of `text`: its refusal, or "" if it is storable."""
+    try:
+        check_storable(json.loads(text))
+    except DocumentError as error:
+        return error.message
+    return ""
+
+
+def _parsed(text: str | bytes) -> str:
+    try:
+        parse_journey_json(text)
+    except DocumentError as error:
+        return error.message
+    return ""
+
+
+def _nested(levels: int, innermost: str) -> str:
+    return '{"key": "k", "x": ' + "[" * (levels - 1) + innermost + "]" * (levels - 1) + "}"
+
+
+EDGES = {
+    "100 levels, the innermost empty": _nested(100, ""),
+    "100 levels holding a value": _nested(100, "1"),
+    "99 levels holding a value": _nested(99, "1"),
+    "101 levels": _nested(101, ""),
+    "an object at level 100": _nested(99, "{}"),
+    "an object holding a value at level 101": _nested(99, '{"a": 1}'),
+    "1e400": '{"key": "k", "x": [1, -1e400]}',
+    "400 digits before the point": '{"key": "k", "x": ' + "9" * 400 + ".5}",
+    "400 digits, an integer": '{"key": "k", "x": ' + "9" * 400 + "}",
+    "1e-400 is zero": '{"key": "k", "x": 1e-400}',
+    "an escaped NUL in a key": '{"key": "k", "a\\u0000": 1}',
+    "an escaped NUL in a value": '{"key": "k", "a": ["\\u0000"]}',
+    "an escaped backslash before u0000": '{"key": "k", "a": "\\\\u0000"}',
+    "an escaped lone surrogate": '{"key": "k", "a": "\\uDBFF"}',
+    "an escaped surrogate pair": '{"key": "k", "a": "\\ud83d\\ude80"}',
+    "a raw lone surrogate": '{"key": "k", "a": "\ud800"}',
+    "non-ASCII text": '{"key": "k", "a": "Ünïcødé – 日本語 🚀"}',
+}
+
+
+@pytest.mark.parametrize("text", EDGES.values(), ids=EDGES.keys())
+def test_loading_refuses_exactly_what_the_storability_walk_refuses(text):
+    assert _parsed(text) == _walked(text)
+    encoded = text.encode("utf-8", "surrogatepass")
+    assert _parsed(encoded) == _walked(encoded)
+    wide = text.encode("utf-16", "surrogatepass")
+    assert _parsed(wide) == _walked(wide)
+
+
+def test_every_real_journey_loads_as_json_loads_reads_it(real_fixtures_dir):
+    for name, journey in single_journeys(real_fixtures_dir):
+        text = (real_fixtures_dir / name).read_bytes()
+        assert json.dumps(parse_journey_json(text)) == json.dumps(journey), name
+
+
+def test_a_text_starting_with_a_byte_order_mark_is_refused_as_json_loads_refuses_it():
+    with pytest.raises(DocumentError, match="BOM"):
+        parse_journey_json('\ufeff{"key": "k"}')
+    assert parse_journey_json(b'\xef\xbb\xbf{"key": "k"}') == {"key": "k"}

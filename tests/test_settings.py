@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,17 @@ def env_example() -> dict[str, str]:
     return values
 
 
+def production_env() -> dict[str, str]:
+    """.env.example with its published secrets replaced, as a deployment must."""
+    from cryptography.fernet import Fernet
+
+    return {
+        **env_example(),
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "SFMC_SECRET_KEYS": Fernet.generate_key().decode(),
+    }
+
+
 def run_manage(args, env, tmp_path):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DB_", "CELERY_", "SFMC_"))}
     base.update({"VAR_DIR": str(tmp_path), **env})
@@ -38,13 +50,47 @@ def run_manage(args, env, tmp_path):
 
 
 def test_deploy_check_is_clean_with_the_production_values_of_env_example(tmp_path):
-    result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], env_example(), tmp_path)
+    result = run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"], production_env(), tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
+STARTS = [["check", "--deploy"], ["shell", "-c", "import journeys.wsgi"]]
+
+
+@pytest.mark.parametrize("command", STARTS)
+def test_production_refuses_the_secret_key_published_in_env_example(tmp_path, command):
+    env = {**production_env(), "SECRET_KEY": env_example()["SECRET_KEY"]}
+    result = run_manage(command, env, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr and ".env.example" in result.stderr
+
+
+@pytest.mark.parametrize("position", ["alone", "after a real key"])
+def test_production_refuses_the_encryption_key_published_in_env_example(tmp_path, position):
+    published = env_example()["SFMC_SECRET_KEYS"]
+    keys = (
+        published if position == "alone" else f"{production_env()['SFMC_SECRET_KEYS']},{published}"
+    )
+    result = run_manage(
+        ["check", "--deploy"], {**production_env(), "SFMC_SECRET_KEYS": keys}, tmp_path
+    )
+    assert result.returncode != 0
+    assert "SFMC_SECRET_KEYS" in result.stderr and ".env.example" in result.stderr
+
+
+def test_the_deploy_check_refuses_published_keys_even_with_debug_on(tmp_path):
+    example = env_example()
+    env = {"SECRET_KEY": example["SECRET_KEY"], "SFMC_SECRET_KEYS": example["SFMC_SECRET_KEYS"]}
+    result = run_manage(["check", "--deploy"], env, tmp_path)
+    assert result.returncode != 0
+    assert "journeys.E002" in result.stderr and "journeys.E003" in result.stderr
+
+
 def test_production_refuses_the_development_secret_key(tmp_path):
-    env = env_example()
+    env = production_env()
     env.pop("SECRET_KEY")
     result = run_manage(["check"], env, tmp_path)
     assert result.returncode != 0
@@ -52,7 +98,7 @@ def test_production_refuses_the_development_secret_key(tmp_path):
 
 
 def test_production_refuses_to_run_without_secret_encryption_keys(tmp_path):
-    env = env_example()
+    env = production_env()
     env.pop("SFMC_SECRET_KEYS")
     result = run_manage(["check"], env, tmp_path)
     assert result.returncode != 0
@@ -60,7 +106,7 @@ def test_production_refuses_to_run_without_secret_encryption_keys(tmp_path):
 
 
 def test_production_never_enables_the_simulator_even_when_asked(tmp_path):
-    env = {**env_example(), "SFMC_SIMULATOR_ENABLED": "True"}
+    env = {**production_env(), "SFMC_SIMULATOR_ENABLED": "True"}
     result = run_manage(
         ["shell", "-c", "from django.conf import settings; print(settings.SFMC_SIMULATOR_ENABLED)"],
         env,

@@ -24,6 +24,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+import re
 import uuid
 from typing import Any
 
@@ -97,9 +99,17 @@ def load_journeys(data: object) -> list[Journey]:
 
 
 def parse_journey_json(text: str | bytes) -> Journey:
-    """Parse the JSON text of one journey, raising DocumentError with a plain message."""
+    """Parse the JSON text of one journey, raising DocumentError with a plain message.
+
+    Costs little more than `json.loads`: what cannot be stored is looked for in the text, where
+    C-speed searches find it (`_check_parsed`), and only a document that may hold it is walked.
+    """
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        if isinstance(text, bytes):  # as json.loads reads bytes: UTF-8, -16 or -32
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        elif text.startswith("\ufeff"):
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        data = _DECODER.decode(text)
     except DocumentError:
         raise
     except json.JSONDecodeError as error:
@@ -114,7 +124,7 @@ def parse_journey_json(text: str | bytes) -> Journey:
         raise DocumentError(TOO_DEEP) from error
     if not isinstance(data, dict):
         raise DocumentError(f"Expected one journey (a JSON object), not {_kind(data)}.")
-    check_storable(data)
+    _check_parsed(text, data)
     if _is_envelope(data):
         count = len(data["items"]) if isinstance(data.get("items"), list) else 0
         raise DocumentError(
@@ -154,13 +164,67 @@ def check_storable(data: object) -> None:
             "This JSON has text that is not valid Unicode (a lone surrogate such as \\ud800)."
         ) from error
     except ValueError as error:
-        raise DocumentError(
-            "This JSON has a number JSON does not allow (NaN, Infinity, or too large, like 1e400)."
-        ) from error
+        raise DocumentError(NOT_A_NUMBER) from error
+
+
+NOT_A_NUMBER = (
+    "This JSON has a number JSON does not allow (NaN, Infinity, or too large, like 1e400)."
+)
 
 
 def _reject_constant(name: str) -> Any:
     raise DocumentError(f"This is not valid JSON: {name} is not a number JSON allows.")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e400, or 400 digits before the point
+        raise DocumentError(NOT_A_NUMBER)
+    return number
+
+
+# NaN and Infinity are refused as they are read, and so are floats out of range (1e400).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+# An escaped NUL or surrogate: the text may hold what check_storable refuses.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+_CONTAINERS = (dict, list)
+
+
+def _check_parsed(text: str, data: object) -> None:
+    """check_storable for `data` just read from `text`, at a fraction of its cost.
+
+    JSON text carries a NUL or a surrogate only as an escape (a raw control character is a
+    syntax error), or, read from bytes, as a surrogate UTF-8 does not allow: the walk of
+    check_storable runs only when the text holds either. Numbers were checked as they were read;
+    what remains is the depth, measured one level at a time over the containers.
+    """
+    suspect = "\\u" in text and _SUSPECT_ESCAPE.search(text) is not None
+    if suspect or not _is_utf8(text):
+        check_storable(data)
+        return
+    level: list[Any] = [data]  # the containers at `depth`
+    depth = 1
+    while level:
+        if depth == MAX_NESTING:  # what these hold would be deeper than allowed
+            if any(level):
+                raise DocumentError(TOO_DEEP)
+            return
+        inner: list[Any] = []
+        for node in level:
+            values = node.values() if type(node) is dict else node
+            inner += [value for value in values if type(value) in _CONTAINERS]
+        level, depth = inner, depth + 1
+
+
+def _is_utf8(text: str) -> bool:
+    """False when `text` holds a lone surrogate (read with "surrogatepass")."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _kind(value: object) -> str:

@@ -10,6 +10,7 @@ from django.db import connection as db_connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from journeys.domain.document import DocumentError
@@ -24,7 +25,8 @@ def _json_download(document: object, filename: str) -> HttpResponse:
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # The name holds the journey's key, any text: quoted and escaped, or RFC 6266 filename*.
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
 
 
