@@ -12,7 +12,6 @@
   ];
   htmx.config.allowEval = false;
 
-  let panzoom = null;
   let armedSlot = null;
 
   function editor() { return document.getElementById("editor"); }
@@ -62,41 +61,136 @@
     notify("Now choose an activity to insert here (Escape cancels).");
   }
 
-  // Pan and zoom: the stage keeps its transform while the canvas inside it is swapped.
-  function setUpPanzoom() {
-    const stage = document.getElementById("stage");
-    const viewport = document.getElementById("viewport");
-    if (!stage || !viewport || !window.Panzoom) return;
-    panzoom = Panzoom(stage, {
-      maxScale: 3, minScale: 0.1, canvas: true, origin: "0 0", excludeClass: "slot",
-    });
-    viewport.addEventListener("wheel", panzoom.zoomWithWheel);
-    fit();
+  // Pan and zoom, our own (a vendored library zoomed around the wrong point and drifted the
+  // journey out of view): the stage is translated then scaled from its top left corner, so a
+  // canvas point p is drawn at p * scale + offset, in the viewport's pixels. The stage keeps its
+  // transform while the canvas inside it is swapped.
+  const view = { scale: 1, x: 0, y: 0 };
+  const MIN_SCALE = 0.1;
+  const MAX_SCALE = 3;
+  const KEEP_VISIBLE = 80; // pixels of the journey that always stay inside the viewport
+  const MARGIN = 16;
+
+  function stage() { return document.getElementById("stage"); }
+  function viewport() { return document.getElementById("viewport"); }
+  function journeySize() {
+    const svg = document.querySelector("#canvas svg");
+    return svg ? [svg.width.baseVal.value, svg.height.baseVal.value] : [0, 0];
+  }
+
+  function show() {
+    const port = viewport();
+    const [width, height] = journeySize();
+    if (port && width) { // never drift the journey out of view
+      const w = width * view.scale, h = height * view.scale;
+      const keepX = Math.min(KEEP_VISIBLE, w), keepY = Math.min(KEEP_VISIBLE, h);
+      view.x = Math.min(Math.max(view.x, keepX - w), port.clientWidth - keepX);
+      view.y = Math.min(Math.max(view.y, keepY - h), port.clientHeight - keepY);
+    }
+    const box = stage();
+    if (!box) return;
+    box.style.transformOrigin = "0 0";
+    box.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+    const level = document.getElementById("zoom-level");
+    if (level) level.textContent = `${Math.round(view.scale * 100)}%`;
+  }
+
+  // Zoom to `scale` keeping the viewport point (px, py) over the same point of the journey.
+  function zoomAround(scale, px, py) {
+    const next = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale));
+    view.x = px - ((px - view.x) * next) / view.scale;
+    view.y = py - ((py - view.y) * next) / view.scale;
+    view.scale = next;
+    show();
+  }
+
+  function zoomAroundCentre(factor) {
+    const port = viewport();
+    if (port) zoomAround(view.scale * factor, port.clientWidth / 2, port.clientHeight / 2);
   }
 
   function fit() {
-    const svg = document.querySelector("#canvas svg");
-    const viewport = document.getElementById("viewport");
-    if (!panzoom || !svg || !viewport) return;
-    const width = svg.width.baseVal.value;
-    const height = svg.height.baseVal.value;
-    const margin = 16;
-    const scale = Math.min(
-      1, (viewport.clientWidth - 2 * margin) / width, (viewport.clientHeight - 2 * margin) / height,
+    const port = viewport();
+    const [width, height] = journeySize();
+    if (!port || !width) return;
+    view.scale = Math.min(
+      1, (port.clientWidth - 2 * MARGIN) / width, (port.clientHeight - 2 * MARGIN) / height,
     );
-    panzoom.zoom(scale, { animate: false });
-    // With origin 0 0, pan offsets are in unscaled pixels.
-    setTimeout(() => panzoom.pan(margin / scale, margin / scale, { animate: false }), 0);
+    view.x = MARGIN;
+    view.y = MARGIN;
+    show();
   }
+
+  function centreOn(node) {
+    const port = viewport();
+    if (!port) return;
+    const box = node.getBBox();
+    view.x = port.clientWidth / 2 - (box.x + box.width / 2) * view.scale;
+    view.y = port.clientHeight / 2 - (box.y + box.height / 2) * view.scale;
+    show();
+  }
+
+  function setUpView() {
+    const port = viewport();
+    if (!port) return;
+    port.addEventListener("wheel", (event) => {
+      event.preventDefault();
+      const at = port.getBoundingClientRect();
+      const factor = Math.exp(-event.deltaY * 0.0015); // one notch (100) is about 14 %
+      zoomAround(view.scale * factor, event.clientX - at.left, event.clientY - at.top);
+    }, { passive: false });
+    let drag = null;
+    port.addEventListener("pointerdown", (event) => {
+      if (event.button !== 0 || event.target.closest("a, button, input, select, textarea")) return;
+      drag = { id: event.pointerId, x: event.clientX, y: event.clientY };
+      port.setPointerCapture(event.pointerId);
+    });
+    port.addEventListener("pointermove", (event) => {
+      if (!drag || event.pointerId !== drag.id) return;
+      view.x += event.clientX - drag.x;
+      view.y += event.clientY - drag.y;
+      drag.x = event.clientX;
+      drag.y = event.clientY;
+      show();
+    });
+    const stop = (event) => {
+      if (drag && event.pointerId === drag.id) drag = null;
+    };
+    port.addEventListener("pointerup", stop);
+    port.addEventListener("pointercancel", stop);
+    fit();
+  }
+
+  // After an insert, the view moves to the new activity and selects it (its panel opens).
+  let keysBeforeSwap = null;
+  function nodeKeys() {
+    return new Set([...document.querySelectorAll("#canvas a.node")].map((n) => n.dataset.key));
+  }
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "canvas") keysBeforeSwap = nodeKeys();
+  });
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    if (!keysBeforeSwap || !canvas()) return;
+    const before = keysBeforeSwap;
+    keysBeforeSwap = null;
+    const added = [...nodeKeys()].filter((key) => !before.has(key));
+    if (added.length !== 1) return;
+    const node = document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`);
+    centreOn(node);
+    document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+    node.classList.add("selected");
+    node.focus({ preventScroll: true });
+    htmx.ajax("GET", node.getAttribute("hx-get"), { target: "#panel", swap: "outerHTML" });
+  });
 
   document.addEventListener("click", (event) => {
     const zoom = event.target.closest("[data-zoom]");
-    if (zoom && panzoom) {
+    if (zoom) {
       const action = zoom.dataset.zoom;
-      if (action === "in") panzoom.zoomIn();
-      if (action === "out") panzoom.zoomOut();
+      if (action === "in") zoomAroundCentre(1.25);
+      if (action === "out") zoomAroundCentre(0.8);
       if (action === "fit") fit();
-      if (action === "reset") panzoom.reset();
+      if (action === "reset") zoomAroundCentre(1 / view.scale);
       return;
     }
     const slot = event.target.closest("a.slot");
@@ -256,7 +350,7 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", setUpPanzoom);
+  document.addEventListener("DOMContentLoaded", setUpView);
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target && event.detail.target.id === "canvas") disarm();
   });

@@ -157,7 +157,7 @@ class Editor:
         self.wait_for_revision_after(before)
 
     def zoom(self, button: str) -> float:
-        """Click a zoom button; wait until panzoom has applied it (it animates); the new scale."""
+        """Click a zoom button; wait until the stage shows it; the new scale."""
         before = self.transform()
         self.page.click(f"[data-zoom={button}]")
         self.page.wait_for_function(
@@ -578,13 +578,83 @@ def test_zoom_buttons_scale_the_stage_and_fit_shows_a_100_activity_journey_whole
     page.mouse.down()
     page.mouse.move(x - 100, y - 60, steps=5)
     page.mouse.up()
-    page.evaluate(NEXT_FRAME)  # panzoom applies a move on the next animation frame
+    page.evaluate(NEXT_FRAME)  # the move is drawn on the next animation frame
     after = page.locator("#stage").bounding_box()
     assert (round(after["x"] - before["x"]), round(after["y"] - before["y"])) == (-100, -60)
 
     assert canvas.zoom("fit") == pytest.approx(fitted, abs=0.001)
     canvas.wait_until_canvas_fits()  # the pan follows the zoom a tick later
     page.screenshot(path=artifacts / "canvas-large.png")
+
+
+def centre_of(locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def wheel(page: Page, canvas: Editor, delta: float) -> None:
+    before = canvas.transform()
+    page.mouse.wheel(0, delta)
+    page.wait_for_function(
+        "t => document.getElementById('stage').style.transform !== t", arg=before
+    )
+
+
+VISIBLE_PART = """() => {
+  const svg = document.querySelector("#canvas svg").getBoundingClientRect();
+  const view = document.getElementById("viewport").getBoundingClientRect();
+  const w = Math.min(svg.right, view.right) - Math.max(svg.left, view.left);
+  const h = Math.min(svg.bottom, view.bottom) - Math.max(svg.top, view.top);
+  return [Math.max(w, 0), Math.max(h, 0)];
+}"""
+
+
+def test_the_wheel_zooms_around_the_pointer_and_never_loses_the_journey(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    draft = upload(editor, connection, generate_journey(104, seed=5))
+    canvas = open_editor(page, live_server, draft)
+    node = canvas.node(draft.document["activities"][10]["key"])
+    x, y = centre_of(node)
+    page.mouse.move(x, y)
+    fitted = canvas.scale()
+    for _ in range(6):  # six notches in: the activity stays under the pointer
+        wheel(page, canvas, -100)
+        assert centre_of(node) == pytest.approx((x, y), abs=1.5)
+    assert canvas.scale() > 2 * fitted
+    expect(page.locator("#zoom-level")).to_have_text(f"{round(canvas.scale() * 100)}%")
+
+    view = page.locator("#viewport").bounding_box()
+    page.mouse.move(view["x"] + 5, view["y"] + 5)  # at the very corner, out and in again
+    for delta in [300] * 12 + [-300] * 12:
+        if (delta > 0 and canvas.scale() <= 0.1) or (delta < 0 and canvas.scale() >= 3):
+            continue
+        wheel(page, canvas, delta)
+        width, height = page.evaluate(VISIBLE_PART)
+        assert width >= 40 and height >= 40, "the journey drifted out of view"
+
+
+def test_an_inserted_activity_is_centred_and_selected(signed_in, live_server, editor, connection):
+    page = signed_in
+    draft = upload(editor, connection, generate_journey(60, seed=3))
+    canvas = open_editor(page, live_server, draft)
+    canvas.zoom("reset")  # at 100 % the end of the journey is far out of view
+    keys = {a["key"] for a in draft.document["activities"]}
+    last = draft.document["activities"][-1]["key"]
+    canvas.slot(last).first.dispatch_event("click")  # arm it, as Enter on it does
+    before = canvas.revision
+    canvas.palette_item("WAITBYDURATION").click()
+    canvas.wait_for_revision_after(before)
+
+    (key,) = set(activities(draft)) - keys
+    new = canvas.node(key)
+    expect(new).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.locator("#panel h2")).to_have_attribute("title", key)
+    view = page.locator("#viewport").bounding_box()
+    x, y = centre_of(new)
+    assert x == pytest.approx(view["x"] + view["width"] / 2, abs=2)
+    assert y == pytest.approx(view["y"] + view["height"] / 2, abs=2)
 
 
 LABEL_COLLISIONS = """() => {
