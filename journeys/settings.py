@@ -310,6 +310,9 @@ if not DEBUG and published_values("SFMC_SECRET_KEYS") & set(SFMC_SECRET_KEYS):
 SFMC_CONNECT_TIMEOUT = env_float("SFMC_CONNECT_TIMEOUT", 3.05)
 SFMC_READ_TIMEOUT = env_float("SFMC_READ_TIMEOUT", 30.0)
 SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
+# A page that calls SFMC while someone waits gives up after this long, retries included ("SFMC
+# is slow; try again"), so a slow SFMC cannot hold a web worker; background work keeps the above.
+SFMC_INTERACTIVE_DEADLINE_SECONDS = env_float("SFMC_INTERACTIVE_DEADLINE_SECONDS", 8.0)
 # Opening a draft, its review or approving it checks SFMC's latest version in the background
 # when the last check is older than this.
 SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)

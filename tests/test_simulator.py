@@ -706,6 +706,21 @@ def test_lost_response_fault_can_hang_past_the_client_read_timeout(sim, api):
         time.sleep(0.05)
 
 
+def test_malformed_fault_answers_its_body_status_and_headers_verbatim_and_changes_nothing(sim, api):
+    created = create(api)
+    sim.add_fault(
+        "malformed", method="PUT", body='{"count": "x"', status=201, headers={"X-Odd": "1"}
+    )
+
+    response = api.put(f"{API}/key:test-journey", json={**created, "name": "never"})
+
+    assert (response.status_code, response.text) == (201, '{"count": "x"')
+    assert response.headers["X-Odd"] == "1"
+    assert api.get(f"{API}/key:test-journey").json()["name"] == created["name"]
+    bad = sim.http.post(f"{sim.base_url}/_sim/faults", json={"kind": "malformed", "body": 5})
+    assert bad.status_code == 400
+
+
 def test_faults_match_method_and_path_are_consumed_and_can_be_cleared(sim, api):
     sim.add_fault("http_error", method="GET", path=f"{API}/key:*", count=2, status=503)
     sim.add_fault("http_error", method="DELETE", status=500)

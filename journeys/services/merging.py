@@ -78,14 +78,14 @@ def open_push_conflict(attempt: PushAttempt, theirs: RemoteSnapshot) -> MergeSes
     )
 
 
-def check_remote(user: Any, draft: Draft) -> RemoteSnapshot:
+def check_remote(user: Any, draft: Draft, *, interactive: bool = False) -> RemoteSnapshot:
     """Fetch SFMC's latest version of the draft's journey ("check SFMC now").
 
     Returns the snapshot of it: the one already stored when nothing changed, else a new one
     (which also updates the journey's latest known version, so the drift banner shows).
     """
     require(can_view_draft(user, draft))
-    snapshot, _ = fetch_latest(draft.journey)
+    snapshot, _ = fetch_latest(draft.journey, interactive=interactive)
     details = {
         "version": snapshot.version,
         "modified_date": snapshot.modified_date,
@@ -95,12 +95,12 @@ def check_remote(user: Any, draft: Draft) -> RemoteSnapshot:
     return snapshot
 
 
-def start_update(user: Any, draft: Draft) -> MergeSession:
+def start_update(user: Any, draft: Draft, *, interactive: bool = False) -> MergeSession:
     """Update my draft: merge SFMC's latest version into the draft as it is now."""
     require(can_edit_draft(user, draft))
     if draft.base_snapshot is None:
         raise MergeRefused("This draft is new to SFMC: there is nothing there to merge.")
-    theirs = check_remote(user, draft)
+    theirs = check_remote(user, draft, interactive=interactive)
     draft.refresh_from_db()
     base = draft.base_snapshot
     if base is None or (base.version, base.modified_date) == (theirs.version, theirs.modified_date):

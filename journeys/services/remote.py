@@ -43,8 +43,13 @@ def check_connection_urls(*urls: str) -> None:
         check_base_url(url, settings.SFMC_ALLOWED_HOST_SUFFIXES, insecure_hosts())
 
 
-def client_for(connection: Connection) -> SFMCClient:
-    """A client for `connection`; the secret is decrypted here and nowhere else."""
+def client_for(connection: Connection, *, interactive: bool = False) -> SFMCClient:
+    """A client for `connection`; the secret is decrypted here and nowhere else.
+
+    ``interactive``: for one request someone waits on; everything it does ends within
+    SFMC_INTERACTIVE_DEADLINE_SECONDS (then ``SlowAnswer``). Background work keeps the retries.
+    """
+    deadline = settings.SFMC_INTERACTIVE_DEADLINE_SECONDS if interactive else None
     return SFMCClient(
         connection.auth_base_url,
         connection.rest_base_url,
@@ -56,13 +61,14 @@ def client_for(connection: Connection) -> SFMCClient:
         connect_timeout=settings.SFMC_CONNECT_TIMEOUT,
         read_timeout=settings.SFMC_READ_TIMEOUT,
         max_retries=settings.SFMC_MAX_RETRIES,
+        deadline=deadline,
     )
 
 
 def verify_connection(user: Any, connection: Connection) -> str:
     """Authenticate and list one journey; returns a message or raises the exact SFMCError."""
     require(user.is_staff, "Only administrators test connections.")
-    message = client_for(connection).test_connection()
+    message = client_for(connection, interactive=True).test_connection()
     record_event("connection.tested", actor=user, details={"connection": connection.name})
     return message
 
@@ -97,13 +103,14 @@ REMOTE_FACTS = [
 ]
 
 
-def fetch_latest(journey: Journey) -> tuple[RemoteSnapshot, bool]:
+def fetch_latest(journey: Journey, *, interactive: bool = False) -> tuple[RemoteSnapshot, bool]:
     """Fetch SFMC's latest version of `journey`; returns its snapshot and whether it is new.
 
     The snapshot already stored is reused when SFMC has nothing newer; the HTTP call is made
     before any transaction, so no lock is held while SFMC answers. Marks the journey checked.
     """
-    remote = client_for(journey.connection).get_journey(journey.key, by_key=True)
+    client = client_for(journey.connection, interactive=interactive)
+    remote = client.get_journey(journey.key, by_key=True)
     version, modified = int(remote.get("version") or 1), str(remote.get("modifiedDate") or "")
     with transaction.atomic():
         snapshot = (
@@ -224,15 +231,23 @@ class ImportResult:
 
 
 def import_journey(
-    user: Any, connection: Connection, remote_id: str, *, version: int | None = None
+    user: Any,
+    connection: Connection,
+    remote_id: str,
+    *,
+    version: int | None = None,
+    interactive: bool = False,
 ) -> ImportResult:
     """Fetch one remote version as a snapshot and start a draft on it.
 
     A journey that already has an open draft keeps it untouched: the new snapshot is stored
     (so the draft can be told it is behind) and that draft is returned, not overwritten.
+    ``interactive``: someone waits on the page (the deadline of ``client_for``).
     """
     require(can_create_draft(user, connection))
-    document = client_for(connection).get_journey(remote_id, version=version)
+    document = client_for(connection, interactive=interactive).get_journey(
+        remote_id, version=version
+    )
     with transaction.atomic():
         journey, _ = Journey.objects.get_or_create(
             connection=connection,

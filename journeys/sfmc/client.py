@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import random
 import threading
 import time
@@ -28,12 +29,17 @@ from urllib.parse import quote, urlsplit
 import requests
 from urllib3.exceptions import ConnectTimeoutError
 
+from . import answers
 from .errors import (
+    MalformedAnswer,
     RateLimited,
     RemoteError,
     ResponseLost,
     SFMCError,
+    SlowAnswer,
     error_from_response,
+    json_body,
+    redacted,
     retry_after_seconds,
 )
 from .hosts import check_base_url
@@ -45,6 +51,7 @@ API_PATH = "/interaction/v1/interactions"
 TOKEN_PATH = "/v2/token"
 REFRESH_MARGIN = 300.0
 DEFAULT_TOKEN_LIFETIME = 1080.0
+MAX_TOKEN_LIFETIME = 86400.0  # a longer one is not believed: the default is used instead
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -138,7 +145,12 @@ class SFMCClient:
         backoff_max: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         token_cache: TokenCache | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``deadline``: seconds, from now, within which every call of this client ends (a client
+        made for one interactive request); each read timeout and retry is cut to the time left
+        and, once it is gone, a call raises ``SlowAnswer``. None: only the retry policy bounds."""
         self._allowed = (tuple(allowed_host_suffixes), tuple(allow_insecure_hosts))
         self.auth_base_url = check_base_url(auth_base_url, *self._allowed)
         self.rest_base_url = check_base_url(rest_base_url, *self._allowed)
@@ -151,6 +163,8 @@ class SFMCClient:
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self._sleep = sleep
+        self._clock = clock
+        self._ends_at = None if deadline is None else clock() + deadline
         self._tokens = token_cache or _SHARED_TOKENS
         # The secret's digest keeps two packages with one client id from sharing a token.
         digest = hashlib.sha256(client_secret.encode()).hexdigest()[:16]
@@ -180,21 +194,22 @@ class SFMCClient:
         response = self._send("POST", url, TOKEN_PATH, json_body=body, idempotent=True)
         if response.status_code != 200:
             raise self._error(response, "POST", TOKEN_PATH)
-        data = _json(response, TOKEN_PATH)
-        value = data.get("access_token") if isinstance(data, dict) else None
-        if not isinstance(value, str) or not value:
-            raise RemoteError("The SFMC token endpoint answered without an access token.")
+        # Checked before the cache keeps it: a token that cannot be sent is never stored.
+        data = _json_object(response, TOKEN_PATH)
+        value = answers.access_token(data, TOKEN_PATH)
         lifetime = data.get("expires_in", DEFAULT_TOKEN_LIFETIME)
-        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float):
             lifetime = DEFAULT_TOKEN_LIFETIME
-        served_rest_url = data.get("rest_instance_url")
+        if not (math.isfinite(lifetime) and 0 < lifetime <= MAX_TOKEN_LIFETIME):
+            lifetime = DEFAULT_TOKEN_LIFETIME
+        served_rest_url = answers.optional_url(data, "rest_instance_url", TOKEN_PATH)
         rest_base_url = (
             check_base_url(served_rest_url, *self._allowed)
             if served_rest_url
             else self.rest_base_url
         )
         # The SOAP base URL is checked against the same allow-list, only when one is served.
-        served_soap_url = data.get("soap_instance_url")
+        served_soap_url = answers.optional_url(data, "soap_instance_url", TOKEN_PATH)
         soap_base_url = check_base_url(served_soap_url, *self._allowed) if served_soap_url else ""
         logger.info("Fetched an SFMC access token for client %s", self.client_id)
         return value, rest_base_url, float(lifetime), soap_base_url
@@ -225,12 +240,14 @@ class SFMCClient:
         }
         params.update({name: value for name, value in optional.items() if value})
         data = _json_object(self._call("GET", API_PATH, params=params), API_PATH)
-        items = data.get("items") or []
+        items = answers.journey_list(data, API_PATH)
         return Page(
-            items=list(items),
-            count=int(data.get("count", len(items))),
-            page=int(data.get("page", page)),
-            page_size=int(data.get("pageSize", page_size)),
+            items=items,
+            count=answers.whole_number(data.get("count", len(items)), "count", API_PATH),
+            page=answers.whole_number(data.get("page", page), "page", API_PATH, minimum=1),
+            page_size=answers.whole_number(
+                data.get("pageSize", page_size), "pageSize", API_PATH, minimum=1
+            ),
         )
 
     def iter_journeys(
@@ -264,8 +281,8 @@ class SFMCClient:
         """Every version of one journey (by its id), newest first; no activities."""
         params = {"id": journey_id, "mostRecentVersionOnly": "false", "$pageSize": 500}
         data = _json_object(self._call("GET", API_PATH, params=params), API_PATH)
-        items = [item for item in data.get("items") or [] if isinstance(item, dict)]
-        return sorted(items, key=lambda item: int(item.get("version") or 0), reverse=True)
+        items = answers.journey_list(data, API_PATH)
+        return sorted(items, key=lambda item: int(item["version"]), reverse=True)
 
     def get_journey(
         self,
@@ -281,13 +298,13 @@ class SFMCClient:
         if version is not None:
             params["versionNumber"] = version
         path = _journey_path(id_or_key, by_key)
-        return _json_object(self._call("GET", path, params=params), path)
+        return _journey(self._call("GET", path, params=params), path)
 
     def create_journey(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """POST a journey: version 1 of a new key, or version N+1 of a key whose latest is not
         a Draft. Raises DraftExists when the key already has a Draft."""
         response = self._call("POST", API_PATH, json_body=dict(body), idempotent=False)
-        return _json_object(response, API_PATH)
+        return _written_journey(response, "POST", API_PATH, body)
 
     def put_journey(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """PUT a Draft version; ``body`` must carry key, version and the modifiedDate it was
@@ -302,7 +319,7 @@ class SFMCClient:
         if response.status_code == 304:
             logger.info("SFMC already had this content for journey %s; nothing changed", key)
             return self.get_journey(key, by_key=True, version=int(body["version"]))
-        return _json_object(response, path)
+        return _written_journey(response, "PUT", path, body)
 
     def delete_journey(
         self, id_or_key: str, *, by_key: bool = False, version: int | None = None
@@ -354,11 +371,11 @@ class SFMCClient:
 
     def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         """GET a REST path (retried like every read) and return its JSON."""
-        return _json(self._call("GET", path, params=params), path)
+        return json_body(self._call("GET", path, params=params), path)
 
     def query_json(self, path: str, body: Mapping[str, Any]) -> Any:
         """POST a read-only query (e.g. ``/asset/v1/content/assets/query``): safe to re-send."""
-        return _json(self._call("POST", path, json_body=dict(body)), path)
+        return json_body(self._call("POST", path, json_body=dict(body)), path)
 
     def soap_post(self, envelope: Callable[[str, str], bytes], action: str) -> bytes:
         """POST ``envelope(token, url)`` to ``{soap}/Service.asmx``; a read, so retried like GET.
@@ -439,9 +456,17 @@ class SFMCClient:
                     json=json_body,
                     data=data,
                     headers=dict(headers or {}),
-                    timeout=self._timeout,
+                    timeout=self._timeouts_now(method, path),
                     allow_redirects=False,
                 )
+            except requests.exceptions.ContentDecodingError:
+                # An answer arrived but cannot be read (e.g. "gzip" that is not): for a write,
+                # SFMC may have applied it; a read would only be answered alike again.
+                if not idempotent:
+                    raise _lost(method, path, json_body, "its answer could not be read") from None
+                raise MalformedAnswer(
+                    f"SFMC answered {method} {path} with a body that does not decode as it says."
+                ) from None
             except _TRANSPORT_ERRORS as exc:
                 delay = self._transport_retry_delay(
                     exc, attempt, method, path, json_body, idempotent
@@ -453,9 +478,30 @@ class SFMCClient:
                 if not _retryable(status, idempotent) or attempt >= self.max_retries:
                     return response
                 delay = self._retry_delay(response, attempt, method, path)
+                if not self._time_left_for(delay):
+                    return response  # no time for another try: the caller reports this answer
                 logger.warning("SFMC %s %s answered %s; retrying", method, path, status)
             self._sleep(delay)
             attempt += 1
+
+    def _timeouts_now(self, method: str, path: str) -> tuple[float, float]:
+        """(connect, read) timeouts, cut to the deadline's time left; SlowAnswer when none is."""
+        if self._ends_at is None:
+            return self._timeout
+        left = self._ends_at - self._clock()
+        if left <= 0:
+            raise self._slow(method, path)
+        connect, read = self._timeout
+        return min(connect, left), min(read, left)
+
+    def _time_left_for(self, delay: float) -> bool:
+        """Whether, after waiting ``delay``, the deadline leaves time for another try."""
+        return self._ends_at is None or self._clock() + delay < self._ends_at
+
+    def _slow(self, method: str, path: str) -> SlowAnswer:
+        return SlowAnswer(
+            f"SFMC is slow: it did not answer {method} {path} in time. Try again in a moment."
+        )
 
     def _transport_retry_delay(
         self,
@@ -470,12 +516,16 @@ class SFMCClient:
         cause = _describe(exc)
         if not idempotent and not _never_sent(exc):
             raise _lost(method, path, json_body, cause) from exc
-        if attempt >= self.max_retries:
+        delay = self._backoff(attempt)
+        out_of_time = not self._time_left_for(delay)
+        if out_of_time and isinstance(exc, requests.Timeout):
+            raise self._slow(method, path) from exc
+        if attempt >= self.max_retries or out_of_time:
             raise RemoteError(
                 f"Could not reach SFMC for {method} {path} after {attempt + 1} attempt(s): {cause}."
             ) from exc
         logger.warning("SFMC %s %s failed (%s); retrying", method, path, cause)
-        return self._backoff(attempt)
+        return delay
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: anywhere between 0 and the capped exponential step."""
@@ -495,16 +545,16 @@ class SFMCClient:
     def _error(
         self, response: requests.Response, method: str, path: str, token: str = ""
     ) -> SFMCError:
+        # The secret alone and as a Basic credential, whose base64 spellings are redacted too.
+        secrets = (self._client_secret, f"{self.client_id}:{self._client_secret}", token)
         if 300 <= response.status_code < 400:
-            location = response.headers.get("Location", "")
+            location = redacted(response.headers.get("Location", ""), secrets)
             return SFMCError(
                 f"SFMC answered {method} {path} with a redirect (HTTP {response.status_code}) "
                 f"to {location[:200]!r}; redirects are never followed.",
                 status=response.status_code,
             )
-        error = error_from_response(
-            response, method=method, path=path, redact=(self._client_secret, token)
-        )
+        error = error_from_response(response, method=method, path=path, redact=secrets)
         if isinstance(error, RateLimited):
             logger.warning("SFMC rate limited %s %s", method, path)
         return error
@@ -563,15 +613,22 @@ def _journey_path(id_or_key: str, by_key: bool) -> str:
     return f"{API_PATH}/{_ref_segment(id_or_key, by_key)}"
 
 
-def _json(response: requests.Response, path: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise RemoteError(f"SFMC answered {path} with something that is not JSON.") from None
-
-
 def _json_object(response: requests.Response, path: str) -> dict[str, Any]:
-    data = _json(response, path)
+    data = json_body(response, path)
     if not isinstance(data, dict):
-        raise RemoteError(f"SFMC answered {path} with JSON that is not an object.")
+        raise MalformedAnswer(f"SFMC answered {path} with JSON that is not an object.")
     return data
+
+
+def _journey(response: requests.Response, path: str) -> dict[str, Any]:
+    return answers.journey(_json_object(response, path), path)
+
+
+def _written_journey(
+    response: requests.Response, method: str, path: str, body: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The journey a write answered; an unreadable answer leaves unknown what SFMC applied."""
+    try:
+        return _journey(response, path)
+    except MalformedAnswer as error:
+        raise _lost(method, path, dict(body), "its answer could not be used") from error

@@ -98,6 +98,15 @@ class RemoteError(SFMCError):
     """SFMC or the network failed (5xx, connection errors, timeouts) after the allowed retries."""
 
 
+class MalformedAnswer(RemoteError):
+    """SFMC answered something this app cannot read: not JSON, nested too deep, a compression it
+    did not use, or a field the app reads missing, of the wrong type or out of range."""
+
+
+class SlowAnswer(RemoteError):
+    """SFMC did not answer within the caller's deadline (an interactive request's few seconds)."""
+
+
 class ResponseLost(RemoteError):
     """A write may or may not have been applied: the answer never arrived.
 
@@ -132,7 +141,7 @@ def error_from_response(
     body = _json_or_none(response)
     status = response.status_code
     errorcode = _errorcode(body)
-    messages = [_redacted(m, redact) for m in _messages(body, response.text)]
+    messages = [redacted(m, redact) for m in _messages(body, response.text)]
     summary = "; ".join(messages) or f"HTTP {status}"
     where = f"{method} {path}"
     common: dict[str, Any] = {"status": status, "errorcode": errorcode, "messages": messages}
@@ -198,10 +207,23 @@ def retry_after_seconds(response: requests.Response) -> float | None:
     return None
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def json_body(response: requests.Response, path: str) -> Any:
+    """The answer's JSON, or MalformedAnswer: the one place SFMC's bodies are parsed.
+
+    A body nested deeper than the parser's recursion limit, a number of too many digits or an
+    undecodable text all end here, never as an exception a page cannot handle."""
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
+        raise MalformedAnswer(
+            f"SFMC answered {path} with something that is not readable JSON."
+        ) from None
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return json_body(response, "")
+    except MalformedAnswer:
         return None
 
 
@@ -244,10 +266,10 @@ def _validation_messages(body: Any, redact: Sequence[str]) -> list[ValidationMes
     items = body.get("validationErrors") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
         message = body.get("message", "") if isinstance(body, dict) else ""
-        return [ValidationMessage(_redacted(str(message), redact), _errorcode(body))]
+        return [ValidationMessage(redacted(str(message), redact), _errorcode(body))]
     return [
         ValidationMessage(
-            _redacted(_item_message(item), redact), _errorcode(item), _activity_key(item)
+            redacted(_item_message(item), redact), _errorcode(item), _activity_key(item)
         )
         for item in items
     ]
@@ -265,8 +287,11 @@ def _activity_key(item: Any) -> str | None:
     return match.group(0) if match else None
 
 
-def _redacted(text: str, secrets: Sequence[str]) -> str:
+def redacted(text: str, secrets: Sequence[str]) -> str:
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "[redacted]")
+            text = text.replace(secret, REDACTED)
     return text[:_MAX_MESSAGE]
+
+
+REDACTED = "[redacted]"

@@ -133,7 +133,7 @@ def push_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def check_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     try:
-        snapshot = merging.check_remote(request.user, draft)
+        snapshot = merging.check_remote(request.user, draft, interactive=True)
     except SFMCError as error:
         return _actions(request, draft, f"Could not check SFMC: {error.message}", status=409)
     notice = f"SFMC has version {snapshot.version} ({snapshot.status}, {snapshot.modified_date})."
@@ -145,7 +145,7 @@ def check_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def update_from_sfmc(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     try:
-        session = merging.start_update(request.user, draft)
+        session = merging.start_update(request.user, draft, interactive=True)
     except merging.MergeRefused as refused:
         return _actions(request, draft, refused.message, status=409)
     except SFMCError as error:

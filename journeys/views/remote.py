@@ -32,7 +32,7 @@ def remote_list(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     query = form.cleaned_data if form.is_valid() else {}
     page, error = None, None
     try:
-        page = client_for(connection).list_journeys(
+        page = client_for(connection, interactive=True).list_journeys(
             page=query.get("page") or 1,
             page_size=REMOTE_PAGE_SIZE,
             status=query.get("status") or None,
@@ -63,7 +63,7 @@ def remote_versions(request: HtmxHttpRequest, pk: int, remote_id: str) -> HttpRe
     connection = _get_connection_for_user(request, pk)
     versions, error = [], None
     try:
-        versions = client_for(connection).list_versions(remote_id)
+        versions = client_for(connection, interactive=True).list_versions(remote_id)
     except SFMCError as exc:
         error = str(exc)
     context = {"connection": connection, "remote_id": remote_id, "versions": versions}
@@ -85,6 +85,7 @@ def remote_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             connection,
             form.cleaned_data["remote_id"],
             version=form.cleaned_data["version"],
+            interactive=True,
         )
     except SFMCError as exc:
         messages.error(request, f"The import failed: {exc}")

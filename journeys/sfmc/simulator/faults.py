@@ -9,6 +9,9 @@ Fault kinds and their parameters:
 * ``lost_response`` ``seconds`` (default 0): apply the request (the write is committed), then
   hang ``seconds`` (e.g. past the client's read timeout) and close without an answer.
 * ``redirect`` ``location``: 302 to ``location`` (the client must not follow it).
+* ``malformed`` ``body`` (text), ``status`` (default 200), ``headers`` (name -> value): answer
+  exactly that, change nothing; a broken or hostile SFMC (JSON nested 200,000 deep, "gzip" that
+  is not, a token with a line break, a count that is not a number...).
 
 ``method`` ("*" or a verb) and ``path`` (an fnmatch pattern over the URL path, default "*") select
 the requests; ``count`` is how many of them the fault hits. Faults never touch ``/_sim/``.
@@ -31,7 +34,15 @@ from werkzeug.wrappers import Response
 from .envelopes import DOCUMENTATION, json_response, server_error
 from .store import Fault
 
-FAULT_KINDS = ("latency", "http_error", "rate_limit", "drop", "lost_response", "redirect")
+FAULT_KINDS = (
+    "latency",
+    "http_error",
+    "rate_limit",
+    "drop",
+    "lost_response",
+    "redirect",
+    "malformed",
+)
 ERROR_STATUSES = (500, 502, 503, 504)
 
 
@@ -68,7 +79,23 @@ def parse_fault_spec(raw: Mapping[str, Any]) -> FaultSpec:
         params["location"] = str(raw.get("location") or "")
         if not params["location"]:
             raise ValueError("a redirect needs a location")
+    if kind == "malformed":
+        params.update(_malformed_answer(raw))
     return FaultSpec(kind, method, path, count, params)
+
+
+def _malformed_answer(raw: Mapping[str, Any]) -> dict[str, Any]:
+    body, headers = raw.get("body", ""), raw.get("headers") or {}
+    status = _number(raw.get("status", 200), "status", int)
+    if not isinstance(body, str):
+        raise ValueError("body must be text")
+    if not 200 <= status <= 599:
+        raise ValueError("status must be between 200 and 599")
+    if not isinstance(headers, dict) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in headers.items()
+    ):
+        raise ValueError("headers must map names to text")
+    return {"body": body, "status": status, "headers": headers}
 
 
 def _number(value: Any, name: str, kind: type[int] | type[float]) -> Any:
@@ -96,6 +123,12 @@ def short_circuit_response(fault: Fault) -> Response | None:
         return rate_limited_response(float(fault.params["seconds"]))
     if fault.kind == "redirect":
         return Response("", status=302, headers={"Location": str(fault.params["location"])})
+    if fault.kind == "malformed":
+        return Response(
+            str(fault.params["body"]),
+            status=int(fault.params["status"]),
+            headers={"Content-Type": "application/json", **fault.params["headers"]},
+        )
     return None
 
 
