@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from bench.journeys_gen import generate_journey
 from journeys.domain.document import minimal_journey
@@ -18,7 +19,7 @@ from journeys.domain.limits import encoded_size, nesting_depth
 from journeys.models import Draft, Journey, MergeSession, RemoteSnapshot, Revision, WriteQuota
 from journeys.panel_forms import Target, panel_form_for
 from journeys.services.drafts import create_draft_from_upload, create_new_journey
-from journeys.services.limits import LimitRefused
+from journeys.services.limits import LimitRefused, guard_revision
 from journeys.services.remote import client_for
 from tests.factories import ConnectionFactory
 from tests.test_views_editor import HTMX
@@ -139,8 +140,7 @@ def test_import_from_sfmc_beyond_the_limit_stores_nothing(
             "JOURNEY_REVISIONS_PER_USER_PER_WINDOW",
             4,
             3,  # creating the journey was the first write of the minute
-            "You are saving faster than 4 changes a minute; this change was not saved. "
-            "Wait 60 s and save again.",
+            "You are saving faster than 4 changes a minute; this change was not saved. Wait ",
         ),
         (
             "JOURNEY_MAX_REVISIONS_PER_DRAFT",
@@ -228,6 +228,18 @@ def test_a_merge_result_beyond_the_limit_is_refused_and_the_merge_stays_open(
 
 
 # What one user may write in a window, what one draft keeps ------------------------------------
+
+
+def test_the_refusal_says_how_long_to_wait_and_the_window_ends_a_minute_after_it_began(
+    editor, settings
+):
+    settings.JOURNEY_REVISIONS_PER_USER_PER_WINDOW = 1
+    document, start = minimal_journey("Timed"), timezone.now()
+    guard_revision(editor, document, revisions=0, now=start)
+    with pytest.raises(LimitRefused, match="not saved. Wait 45 s and save again."):
+        guard_revision(editor, document, revisions=0, now=start + timedelta(seconds=15))
+    guard_revision(editor, document, revisions=0, now=start + timedelta(seconds=60))
+    assert WriteQuota.objects.get().window_start == start + timedelta(seconds=60)
 
 
 def test_a_minute_after_the_first_write_the_user_may_save_again(
