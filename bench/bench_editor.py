@@ -11,7 +11,9 @@ logged-in editor, after one warm-up request: the editor page, one htmx structura
 a wait) and one htmx panel save (a wait's duration), on generated journeys of 100 and 500
 activities. "ratio" compares each with json.dumps of the same document, the least any view
 that returns the document must do. Query counts are checked not to grow with the journey's
-size or with its history (1 revision vs 200); the script exits 1 if they do.
+size or with its history (1 revision vs 200); the script exits 1 if they do. The rows "at the
+limits" are the worst case the document limits let in (JOURNEY_MAX_ACTIVITIES activities in a
+document padded to just under JOURNEY_MAX_DOCUMENT_BYTES), against gunicorn's 30 s timeout.
 
 The browser figures start the app in a thread (Django's threaded WSGI server on 127.0.0.1:0)
 and load the editor of a 100- and a 500-activity journey in Debian's headless Chromium: from
@@ -36,10 +38,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bench import UNLIMITED_WRITES
+
 HTMX = {"HX-Request": "true"}
 REVISION = re.compile(rb'id="canvas" class="canvas" data-revision="(\d+)"')
 SIZES = (100, 500)
 HISTORY_REVISIONS = 200
+GUNICORN_TIMEOUT_MS = 30_000  # its default; the Dockerfile and docker-compose.yml keep it
 BROWSER_LOADS = 5
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 DRAWN_WATCH = """
@@ -73,6 +78,7 @@ def setup_django(var_dir: str) -> None:
     os.environ.pop("DB_NAME", None)  # it would win over VAR_DIR
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "journeys.settings")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's loop runs in this thread
+    os.environ.update(UNLIMITED_WRITES)
     import django
     from django.core.management import call_command
 
@@ -199,6 +205,55 @@ def server_rows(
             f"{partial:,} ({partial / page:.0%}), panel save {panel:,} ({panel / page:.0%})"
         )
     return rows, queries
+
+
+def at_the_limits(user: Any, connection: Any, activities: int, seed: int) -> Any:
+    """A generated journey of `activities`, padded to just under the largest document kept."""
+    from django.conf import settings
+
+    from bench.journeys_gen import generate_journey
+    from journeys.domain.limits import encoded_size
+    from journeys.models import Journey
+    from journeys.services.drafts import start_draft
+
+    document = generate_journey(activities, seed=seed)
+    document["key"] = f"at-the-limits-{seed}"
+    room = settings.JOURNEY_MAX_DOCUMENT_BYTES - encoded_size(document) - 64 * 1024
+    padding = "x" * max(0, room // activities - len('"description":"",'))
+    for activity in document["activities"]:
+        activity["description"] = padding
+    journey = Journey.objects.create(connection=connection, key=document["key"], name="Max")
+    return start_draft(user, journey, document, base_snapshot=None, summary="", action="bench")
+
+
+def limit_rows(client: Any, user: Any, connection: Any, runs: int) -> list[Row]:
+    """The worst case the limits let in: the most activities in the largest document kept.
+
+    The insert starts below the limit by as many inserts as are made, and ends at it."""
+    from django.conf import settings
+
+    most = settings.JOURNEY_MAX_ACTIVITIES
+    inserts = runs + 3  # warm-up, runs, the query count and the bytes
+    rows: list[Row] = []
+    for seed, (name, activities) in enumerate(
+        (
+            ("editor page GET", most),
+            ("htmx insert (structural edit)", most - inserts),
+            ("htmx panel save", most),
+        )
+    ):
+        draft = at_the_limits(user, connection, activities, seed)
+        requests = EditorRequests(client, draft)
+        dumped = median_ms(lambda d=draft: json.dumps(d.document), runs)
+        run = {"editor page GET": requests.page, "htmx panel save": requests.panel_save}.get(
+            name, requests.insert
+        )
+        ms = median_ms(run, runs)
+        count, response = count_queries(run)
+        kib = len(json.dumps(draft.document)) // 1024
+        label = f"{name}, at the limits ({most:,} act., {kib:,} KiB)"
+        rows.append(Row(label, ms, ms / dumped, count, len(response.content)))
+    return rows
 
 
 def history_rows(client: Any, user: Any, connection: Any) -> tuple[list[Row], dict]:
@@ -333,11 +388,15 @@ def main(runs: int = 11) -> int:
         notes: list[str] = []
         rows, by_size = server_rows(client, user, connection, runs, notes)
         more, by_history = history_rows(client, user, connection)
+        limits = limit_rows(client, user, connection, runs)
         drawn = [make_draft(user, connection, size, seed=size + 1) for size in SIZES]
-        rows += more + browser_rows(client, drawn)
+        rows += more + limits + browser_rows(client, drawn)
         print(f"bench_editor: medians of {runs} requests; ratio = time / json.dumps(document)")
         print_table(rows)
         print("\n".join(notes))
+        worst = max(row.median_ms or 0 for row in limits)
+        share = f"{worst / 1000:.2f} s, {worst / GUNICORN_TIMEOUT_MS:.0%} of gunicorn's timeout"
+        print(f"at the limits: the slowest request takes {share}")
         grows = growing(by_size, by_history)
         print("queries per request: " + ("; ".join(grows) if grows else "steady (OK)"))
         print(f"total run time: {time.perf_counter() - started:.0f} s")

@@ -52,6 +52,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import UNLIMITED_WRITES
+
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 DATABASE = "journeys_load"
@@ -170,6 +172,7 @@ def production_env(var_dir: Path, static_root: Path) -> dict[str, str]:
         "VAR_DIR": str(var_dir),
         "CELERY_BROKER_URL": "filesystem://",  # nothing here enqueues; keep off shared brokers
         "LOG_LEVEL": "WARNING",
+        **UNLIMITED_WRITES,
     }
 
 

@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench import UNLIMITED_WRITES
 from tests.sfmc_server import RunningSimulator, start_simulator
 
 THROUGHPUT_PUSHES = 200
@@ -50,6 +51,7 @@ def setup_django(var_dir: str, simulator: RunningSimulator) -> None:
         SFMC_SIMULATOR_URL=simulator.base_url,
         LOG_LEVEL="WARNING",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",  # reviews send mail
+        **UNLIMITED_WRITES,
     )
     os.environ.pop("DB_NAME", None)
     os.environ.setdefault("CELERY_BROKER_URL", "filesystem://")

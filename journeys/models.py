@@ -524,5 +524,8 @@ from journeys.catalog_models import (  # noqa: E402, F401
 # Test contacts hang on drafts; their module is imported here for the same reason.
 from journeys.contact_models import TestContact as TestContact  # noqa: E402
 
+# What each user wrote in the current minute (services/limits.py); imported for the same reason.
+from journeys.quota_models import WriteQuota as WriteQuota  # noqa: E402
+
 # The team's own rules hang on connections; imported here for the same reason.
 from journeys.team_rule_models import TeamRule as TeamRule  # noqa: E402

@@ -334,3 +334,18 @@ SFMC_SIMULATOR_SOAP_INSTANCE_URL = os.environ.get("SFMC_SIMULATOR_SOAP_INSTANCE_
 # The simulator's business units under `make run`, "MID=Name,MID=Name" with the parent first (empty:
 # its default, Northwind 510000123 and its child Northwind Outlet 510000456).
 SFMC_SIMULATOR_BUSINESS_UNITS = os.environ.get("SFMC_SIMULATOR_BUSINESS_UNITS", "")
+
+# What one journey and one user may write (services/limits.py; the README's security section
+# says why these numbers). SFMC documents no limit on activities (it recommends at most 100) and
+# up to 20 paths and the Remainder on a decision split; the largest real journey we hold has 39
+# activities, 147 KiB, nesting 12 and 5 paths; the benchmarks measure 500 and 1,000 activities.
+JOURNEY_MAX_ACTIVITIES = env_int("JOURNEY_MAX_ACTIVITIES", 1000)
+JOURNEY_MAX_DOCUMENT_BYTES = env_int("JOURNEY_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024)
+JOURNEY_MAX_NESTING = env_int("JOURNEY_MAX_NESTING", 32)
+JOURNEY_MAX_OUTCOMES = env_int("JOURNEY_MAX_OUTCOMES", 21)
+# Writes per user in a window of JOURNEY_WRITE_WINDOW_SECONDS: revisions and document bytes.
+JOURNEY_WRITE_WINDOW_SECONDS = env_int("JOURNEY_WRITE_WINDOW_SECONDS", 60)
+JOURNEY_REVISIONS_PER_USER_PER_WINDOW = env_int("JOURNEY_REVISIONS_PER_USER_PER_WINDOW", 60)
+JOURNEY_BYTES_PER_USER_PER_WINDOW = env_int("JOURNEY_BYTES_PER_USER_PER_WINDOW", 50 * 1024 * 1024)
+# The most revisions one draft keeps; beyond it a save is refused (nothing is thinned).
+JOURNEY_MAX_REVISIONS_PER_DRAFT = env_int("JOURNEY_MAX_REVISIONS_PER_DRAFT", 1000)

@@ -21,6 +21,7 @@ from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
 from journeys.services.audit import record_event
 from journeys.services.identity import record_keys, with_base_ids
+from journeys.services.limits import check_document, guard_revision
 
 
 class StaleRevision(Exception):
@@ -52,7 +53,9 @@ def start_draft(
 ) -> Draft:
     """Create a draft and its first revision; callers have checked permission.
 
-    The journey's newest draft before this one lends it a copy of its test contacts."""
+    The journey's newest draft before this one lends it a copy of its test contacts. A journey
+    beyond the limits, or a user writing too fast, is refused (LimitRefused) before anything."""
+    guard_revision(user, document, revisions=0)
     digest = content_hash(document)
     previous = journey.drafts.order_by("-created_at", "-pk").first()
     draft = Draft.objects.create(
@@ -99,6 +102,7 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
     if too_large:
         raise DocumentError(too_large)
     document = parse_journey_json(raw)
+    check_document(document)  # before validating a journey too large to keep
     problems = validate(document)
     if not isinstance(document.get("activities", []), list) or not document.get("key"):
         raise DocumentError(
@@ -171,6 +175,7 @@ def save_revision(
         raise StaleRevision(locked, expected_revision)
     if history == "edit" and content_hash(document) == locked.content_hash:
         return locked  # nothing changed: no revision, and a review or approval stands
+    guard_revision(user, document, revisions=locked.revision_number)
     _move_history(locked, history)
     withdrawn = {
         Draft.State.IN_REVIEW: "draft.withdrawn",

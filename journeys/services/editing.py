@@ -24,18 +24,33 @@ from journeys.models import Draft, Revision
 from journeys.permissions import can_edit_draft, require
 from journeys.services.drafts import save_revision
 from journeys.services.identity import activity_keys, lineage
+from journeys.services.limits import LimitRefused
 
 Document = dict[str, Any]
 Edit = Callable[[Document], tuple[Document, str]]
 
 
 class EditRefused(Exception):
-    """The edit cannot be applied; `message` says why in plain language."""
+    """The edit cannot be applied; `message` says why in plain language.
 
-    def __init__(self, message: str, *, conflicts: list[str] | None = None) -> None:
+    `keep_input`: the draft is as the user saw it (a limit refused the edit), so a panel keeps
+    what they typed rather than showing the stored values."""
+
+    def __init__(
+        self, message: str, *, conflicts: list[str] | None = None, keep_input: bool = False
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.conflicts = conflicts or []
+        self.keep_input = keep_input
+
+
+def _save(user: Any, draft: Draft, document: Document, **options: Any) -> Draft:
+    """save_revision, with a limit's refusal told as an EditRefused that keeps the input."""
+    try:
+        return save_revision(user, draft, document, **options)
+    except LimitRefused as refused:
+        raise EditRefused(refused.message, keep_input=True) from refused
 
 
 @dataclass(frozen=True)
@@ -59,8 +74,12 @@ def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -
         taken = known.taken | activity_keys(locked.document).keys()
         if locked.revision_number == expected_revision:
             document, summary = _run(edit, locked.document, taken)
-            saved = save_revision(
-                user, locked, document, expected_revision=expected_revision, summary=summary
+            saved = _save(
+                user,
+                locked,
+                document,
+                expected_revision=expected_revision,
+                summary=summary,
             )
             return EditResult(saved, summary, merged=False)
         seen = Revision.objects.filter(draft=locked, number=expected_revision).first()
@@ -76,7 +95,7 @@ def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -
                 "version; make your change again there.",
                 conflicts=[conflict.description for conflict in result.conflicts],
             )
-        saved = save_revision(
+        saved = _save(
             user,
             locked,
             result.document,
@@ -119,7 +138,7 @@ def _travel(user: Any, draft: Draft, expected_revision: int, direction: str) -> 
         )
     target = Revision.objects.get(draft=draft, number=stack[-1])
     summary = f"{direction.capitalize()}: back to the content of revision {target.number}"
-    saved = save_revision(
+    saved = _save(
         user,
         draft,
         target.document,

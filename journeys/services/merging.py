@@ -44,6 +44,7 @@ from journeys.permissions import (
 from journeys.services.audit import record_event
 from journeys.services.drafts import StaleRevision, save_revision
 from journeys.services.identity import lineage
+from journeys.services.limits import LimitRefused
 from journeys.services.remote import base_is_stale, fetch_latest
 from journeys.services.review import valid_approval
 
@@ -285,6 +286,8 @@ def _save_merged(user: Any, draft: Draft, session: MergeSession, document: dict[
         )
     except StaleRevision as stale:
         raise MergeRefused(str(stale)) from stale
+    except LimitRefused as refused:
+        raise MergeRefused(refused.message) from refused
 
 
 def _close(

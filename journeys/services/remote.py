@@ -19,6 +19,7 @@ from journeys.permissions import can_create_draft, can_view_draft, require
 from journeys.services.audit import record_event
 from journeys.services.drafts import start_draft
 from journeys.services.identity import record_keys
+from journeys.services.limits import check_document
 from journeys.sfmc.client import SFMCClient
 from journeys.sfmc.errors import SFMCError
 from journeys.sfmc.hosts import check_base_url
@@ -248,6 +249,7 @@ def import_journey(
     document = client_for(connection, interactive=interactive).get_journey(
         remote_id, version=version
     )
+    check_document(document)  # before its snapshot is stored, even beside an open draft
     with transaction.atomic():
         journey, _ = Journey.objects.get_or_create(
             connection=connection,

@@ -18,6 +18,7 @@ from journeys.forms import DraftFilterForm, NewJourneyForm, UploadJourneyForm
 from journeys.models import Connection, Draft, RemoteSnapshot
 from journeys.permissions import NOT_AN_EDITOR, can_create_drafts, can_view_journey, require
 from journeys.services.drafts import create_draft_from_upload, create_new_journey
+from journeys.services.limits import LimitRefused
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
 
@@ -61,10 +62,14 @@ def draft_new(request: HtmxHttpRequest) -> HttpResponse:
     connections = Connection.objects.usable_by(request.user)
     form = NewJourneyForm(request.POST or None, connections=connections)
     if request.method == "POST" and form.is_valid():
-        draft = create_new_journey(
-            request.user, form.cleaned_data["connection"], form.cleaned_data["name"]
-        )
-        return redirect("journeys:draft", pk=draft.pk)
+        try:
+            draft = create_new_journey(
+                request.user, form.cleaned_data["connection"], form.cleaned_data["name"]
+            )
+        except LimitRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            return redirect("journeys:draft", pk=draft.pk)
     return render(request, "journeys/draft_new.html", {"form": form})
 
 
@@ -80,7 +85,7 @@ def draft_upload(request: HtmxHttpRequest) -> HttpResponse:
             result = create_draft_from_upload(
                 request.user, form.cleaned_data["connection"], upload.read()
             )
-        except DocumentError as error:
+        except (DocumentError, LimitRefused) as error:
             form.add_error("file", error.message)
         else:
             errors = sum(1 for p in result.problems if p.severity == "error")

@@ -221,7 +221,8 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except editing.EditRefused as refused:
         draft.refresh_from_db()
-        return _workspace(request, draft, target, notice=refused.message, status=409)
+        kept = form if refused.keep_input else None  # what was typed stays in the panel
+        return _workspace(request, draft, target, form=kept, notice=refused.message, status=409)
     notice = f"{result.summary} (merged with newer changes)." if result.merged else ""
     keep_panel = not form.reshapes_panel()
     return _workspace(request, result.draft, target, notice=notice, keep_panel=keep_panel)

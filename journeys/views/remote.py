@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from journeys.forms import ImportForm, RemoteSearchForm
 from journeys.models import Connection
 from journeys.permissions import can_create_draft
+from journeys.services.limits import LimitRefused
 from journeys.services.remote import client_for, import_journey
 from journeys.sfmc.client import Page
 from journeys.sfmc.errors import SFMCError
@@ -89,6 +90,9 @@ def remote_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except SFMCError as exc:
         messages.error(request, f"The import failed: {exc}")
+        return redirect("journeys:remote-list", pk=connection.pk)
+    except LimitRefused as refused:
+        messages.error(request, f"The import was refused: {refused.message}")
         return redirect("journeys:remote-list", pk=connection.pk)
     if result.created:
         messages.success(request, "Imported as a new draft.")
