@@ -9,7 +9,12 @@ import re
 import pytest
 from django.urls import reverse
 
+from journeys.domain.conditions import words_text
+from journeys.domain.diff import MISSING
+from journeys.merge_forms import custom_input
 from journeys.models import Draft, MergeSession
+from journeys.presentation.merge_words import Documents, conflict_title, side_value
+from journeys.sfmc.simulator.demo import birthday_offer, welcome_series
 from tests.test_push_service import approved_demo, approved_now, edited
 from tests.test_push_views import conflicted, remote_edit
 
@@ -122,3 +127,56 @@ def test_a_duration_in_a_unit_the_wait_cannot_count_in_is_refused_with_a_reason(
     )
     html = as_editor.post(resolve_url(session), posted).content.decode()
     assert f"Conflict {wait + 1}: This wait counts in whole days: 5 hours is not." in html
+
+
+# the words and widgets, on the demo journeys (no database)
+
+
+def _documents(ours, theirs=None):
+    return Documents(base=ours, ours=ours, theirs=theirs or ours, merged=ours)
+
+
+def _conflict(path, base, ours, theirs, kind="both-modified"):
+    sides = {"base": base, "ours": ours, "theirs": theirs}
+    return {
+        "id": f"{kind}:{path}",
+        "kind": kind,
+        "path": list(path),
+        "activity_key": path[1] if path[0] == "activities" else None,
+        "description": "",
+        **{
+            n: {"present": v is not MISSING, "value": None if v is MISSING else v}
+            for n, v in sides.items()
+        },
+    }
+
+
+def _or_none(value):
+    return None if value is MISSING else value
+
+
+def test_an_email_subject_and_a_branch_condition_are_named_by_what_marketers_see():
+    welcome, birthday = _documents(welcome_series()), _documents(birthday_offer())
+    subject = ("activities", "EMAILV2-1", "configurationArguments", "triggeredSend", "emailSubject")
+    assert conflict_title(subject, welcome) == "Email 'Welcome aboard' — subject"
+    branch = ("activities", "MULTICRITERIADECISIONV2-1", "configurationArguments", "criteria")
+    assert conflict_title((*branch, "default_path_1"), birthday) == "Branch 'Gold' — condition"
+    assert conflict_title(("name",), welcome) == "Journey — name"
+    wait = ("activities", "WAITBYDURATION-2", "configurationArguments", "waitDuration")
+    assert conflict_title(wait, welcome) == "Wait 'Wait 1 days' — duration"
+
+
+def test_each_value_gets_the_side_panels_widget_and_json_only_for_a_whole_object():
+    welcome = _documents(welcome_series())
+    subject = ("activities", "EMAILV2-1", "configurationArguments", "triggeredSend", "emailSubject")
+    text = custom_input(_conflict(subject, "Welcome aboard", "Hello", "Hi"), welcome)
+    assert text.kind == "text" and text.panel_label == "Email subject"
+    email = ("activities", "EMAILV2-1", "configurationArguments", "triggeredSend", "emailId")
+    assert custom_input(_conflict(email, 1101, 1102, 1103), welcome).kind == "number"
+    activity = next(a for a in welcome.ours["activities"] if a["key"] == "EMAILV2-2")
+    whole = _conflict(("activities", "EMAILV2-2"), activity, MISSING, {**activity, "name": "x"})
+    assert custom_input(whole, welcome).kind == "json"
+    theirs = side_value(whole["path"], "theirs", whole["theirs"], welcome, {})
+    assert words_text(theirs.words) == "Email 'x'" and '"name": "x"' in theirs.json
+    ours = side_value(whole["path"], "ours", whole["ours"], welcome, {})
+    assert (ours.present, words_text(ours.words), ours.json) == (False, "(not there)", "")
