@@ -226,8 +226,9 @@ def bench_throughput(simulator: RunningSimulator, var_dir: str) -> None:
 def bench_merge() -> None:
     from bench.journeys_gen import edit_journey, generate_journey
     from journeys.domain.merge import merge
+    from journeys.merge_forms import merge_choices_form
     from journeys.models import MergeSession, RemoteSnapshot, Revision
-    from journeys.services.merging import merge_screen
+    from journeys.presentation.merge import merge_screen
 
     edits = MERGE_ACTIVITIES // 10
     base = generate_journey(MERGE_ACTIVITIES, seed=1)
@@ -254,7 +255,7 @@ def bench_merge() -> None:
     screen = []
     for _ in range(5):
         started = time.perf_counter()
-        merge_screen(session)
+        merge_screen(session, merge_choices_form(session))
         screen.append(time.perf_counter() - started)
     print(f"merge screen data (diffs, canvas, validation)   {stats(screen)}")
 

@@ -15,8 +15,8 @@ from journeys.canvas import build_canvas
 from journeys.domain.conditions import AttributeWords, ConditionGroup, parse_filter, words_text
 from journeys.domain.validate import validate
 from journeys.panel_forms import Target, panel_form_for
+from journeys.presentation.merge_words import Documents, side_value
 from journeys.services.drafts import create_draft_from_upload, save_revision
-from journeys.services.merging import _row
 from journeys.templatetags.words_tags import said
 from tests.factories import ConnectionFactory
 
@@ -408,6 +408,9 @@ def test_a_branch_without_its_own_name_is_labelled_by_its_condition(real_fixture
     assert split["outcomes"][0]["metaData"]["label"] == "send message"
 
 
+NO_DOCUMENTS = Documents(base={}, ours={}, theirs={}, merged={})
+
+
 def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
     conflict = {
         "id": "c1",
@@ -418,14 +421,17 @@ def test_the_merge_screen_says_each_sides_conditions_in_plain_words():
         "ours": {"present": True, "value": GOLD.replace("Gold", "Silver")},
         "theirs": {"present": False, "value": None},
     }
-    row = _row(0, conflict, {}, None, {})
-    sides = {name: (present, words_text(words)) for name, _, present, _, words in row.sides}
+    sides = {
+        name: (value.present, words_text(value.words))
+        for name in ("base", "ours", "theirs")
+        for value in [side_value(conflict["path"], name, conflict[name], NO_DOCUMENTS, {})]
+    }
     assert sides["ours"] == (
         True,
         "Tier (entry data) equals Silver and Points (Contact) is at least 500 and "
         "(not understood: an element SFMC filters do not use: <Weird>)",
     )
-    assert sides["theirs"] == (False, "")
+    assert sides["theirs"] == (False, "(not there)")
 
 
 def test_condition_lines_name_attributes_with_their_full_path_on_hover(client, editor, draft):
@@ -449,7 +455,7 @@ def test_condition_lines_name_attributes_with_their_full_path_on_hover(client, e
         "path": ["activities", SPLIT, "configurationArguments", "criteria", "default_path_1"],
         **{side: {"present": True, "value": GOLD} for side in ("base", "ours", "theirs")},
     }
-    words = _row(0, conflict, {}, None, {}).sides[1][4]
+    words = side_value(conflict["path"], "ours", conflict["ours"], NO_DOCUMENTS, {}).words
     assert AttributeWords("Points (Contact)", "Contact_Salesforce_1.Points") in words
     html = said(words)
     assert html.startswith(tier) and "<Weird>" not in html and "&lt;Weird&gt;" in html

@@ -11,25 +11,14 @@ push is queued again at once. Otherwise the draft goes back to editing and needs
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from journeys.canvas import Canvas, build_canvas
-from journeys.catalog_names import activity_details, catalog_names
-from journeys.domain.catalog_changes import (
-    IdNames,
-    catalog_conflict_words,
-    catalog_kind_at,
-    catalog_value_words,
-)
-from journeys.domain.conditions import Words, filter_words, parse_filter
-from journeys.domain.diff import SERVER_OWNED_FIELDS, JourneyDiff, diff, keyed_index
+from journeys.domain.diff import SERVER_OWNED_FIELDS, keyed_index
 from journeys.domain.document import content_hash
 from journeys.domain.merge import Choice, Custom, MergeResult, Take, merge, reapply, resolve
 from journeys.domain.validate import ERROR, Problem, validate
@@ -410,134 +399,3 @@ def drift(draft: Draft) -> Drift | None:
         remote_modified=journey.latest_remote_modified_date,
         remote_status=journey.latest_remote_status,
     )
-
-
-# the merge screen
-
-
-@dataclass
-class ConflictRow:
-    """One conflict on the merge screen: its three values and the current pick."""
-
-    index: int
-    conflict: dict[str, Any]
-    choice: str
-    custom_text: str
-    # (name, label, present, value as JSON, a filter's conditions or a catalog id's name, or ())
-    sides: list[tuple[str, str, bool, str, Words]]
-    description: Words  # the conflict in words, catalog ids by name
-    raw: str = "XML"  # what the value's text is called where words say it
-
-
-@dataclass
-class MergeScreen:
-    session: MergeSession
-    theirs_changes: list[Words]
-    our_changes: list[Words]
-    clean: list[tuple[str, Words]]
-    rows: list[ConflictRow]
-    canvas: Canvas
-
-
-def merge_screen(session: MergeSession, posted: Mapping[str, str] | None = None) -> MergeScreen:
-    """Everything the merge screen shows: both sides' changes, what merged, the conflicts.
-
-    Picks come from `posted` (a form sent back with errors), else from the session.
-    """
-    base = session.base_snapshot.document if session.base_snapshot else {}
-    ours, theirs = session.ours_revision.document, session.theirs_snapshot.document
-    sfmc_keys = lineage(session.draft.journey_id).sfmc_keys
-    connection = session.draft.journey.connection
-    document = session.merged_document
-    catalog = catalog_names(connection, ours, also=[base, theirs, document])
-    names = catalog.id_names()
-    theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
-    ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
-    paths = [tuple(conflict["path"]) for conflict in session.conflicts]
-    clean = {
-        (side, change.summary): (side, change.said)
-        for side, found in (("SFMC", theirs_diff), ("Your draft", ours_diff))
-        for change in found.changes
-        if not any(_overlaps(change.path, path) for path in paths)
-    }
-    return MergeScreen(
-        session=session,
-        theirs_changes=theirs_diff.lines(),
-        our_changes=ours_diff.lines(),
-        clean=list(clean.values()),
-        rows=[_row(i, c, session.choices, posted, names) for i, c in enumerate(session.conflicts)],
-        canvas=build_canvas(
-            document,
-            validate(document),
-            marks=_marks(session, theirs_diff),
-            details=activity_details(document, catalog),  # names on cards, as in the editor
-        ),
-    )
-
-
-def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    shorter = min(len(a), len(b))
-    return a[:shorter] == b[:shorter]
-
-
-def _marks(session: MergeSession, theirs_diff: JourneyDiff) -> dict[str, str]:
-    marks = dict.fromkeys(theirs_diff.activities_changed, "changed")
-    marks.update(dict.fromkeys(theirs_diff.activities_added, "added"))
-    for conflict in session.conflicts:
-        if conflict.get("activity_key"):
-            marks[conflict["activity_key"]] = "conflict"
-    return marks
-
-
-def _json_text(side: dict[str, Any]) -> str:
-    return json.dumps(side["value"], indent=2, ensure_ascii=False) if side["present"] else ""
-
-
-def _side_words(side: dict[str, Any], path: list[Any], names: IdNames) -> Words:
-    """A filter value (a branch's, goal's or exit's conditions) in plain words, a catalog id
-    by its name; () otherwise."""
-    value = side["value"] if side["present"] else None
-    if not (isinstance(value, str) and value.lstrip().startswith("<FilterDefinition")):
-        return catalog_value_words(path, value, names)
-    return filter_words(parse_filter(value))
-
-
-def _row(
-    index: int,
-    conflict: dict[str, Any],
-    stored: dict[str, Any],
-    posted: Mapping[str, str] | None,
-    names: IdNames,
-) -> ConflictRow:
-    labels = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
-    path = conflict["path"]
-    sides = [
-        (
-            n,
-            label,
-            conflict[n]["present"],
-            _json_text(conflict[n]),
-            _side_words(conflict[n], path, names),
-        )
-        for n, label in labels
-    ]
-    picked = stored.get(conflict["id"]) or {}
-    if "custom" in picked:
-        choice = "custom"
-        text = json.dumps(picked["custom"], indent=2, ensure_ascii=False)
-    else:
-        choice, text = str(picked.get("take") or ""), _json_text(conflict["ours"])
-    if posted is not None:
-        choice = posted.get(f"choice-{index}", "")
-        text = posted.get(f"custom-{index}", text)
-    return ConflictRow(index, conflict, choice, text, sides, *_described(conflict, names))
-
-
-def _described(conflict: dict[str, Any], names: IdNames) -> tuple[Words, str]:
-    """The conflict in words (a catalog id by name) and what its raw value is called."""
-    path = conflict["path"]
-    ours, theirs, base = (conflict[n]["value"] for n in ("ours", "theirs", "base"))
-    said = conflict["kind"] == "both-modified" and catalog_conflict_words(
-        path, ours, theirs, base, names
-    )
-    return said or (conflict["description"],), "ID" if catalog_kind_at(path) else "XML"

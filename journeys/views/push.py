@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -19,8 +15,7 @@ from django_htmx.http import (
     HttpResponseStopPolling,
 )
 
-from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
-from journeys.domain.merge import Choice, Custom, Take
+from journeys.merge_forms import MergeForm, merge_choices_form
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
 from journeys.permissions import (
     MAY_NOT_RESOLVE,
@@ -29,6 +24,7 @@ from journeys.permissions import (
     can_view_draft,
     require,
 )
+from journeys.presentation.merge import merge_screen
 from journeys.push_display import RunStatus, describe_attempt, describe_publish
 from journeys.services import merge_notices, merging, publish, push
 from journeys.sfmc.errors import SFMCError
@@ -201,69 +197,21 @@ def publish_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _actions(request, draft)
 
 
-class MergeChoicesForm(forms.Form):
-    """One pick per conflict: `choice-<n>` is ours, theirs or custom (`custom-<n>`, JSON)."""
-
-    SIDES = [("ours", "Your draft"), ("theirs", "SFMC"), ("custom", "Edited value")]
-
-    def __init__(self, conflicts: list[dict[str, Any]], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.conflicts = conflicts
-        for index in range(len(conflicts)):
-            # Labelled as the screen numbers its conflicts (from 1), for the error list.
-            self.fields[f"choice-{index}"] = forms.ChoiceField(
-                label=f"Conflict {index + 1}",
-                choices=self.SIDES,
-                error_messages={"required": "Choose a value."},
-            )
-            self.fields[f"custom-{index}"] = forms.CharField(
-                label=f"Conflict {index + 1}, edited value", required=False, strip=False
-            )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for index in range(len(self.conflicts)):
-            if data.get(f"choice-{index}") != "custom":
-                continue
-            try:
-                value = json.loads(data.get(f"custom-{index}") or "")
-                check_storable(value)  # NaN, 1e400, a lone surrogate
-            except DocumentError as error:
-                self.add_error(f"custom-{index}", error.message)
-            except ValueError as error:
-                self.add_error(f"custom-{index}", f"This is not valid JSON: {error}.")
-            except RecursionError:
-                self.add_error(f"custom-{index}", TOO_DEEP)
-            else:
-                data[f"value-{index}"] = value
-        return data
-
-    def choices(self) -> dict[str, Choice]:
-        picked: dict[str, Choice] = {}
-        for index, conflict in enumerate(self.conflicts):
-            side = self.cleaned_data[f"choice-{index}"]
-            value = self.cleaned_data.get(f"value-{index}")
-            picked[conflict["id"]] = Custom(value) if side == "custom" else Take(side)
-        return picked
-
-
 def _merge_page(
     request: HtmxHttpRequest,
     session: MergeSession,
+    form: MergeForm,
     *,
-    form: MergeChoicesForm | None = None,
     refusal: merging.MergeRefused | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    posted = request.POST if request.method == "POST" else None
     link = request.build_absolute_uri(reverse("journeys:merge", args=[session.pk]))
     context = {
         "session": session,
         "draft": session.draft,
-        "screen": merging.merge_screen(session, posted=posted),
+        "screen": merge_screen(session, form),
         "can_resolve": can_resolve_merge(request.user, session.draft),
         "editors_told": merge_notices.tell_editors_once(request.user, session, link),
-        "form": form,
         "refusal": refusal,
     }
     return render(request, MERGE, context, status=status)
@@ -272,7 +220,8 @@ def _merge_page(
 @require_GET
 @login_required
 def merge_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    return _merge_page(request, _session_for_user(request, pk))
+    session = _session_for_user(request, pk)
+    return _merge_page(request, session, merge_choices_form(session))
 
 
 @require_POST
@@ -280,13 +229,13 @@ def merge_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def merge_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = _session_for_user(request, pk)
     require(can_resolve_merge(request.user, session.draft), MAY_NOT_RESOLVE)
-    form = MergeChoicesForm(session.conflicts, request.POST)
+    form = merge_choices_form(session, request.POST)
     if not form.is_valid():
-        return _merge_page(request, session, form=form, status=400)
+        return _merge_page(request, session, form, status=400)
     try:
         resolution = merging.resolve_merge(request.user, session, form.choices())
     except merging.MergeRefused as refused:
-        return _merge_page(request, session, form=form, refusal=refused, status=409)
+        return _merge_page(request, session, form, refusal=refused, status=409)
     messages.success(request, resolution.message)
     return redirect(_editor_url(resolution.draft))
 

@@ -46,12 +46,21 @@ def roles(transactional_db):
         getattr(importlib.import_module(f"journeys.migrations.{name}"), function)(state.apps, None)
 
 
+def wait_days(days):
+    def change(document):
+        wait = next(a for a in document["activities"] if a["key"] == "WAITBYDURATION-1")
+        wait["configurationArguments"]["waitDuration"] = days
+
+    return change
+
+
 def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys, worker
 ):
     simulator = demo_journeys
     draft = import_demo(editor, sim_connection)
-    draft = approved_now(editor, approver, edited(editor, draft, rename("Welcome series (spring)")))
+    draft = edited(editor, draft, rename("Welcome series (spring)"))
+    draft = approved_now(editor, approver, edited(editor, draft, wait_days(3)))
     # Meanwhile, someone renames the journey and changes a wait in Journey Builder.
     for action, params in (
         ("rename", {"name": "Welcome series (SFMC)"}),
@@ -69,17 +78,23 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     page.click("#push-button")
     page.wait_for_url(f"{live_server.url}/merges/*/")  # HX-Redirect on conflict
 
-    conflict = page.locator("fieldset.conflict")
-    expect(conflict).to_have_count(1)
-    expect(conflict.locator(".side-ours pre")).to_have_text('"Welcome series (spring)"')
-    expect(conflict.locator(".side-theirs pre")).to_have_text('"Welcome series (SFMC)"')
+    expect(page.locator("fieldset.conflict")).to_have_count(2)
+    name = page.locator("fieldset.conflict", has_text="Journey — name")
+    expect(name.locator("legend")).to_have_attribute("title", "name")
+    expect(name.locator(".side-ours .value")).to_have_text("Welcome series (spring)")
+    expect(name.locator(".side-theirs .value")).to_have_text("Welcome series (SFMC)")
+    wait = page.locator("fieldset.conflict", has_text="Wait 'Wait 2 days' — duration")
+    expect(wait.locator(".side-ours .value")).to_have_text("3 days")
+    expect(wait.locator(".side-theirs .value")).to_have_text("4 days")
+    expect(wait.locator('.custom input[type="number"]')).to_have_value("3")
     expect(page.locator("#theirs-title + ul")).to_contain_text("Wait 2 days → 4 days")
     expect(
-        page.locator('.merge-canvas .node.mark-changed[data-key="WAITBYDURATION-1"]')
+        page.locator('.merge-canvas .node.mark-conflict[data-key="WAITBYDURATION-1"]')
     ).to_be_visible()
     page.screenshot(path=str(artifacts / "merge.png"), full_page=True)
 
-    conflict.get_by_label("Keep mine").check()
+    name.get_by_label("Keep mine").check()
+    wait.get_by_label("Take SFMC's").check()
     page.click("#resolve-button")
     page.wait_for_url(f"{live_server.url}/drafts/{draft.pk}/")
     expect(page.locator(".messages")).to_contain_text("needs review again")
