@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,11 @@ from tests.factories import UserFactory
 from tests.workers import running_thread_worker
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-FIXTURES_DIR = REPO_DIR.parent / "shared" / "fixtures" / "sfmc-real"
+# Beside the checkout; a git worktree elsewhere names the directory in JOURNEYS_REAL_FIXTURES.
+FIXTURES_DIR = Path(
+    os.environ.get("JOURNEYS_REAL_FIXTURES")
+    or REPO_DIR.parent / "shared" / "fixtures" / "sfmc-real"
+)
 
 
 @pytest.fixture(scope="session")
