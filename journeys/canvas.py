@@ -12,6 +12,7 @@ from typing import Any
 
 from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
 from journeys.domain.contact_trace import Trace
+from journeys.domain.document import items
 from journeys.domain.journey_filters import BranchLabel, branch_labels
 from journeys.domain.journey_items import entry_label, goal_outcome_words
 from journeys.domain.layout import EDGE_LABEL_MEASURE_PX, Layout, NodeBox, layout
@@ -180,11 +181,11 @@ class Canvas:
 def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
     found: dict[str, tuple[str, dict[str, Any]]] = {}
     for section, kind in (("triggers", "trigger"), ("goals", "goal"), ("exits", "exit")):
-        for item in document.get(section) or []:
-            if isinstance(item, dict) and isinstance(item.get("key"), str):
+        for item in items(document, section):
+            if isinstance(item.get("key"), str):
                 found.setdefault(item["key"], (kind, item))
-    for activity in document.get("activities") or []:
-        if isinstance(activity, dict) and isinstance(activity.get("key"), str):
+    for activity in items(document, "activities"):
+        if isinstance(activity.get("key"), str):
             found[activity["key"]] = ("activity", activity)
     return found
 
@@ -206,7 +207,7 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
             type_label = f"{type_label} · {whole}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
     title = str(item.get("name") or item.get("key") or "")
-    outcomes = [o for o in item.get("outcomes") or [] if isinstance(o, dict)]
+    outcomes = items(item, "outcomes")
     return CanvasNode(
         key=box.key,
         kind=kind,

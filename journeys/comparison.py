@@ -15,6 +15,7 @@ from journeys.canvas import Canvas, build_canvas
 from journeys.catalog_names import CatalogNames, activity_details
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
+from journeys.domain.document import items
 from journeys.domain.validate import validate
 
 
@@ -43,9 +44,7 @@ class Comparison:
 def activity_names(document: dict[str, Any]) -> dict[str, str]:
     """Activity key -> its name (the key when it has none)."""
     return {
-        str(a.get("key")): str(a.get("name") or a.get("key"))
-        for a in document.get("activities") or []
-        if isinstance(a, dict)
+        str(a.get("key")): str(a.get("name") or a.get("key")) for a in items(document, "activities")
     }
 
 

@@ -271,7 +271,8 @@ def _place(document: dict[str, Any], key: str) -> tuple[str, str | None]:
     if not key:
         return "", None
     for section in ("triggers", "goals", "exits"):
-        for index, item in enumerate(document.get(section) or []):
+        stored = document.get(section)
+        for index, item in enumerate(stored if isinstance(stored, list) else []):
             if isinstance(item, dict) and item.get("key") == key:
                 return f"$.{section}[{index}]", None
     return "", key

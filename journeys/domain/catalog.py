@@ -327,7 +327,8 @@ def _unused_key(outcomes: list[dict[str, Any]], stem: str) -> str:
 
 
 def _unused_branch_result(outcomes: list[dict[str, Any]]) -> str:
-    used = {o.get("arguments", {}).get("branchResult") for o in outcomes}
+    results = [o.get("arguments", {}).get("branchResult") for o in outcomes]
+    used = {result for result in results if isinstance(result, str)}
     number = 1
     while f"branchResult-{number}" in used:
         number += 1

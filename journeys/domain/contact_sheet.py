@@ -29,6 +29,7 @@ from journeys.domain.condition_eval import parse_date
 from journeys.domain.condition_words import field_name, value_misfit
 from journeys.domain.conditions import Condition, parse_filter, walk
 from journeys.domain.contact_paths import ENGAGEMENTS, EVERY_BRANCH, Assumptions, TestContact
+from journeys.domain.document import items
 from journeys.domain.expectations import ExpectationError, parse_expectation
 from journeys.domain.journey_filters import filter_places, journey_attributes
 from journeys.domain.operators import ALL_TYPES, DATE, NUMBER, OPERATORS
@@ -214,7 +215,7 @@ class _Reader:
                 if not kinds <= {*ENGAGEMENTS, NO_ENGAGEMENT}:
                     self._problem(row, f"assume {raw_name}: say opened, clicked, bounced or none")
                 engagement[str(activity["key"])] = frozenset(kinds - {NO_ENGAGEMENT})
-            elif len(activity.get("outcomes") or []) > 1:
+            elif len(items(activity, "outcomes")) > 1:
                 branches[str(activity["key"])] = value or EVERY_BRANCH
             else:
                 self._problem(row, f"assume: '{raw_name}' is neither an email nor a split")

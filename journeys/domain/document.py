@@ -237,6 +237,15 @@ def _kind(value: object) -> str:
     return f"a single {type(value).__name__} value"
 
 
+def items(doc: object, field: str) -> list[dict[str, Any]]:
+    """The objects of a list field of `doc` (activities, triggers, goals, exits, outcomes...).
+
+    Whatever is stored is read without raising: a missing field, a field that is not a list
+    (`"goals": 5`) or an item that is not an object gives nothing; the validator says why."""
+    found = doc.get(field) if isinstance(doc, dict) else None
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
 class JourneyDocument:
     """Read-only accessors over a journey dict; the dict is used as is, never copied or changed."""
 
@@ -244,8 +253,7 @@ class JourneyDocument:
         self.data = data
 
     def _list(self, field: str) -> list[dict[str, Any]]:
-        items = self.data.get(field)
-        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+        return items(self.data, field)
 
     @property
     def name(self) -> str:
@@ -276,10 +284,7 @@ class JourneyDocument:
 
     def outcomes(self, activity_key: str) -> list[dict[str, Any]]:
         """The outcomes of an activity; empty when the activity is unknown or has none."""
-        outcomes = (self.activity(activity_key) or {}).get("outcomes")
-        if not isinstance(outcomes, list):
-            return []
-        return [outcome for outcome in outcomes if isinstance(outcome, dict)]
+        return items(self.activity(activity_key), "outcomes")
 
     @property
     def goals(self) -> list[dict[str, Any]]:

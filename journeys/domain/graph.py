@@ -2,8 +2,11 @@
 
 Every function deep-copies its input and leaves it untouched. An edit that cannot be made (an
 unknown key, a loop, a split left with too few paths...) raises EditError with a message for
-the editor. As a last guard, an edit that would introduce a graph error (validate.GRAPH_CODES)
-into a journey that had none is refused, so a sound journey stays sound.
+the editor. The edits of the graph (insert, delete, paths, links) first check its shapes: a
+stored journey may hold anything (`"outcomes": 1.5`, a key that is a list), and such a journey
+is refused with the validator's own words for the first malformed part, never half-edited. As
+a last guard, an edit that would introduce a graph error (validate.GRAPH_CODES) into a journey
+that had none is refused, so a sound journey stays sound.
 
 The start activity is kept first in `activities`, as SFMC keeps it. Random split and Path
 Optimizer shares are spread evenly again whenever a branch is added or removed (100 split into
@@ -13,6 +16,7 @@ whole percentages, the last branches taking the remainder: 33/33/34).
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -32,7 +36,7 @@ from journeys.domain.catalog import (
 )
 from journeys.domain.document import SETTINGS_FIELDS, Journey, minimal_journey
 from journeys.domain.journey_filters import criteria_description, description_path
-from journeys.domain.validate import ERROR, GRAPH_CODES, validate
+from journeys.domain.validate import ERROR, GRAPH_CODES, SHAPE_CODES, Problem, validate
 
 # A new journey is Journey Builder's empty canvas; see document.minimal_journey.
 new_journey = minimal_journey
@@ -64,7 +68,7 @@ def insert_activity(
     """
     if type_id not in BY_TYPE_ID:
         raise EditError(f"There is no activity type called {type_id!r}.")
-    new = _copy(doc)
+    new = _graph_copy(doc)
     activities = _activities(new, create=True)
     key = next_key(new, BY_TYPE_ID[type_id].key_prefix, taken)
     activity = new_activity(type_id, key)
@@ -90,7 +94,7 @@ def delete_activity(doc: Journey, key: str, *, keep_branch: str | None = None) -
     activities only reachable through the other branches are deleted. With `keep_branch=None`
     a split is deleted with everything only reachable from it, and the paths into it end.
     """
-    new = _copy(doc)
+    new = _graph_copy(doc)
     activity = _activity(new, key)
     outcomes = _outcomes(activity)
     if keep_branch is not None:
@@ -113,7 +117,7 @@ def delete_activity(doc: Journey, key: str, *, keep_branch: str | None = None) -
 
 def add_branch(doc: Journey, key: str, *, label: str | None = None) -> Journey:
     """Add a path (ending at once) to a decision split, random split or Path Optimizer."""
-    new = _copy(doc)
+    new = _graph_copy(doc)
     activity = _activity(new, key)
     entry = _branchable(activity, key)
     if len(_outcomes(activity)) >= entry.max_outcomes:
@@ -126,7 +130,7 @@ def add_branch(doc: Journey, key: str, *, label: str | None = None) -> Journey:
 
 def remove_branch(doc: Journey, key: str, outcome_key: str) -> Journey:
     """Remove a path of a split, with the activities only reachable through it."""
-    new = _copy(doc)
+    new = _graph_copy(doc)
     activity = _activity(new, key)
     entry = _branchable(activity, key)
     _outcome(activity, outcome_key)
@@ -145,7 +149,7 @@ def remove_branch(doc: Journey, key: str, outcome_key: str) -> Journey:
 def relabel_branch(doc: Journey, key: str, outcome_key: str, label: str) -> Journey:
     """Rename a path: `metaData.name` for a random split, `pathName` for a Path Optimizer and
     `label` otherwise (a random split's `label` shows its percentage)."""
-    new = _copy(doc)
+    new = _graph_copy(doc)
     activity = _activity(new, key)
     outcome = _outcome(activity, outcome_key)
     meta = outcome.setdefault("metaData", {})
@@ -160,7 +164,7 @@ def relink_outcome(doc: Journey, key: str, outcome_key: str, target: str | None)
 
     Refused when it would make the journey loop or leave activities with no way in.
     """
-    new = _copy(doc)
+    new = _graph_copy(doc)
     outcome = _outcome(_activity(new, key), outcome_key)
     if target is not None:
         _activity(new, target)
@@ -251,6 +255,34 @@ def _copy(doc: Journey) -> Journey:
     if not isinstance(doc, dict):
         raise EditError("This is not a journey document.")
     return copy.deepcopy(doc)
+
+
+# The parts of a journey the graph edits read: the activities list, each activity's key, type,
+# outcomes, sections and decision criteria, and each outcome's key, next and sections.
+_GRAPH_PARTS = re.compile(
+    r"\$\.activities(\[\d+\](\.(key|type|outcomes|arguments|configurationArguments|metaData)"
+    r"(\[\d+\](\.(key|next|arguments|metaData))?|\.criteria)?)?)?"
+)
+
+
+def _graph_copy(doc: Journey) -> Journey:
+    """A copy of `doc` for an edit of its graph; refused when a part the edit reads is
+    malformed, with the validator's message for it (the editor lists the same one)."""
+    new = _copy(doc)
+    malformed = [
+        p for p in validate(new) if p.code in SHAPE_CODES and _GRAPH_PARTS.fullmatch(p.path)
+    ]
+    if malformed:
+        raise EditError(
+            "The canvas cannot change this journey's paths while a part of it is malformed: "
+            f"{_where(malformed[0])}{malformed[0].message} Correct it first (in the activity's "
+            "panel, or download the journey, fix the file and upload it)."
+        )
+    return new
+
+
+def _where(problem: Problem) -> str:
+    return f"in {problem.activity_key}, " if problem.activity_key else ""
 
 
 def _checked(before: Journey, after: Journey) -> Journey:
@@ -351,8 +383,10 @@ def _remove(doc: Journey, keys: set[str]) -> None:
 
 
 def _move_to_front(doc: Journey, key: str) -> None:
+    """Put the activity `key` first; a key no activity has (a dangling `next`) moves nothing."""
     activities = _activities(doc)
-    activities.insert(0, activities.pop(_position(activities, key)))
+    if any(isinstance(item, dict) and item.get("key") == key for item in activities):
+        activities.insert(0, activities.pop(_position(activities, key)))
 
 
 def _refuse_lost_engagement_email(doc: Journey, removed: set[str]) -> None:

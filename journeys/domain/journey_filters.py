@@ -56,14 +56,14 @@ def filter_places(document: Any) -> list[FilterPlace]:
         if not isinstance(criteria, dict):
             continue
         labels = _branch_labels(activity)
+        key = activity.get("key")
+        key = key if isinstance(key, str) else None  # a key that is not text is no place's
         for outcome_key, text in criteria.items():
             if isinstance(text, str):
                 path = ("activities", index, CONFIG, "criteria", outcome_key)
                 label = labels.get(outcome_key, "")
                 title = f"Path “{label or outcome_key}”"
-                places.append(
-                    FilterPlace(path, title, text, activity.get("key"), outcome_key, label)
-                )
+                places.append(FilterPlace(path, title, text, key, outcome_key, label))
     for section, word in _SECTIONS.items():
         for index, item in _items(document, section):
             text = _criteria(item)

@@ -58,6 +58,9 @@ GRAPH_CODES = frozenset(
     }
 )
 
+# The codes of a part with the wrong shape (a list where an object belongs, a missing key).
+SHAPE_CODES = frozenset({"invalid-value", "missing-field"})
+
 SCHEMA: dict[str, Any] = json.loads(
     Path(__file__).with_name("journey.schema.json").read_text(encoding="utf-8")
 )
@@ -168,7 +171,8 @@ def _validate(doc: object) -> list[Problem]:
 
 
 def _schema_findings(validator: Draft7Validator, instance: object, subject: str) -> list[_Finding]:
-    return [
+    # Once each: an activity's shape and its type's rules both say a section is not an object.
+    findings = (
         (
             ERROR,
             _schema_code(error),
@@ -176,7 +180,8 @@ def _schema_findings(validator: Draft7Validator, instance: object, subject: str)
             _schema_message(error, subject),
         )
         for error in validator.iter_errors(instance)
-    ]
+    )
+    return list(dict.fromkeys(findings))
 
 
 def _schema_code(error: ValidationError) -> str:

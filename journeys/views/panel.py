@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.document import items
 from journeys.domain.layout import outcome_label
 from journeys.domain.validate import validate
 from journeys.models import Draft
@@ -42,7 +43,7 @@ def parse_target(value: str | None, document: dict[str, Any]) -> Target | None:
     if not value:
         return None
     kind, _, key = value.partition(":")
-    if kind not in TARGET_KINDS:
+    if kind not in TARGET_KINDS or (kind == "activity" and not key):
         return None
     target = Target(kind, key or None)  # type: ignore[arg-type]
     try:
@@ -59,7 +60,7 @@ def target_param(target: Target | None) -> str:
 
 
 def _structure(document: dict[str, Any], key: str) -> Structure:
-    activities = [a for a in document.get("activities") or [] if isinstance(a, dict)]
+    activities = items(document, "activities")
     activity = next(a for a in activities if a.get("key") == key)
     entry = type_of(activity)
     outcomes = [o for o in activity.get("outcomes") or [] if isinstance(o, dict)]
@@ -76,7 +77,9 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
         for o in outcomes
     ]
     targets = [
-        (str(a["key"]), str(a.get("name") or a["key"])) for a in activities if a.get("key") != key
+        (a["key"], str(a.get("name") or a["key"]))
+        for a in activities
+        if isinstance(a.get("key"), str) and a["key"] != key
     ]
     return Structure(key, entry, rows, targets, branchable and len(outcomes) < maximum)
 
@@ -93,8 +96,7 @@ class Removal:
 def journey_items(document: dict[str, Any]) -> dict[str, bool]:
     """Whether the journey has a goal and exit criteria (the canvas offers to add them)."""
     return {
-        kind: any(isinstance(item, dict) for item in document.get(field) or [])
-        for kind, field in (("goal", "goals"), ("exit", "exits"))
+        kind: bool(items(document, field)) for kind, field in (("goal", "goals"), ("exit", "exits"))
     }
 
 
