@@ -24,6 +24,7 @@ from journeys.domain.diff import branch_name
 from journeys.domain.expectations import PHRASE_HELP
 from journeys.domain.journey_filters import journey_attributes
 from journeys.domain.stepper_activities import activity_title, asks_for_a_branch
+from journeys.uploads import UploadField
 
 ENTRY_FORMAT = "%Y-%m-%dT%H:%M"
 ENGAGEMENT_CHOICES = [
@@ -148,11 +149,12 @@ class SheetForm(forms.Form):
         label="Paste CSV or JSON",
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": SHEET_EXAMPLE}),
     )
-    file = forms.FileField(required=False, label="or upload a .csv or .json file")
+    file = UploadField(required=False, label="or upload a .csv or .json file")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not (data.get("text") or "").strip() and not data.get("file"):
+        chosen = data.get("file") or self.has_error("file", "too_large")  # says why itself
+        if not (data.get("text") or "").strip() and not chosen:
             raise forms.ValidationError("Paste a sheet or choose a file.")
         return data
 

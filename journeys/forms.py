@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from journeys.models import Connection, Draft
+from journeys.uploads import UploadField
 
 
 class ConnectionChoiceForm(forms.Form):
@@ -20,7 +21,7 @@ class NewJourneyForm(ConnectionChoiceForm):
 
 
 class UploadJourneyForm(ConnectionChoiceForm):
-    file = forms.FileField(help_text="A journey as JSON, as SFMC or mcdev exports it.")
+    file = UploadField(help_text="A journey as JSON, as SFMC or mcdev exports it.")
 
 
 class RemoteSearchForm(forms.Form):

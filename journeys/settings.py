@@ -291,9 +291,18 @@ CELERY_BEAT_SCHEDULE = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
-# The largest journey JSON file accepted by upload (the largest real one seen is ~150 KiB).
+# The largest file accepted by any upload, a journey JSON file or a sheet of contacts (the largest
+# real journey seen is ~150 KiB). Bounded while it streams (journeys/uploads.py): a request whose
+# Content-Length is over UPLOAD_REQUEST_MAX_BYTES (the file and the form's other fields) is
+# refused before its file is read, and a file is read no further than the limit.
 JOURNEY_UPLOAD_MAX_BYTES = env_int("JOURNEY_UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
+UPLOAD_REQUEST_MAX_BYTES = JOURNEY_UPLOAD_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = JOURNEY_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "journeys.uploads.BoundedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # SFMC: process-wide remote settings. Credentials live on Connection rows.
 # Fernet keys for secrets at rest, newest first; production refuses to start without them.

@@ -307,7 +307,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(
         editor_client, connection, b'{"key": "k", "activities": [], "x": "' + b"x" * 2000 + b'"}'
     )
     assert response.status_code == 200 and made == [] and changed == {}
-    assert "the largest journey accepted is 1 KiB" in response.content.decode()
+    assert "The file is larger than 1 KB, the largest accepted." in response.content.decode()
 
 
 @FUZZ

@@ -24,6 +24,7 @@ from journeys.models import Draft
 from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.permissions import can_edit_draft, require
 from journeys.services import test_contacts
+from journeys.uploads import received_files
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.editor import EDITOR, editor_context
 
@@ -129,7 +130,7 @@ def contact_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def contacts_import(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     require(can_edit_draft(request.user, draft))
-    sheet = SheetForm(request.POST, request.FILES)
+    sheet = SheetForm(request.POST, received_files(request))
     if sheet.is_valid():
         upload = sheet.cleaned_data["file"]
         try:

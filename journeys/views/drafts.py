@@ -19,6 +19,7 @@ from journeys.models import Connection, Draft, RemoteSnapshot
 from journeys.permissions import NOT_AN_EDITOR, can_create_drafts, can_view_journey, require
 from journeys.services.drafts import create_draft_from_upload, create_new_journey
 from journeys.services.limits import LimitRefused
+from journeys.uploads import received_files
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 
 
@@ -78,7 +79,8 @@ def draft_new(request: HtmxHttpRequest) -> HttpResponse:
 def draft_upload(request: HtmxHttpRequest) -> HttpResponse:
     require(can_create_drafts(request.user), NOT_AN_EDITOR)
     connections = Connection.objects.usable_by(request.user)
-    form = UploadJourneyForm(request.POST or None, request.FILES or None, connections=connections)
+    files = received_files(request) or None
+    form = UploadJourneyForm(request.POST or None, files, connections=connections)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
