@@ -168,6 +168,21 @@ class Canvas:
     def traced_nodes(self) -> frozenset[str]:
         return self.trace.nodes if self.trace else frozenset()
 
+    @property
+    def slots(self) -> list[tuple[Any, str]]:
+        """Each edge an activity can be inserted on, with what a screen reader says of it:
+        "Insert after 'Wait 2 days' on path 'Gold'"."""
+        titles = {node.key: node.title for node in self.nodes}
+        found = []
+        for edge in self.layout.edges:
+            if edge.kind == "loop":
+                continue
+            source = titles.get(edge.source, edge.source)
+            where = "at the start" if edge.kind == "entry" else f"after '{source}'"
+            path = self.edge_label(edge)[0]
+            found.append((edge, f"Insert {where}" + (f" on path '{path}'" if path else "")))
+        return found
+
     def edge_label(self, edge: Any) -> tuple[str, str]:
         """An edge's label and its whole text: a decision path's name a person gave it (the
         condition on hover), else its condition said short (the whole of it on hover)."""

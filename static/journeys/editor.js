@@ -42,10 +42,19 @@
     });
   }
 
+  // The palette's items are tab stops only while a slot waits for a choice: the canvas is not
+  // behind 14 of them, and a slot's Enter takes the focus there.
+  function paletteTabbable(tabbable) {
+    document.querySelectorAll("#palette .palette-item").forEach((item) => {
+      item.tabIndex = tabbable ? 0 : -1;
+    });
+  }
+
   function disarm() {
     if (armedSlot) armedSlot.classList.remove("armed");
     armedSlot = null;
     document.querySelectorAll(".palette").forEach((p) => p.classList.remove("choosing"));
+    paletteTabbable(false);
   }
 
   function arm(slot) {
@@ -55,6 +64,7 @@
     const palette = document.getElementById("palette");
     if (palette) {
       palette.classList.add("choosing");
+      paletteTabbable(true);
       const first = palette.querySelector(".palette-item");
       if (first) first.focus();
     }
@@ -128,6 +138,15 @@
     view.x = port.clientWidth / 2 - (box.x + box.width / 2) * view.scale;
     view.y = port.clientHeight / 2 - (box.y + box.height / 2) * view.scale;
     show();
+  }
+
+  function keepInView(element) {
+    const port = viewport();
+    if (!port) return;
+    const at = element.getBoundingClientRect(), view = port.getBoundingClientRect();
+    if (at.left >= view.left && at.right <= view.right && at.top >= view.top
+        && at.bottom <= view.bottom) return;
+    centreOn(element);
   }
 
   function setUpView() {
@@ -241,6 +260,50 @@
     if (typeId) insert(typeId, slot);
   });
 
+  // Arrow keys walk the journey from the focused activity: right to what follows (its first
+  // path), left to what leads to it, up and down between the paths of the split before it;
+  // "+" goes to the insert slot after it, and from a slot the arrows lead to its two ends.
+  function slotsWhere(attribute, key) {
+    return [...document.querySelectorAll(`#canvas a.slot[${attribute}="${CSS.escape(key)}"]`)];
+  }
+  function nodeOf(key) {
+    return key ? document.querySelector(`#canvas a.node[data-key="${CSS.escape(key)}"]`) : null;
+  }
+  function walk(from, direction) {
+    if (from.matches("a.slot")) {
+      return direction === "ArrowLeft" ? nodeOf(from.dataset.after) : direction === "ArrowRight"
+        ? nodeOf(from.dataset.before) : null;
+    }
+    const key = from.dataset.key;
+    if (direction === "+") return slotsWhere("data-after", key)[0] || null;
+    if (direction === "ArrowRight") {
+      const next = slotsWhere("data-after", key).map((slot) => nodeOf(slot.dataset.before));
+      return next.find(Boolean) || null;
+    }
+    const into = slotsWhere("data-before", key).filter((slot) => slot.dataset.after);
+    if (direction === "ArrowLeft") return into.length ? nodeOf(into[0].dataset.after) : null;
+    if (!into.length) return null;
+    const siblings = slotsWhere("data-after", into[0].dataset.after)
+      .map((slot) => nodeOf(slot.dataset.before)).filter(Boolean);
+    const at = siblings.indexOf(from) + (direction === "ArrowDown" ? 1 : -1);
+    return siblings[at] || null;
+  }
+  function moveFocus(event) {
+    const from = event.target.closest && event.target.closest("#canvas a.node, #canvas a.slot");
+    const keys = ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "+"];
+    if (!from || !keys.includes(event.key)) return false;
+    event.preventDefault();
+    const to = walk(from, event.key);
+    if (!to) return true;
+    to.focus({ preventScroll: true });
+    if (to.matches("a.node")) {
+      document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+      to.classList.add("selected");
+    }
+    keepInView(to);
+    return true;
+  }
+
   function typing(target) {
     return target.closest("input, textarea, select, [contenteditable]");
   }
@@ -253,6 +316,7 @@
       return;
     }
     if (typing(event.target)) return;
+    if (moveFocus(event)) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
     if (mod && key === "z") {

@@ -329,6 +329,56 @@ def test_a_journey_is_built_with_the_keyboard_alone(signed_in, live_server, edit
     expect(page.locator("#panel h2")).to_have_text("Wait by Duration · Wait 1 day")
 
 
+def focused_key(page: Page) -> str | None:
+    return page.evaluate("() => document.activeElement?.dataset?.key ?? null")
+
+
+def test_arrow_keys_walk_the_journey_and_plus_reaches_the_insert_slot(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    split = "RANDOMSPLITV2-1"
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Arrows"),
+        insert("EMAILV2"),
+        insert("RANDOMSPLITV2", after="EMAILV2-1"),
+        insert("WAITBYDURATION", after=split, outcome_key="branchResult-1"),
+        insert("SMSSYNC", after=split, outcome_key="branchResult-2"),
+    )
+    open_editor(page, live_server, draft)
+    tab_to(page, 'a.node[data-key="EMAILV2-1"]')
+    assert page.locator("#palette .palette-item[tabindex='0']").count() == 0  # not tab stops
+
+    steps = [
+        ("ArrowRight", split),
+        ("ArrowRight", "WAITBYDURATION-1"),
+        ("ArrowDown", "SMSSYNC-1"),
+        ("ArrowDown", "SMSSYNC-1"),  # the last path: stays
+        ("ArrowUp", "WAITBYDURATION-1"),
+        ("ArrowLeft", split),
+        ("ArrowLeft", "EMAILV2-1"),
+        ("ArrowLeft", "EMAILV2-1"),  # the start: stays
+    ]
+    for key, expected in steps:
+        page.keyboard.press(key)
+        assert focused_key(page) == expected, f"{key} went to {focused_key(page)}"
+    expect(canvas_node(page, "EMAILV2-1")).to_have_class(re.compile(r"\bselected\b"))
+
+    page.keyboard.press("+")
+    slot = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert slot == "Insert after 'Email 1'"
+    page.keyboard.press("ArrowRight")  # from the slot to the activity it leads to
+    assert focused_key(page) == split
+    page.keyboard.press("+")
+    spoken = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert spoken == "Insert after 'Random Split 1' on path 'Path 1 (50%)'"
+
+
+def canvas_node(page: Page, key: str):
+    return page.locator(f'#canvas a.node[data-key="{key}"]')
+
+
 # Counts clicks on the panel's Delete button (what the Delete key does when it deletes).
 DELETE_CLICKS = """() => {
   window.deleteClicks = 0;
