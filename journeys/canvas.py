@@ -68,6 +68,7 @@ class CanvasNode:
     mark: str = ""  # added | changed | removed, on review and compare canvases
     comments: int = 0  # unresolved comment threads pinned to this node
     type_text: str = ""
+    search_text: str = ""  # what the canvas search finds it by (name, type, key, conditions)
 
     @property
     def severity(self) -> str:
@@ -260,6 +261,9 @@ def build_canvas(
             by_key[problem.activity_key].append(problem)
         else:
             journey_problems.append(problem)
+    conditions: dict[str, list[str]] = defaultdict(list)
+    for (key, _), label in labels.items():
+        conditions[key].append(label.full)
     nodes, ends = [], []
     for box in (*drawn.nodes, *drawn.side_boxes):
         if box.kind == "end":
@@ -275,6 +279,7 @@ def build_canvas(
             # The badge says the type; the line under the name says which email it sends.
             node.type_label = fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
             node.type_text = f"{node.entry.label} · {whole}"
+        node.search_text = " ".join([node.title, node.type_text, box.key, *conditions[box.key]])
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
     for node in nodes:

@@ -304,6 +304,82 @@
     return true;
   }
 
+  // Search: the nodes whose name, type, key, email or conditions hold every typed word; the
+  // list under the box; arrows choose, Enter (or a click) centres and selects the activity.
+  let found = [];
+  let chosen = 0;
+  function search(text) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const list = document.getElementById("search-results");
+    found = !words.length ? [] : [...document.querySelectorAll("#canvas a.node")]
+      .filter((node) => words.every((word) => (node.dataset.search || "").includes(word)));
+    chosen = 0;
+    list.textContent = "";
+    found.slice(0, 30).forEach((node, index) => {
+      const item = document.createElement("li");
+      item.id = `search-result-${index}`;
+      item.setAttribute("role", "option");
+      item.dataset.key = node.dataset.key;
+      const [name, ...rest] = (node.getAttribute("aria-label") || "").split(", ");
+      item.textContent = name;
+      const detail = document.createElement("small");
+      detail.textContent = rest.join(", ");
+      item.appendChild(detail);
+      item.title = node.dataset.key;
+      list.appendChild(item);
+    });
+    list.hidden = !words.length;
+    document.getElementById("search-count").textContent = words.length
+      ? `${found.length} activit${found.length === 1 ? "y" : "ies"} found` : "";
+    markChosen();
+  }
+  function markChosen() {
+    const items = [...document.querySelectorAll("#search-results li")];
+    items.forEach((item, index) => item.setAttribute("aria-selected", String(index === chosen)));
+    const box = document.getElementById("canvas-search");
+    if (items[chosen]) {
+      box.setAttribute("aria-activedescendant", items[chosen].id);
+      items[chosen].scrollIntoView({ block: "nearest" });
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+  function goTo(node) {
+    if (!node) return;
+    document.getElementById("search-results").hidden = true;
+    centreOn(node);
+    document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+    node.classList.add("selected");
+    node.focus({ preventScroll: true });
+    htmx.ajax("GET", node.getAttribute("hx-get"), { target: "#panel", swap: "outerHTML" });
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "canvas-search") search(event.target.value);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.id !== "canvas-search") return;
+    const count = Math.min(found.length, 30);
+    if (event.key === "ArrowDown" && count) {
+      event.preventDefault();
+      chosen = Math.min(chosen + 1, count - 1);
+      markChosen();
+    } else if (event.key === "ArrowUp" && count) {
+      event.preventDefault();
+      chosen = Math.max(chosen - 1, 0);
+      markChosen();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      goTo(found[chosen]);
+    } else if (event.key === "Escape") {
+      event.target.value = "";
+      search("");
+    }
+  });
+  document.addEventListener("click", (event) => {
+    const item = event.target.closest && event.target.closest("#search-results li");
+    if (item) goTo(document.querySelector(`#canvas a.node[data-key="${CSS.escape(item.dataset.key)}"]`));
+  });
+
   function typing(target) {
     return target.closest("input, textarea, select, [contenteditable]");
   }

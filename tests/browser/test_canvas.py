@@ -375,6 +375,36 @@ def test_arrow_keys_walk_the_journey_and_plus_reaches_the_insert_slot(
     assert spoken == "Insert after 'Random Split 1' on path 'Path 1 (50%)'"
 
 
+def test_search_finds_activities_by_name_type_or_key_and_enter_goes_to_one(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    document = generate_journey(40, seed=2)
+    draft = upload(editor, connection, document)
+    canvas = open_editor(page, live_server, draft)
+    target = document["activities"][7]  # "Email Offer 1822 for you", EMAILV2-3
+    box = page.locator("#canvas-search")
+    results = page.locator("#search-results li")
+
+    box.fill("offer 1822")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text(target["name"])
+    box.fill("random split")
+    splits = [a for a in document["activities"] if a["type"] == "RANDOMSPLIT"]
+    expect(results).to_have_count(min(len(splits), 30))
+    box.fill(target["key"].lower())
+    expect(results.first).to_have_attribute("title", target["key"])
+
+    box.press("Enter")
+    node = canvas.node(target["key"])
+    expect(node).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.locator("#panel h2")).to_have_attribute("title", target["key"])
+    view = page.locator("#viewport").bounding_box()
+    assert centre_of(node) == pytest.approx(
+        (view["x"] + view["width"] / 2, view["y"] + view["height"] / 2), abs=2
+    )
+
+
 def canvas_node(page: Page, key: str):
     return page.locator(f'#canvas a.node[data-key="{key}"]')
 
