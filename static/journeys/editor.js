@@ -103,7 +103,62 @@
     box.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
     const level = document.getElementById("zoom-level");
     if (level) level.textContent = `${Math.round(view.scale * 100)}%`;
+    showViewOnMinimap();
   }
+
+  // The minimap: every card as a small box, the part of the journey in view as a frame; a click
+  // centres the view there. Drawn for journeys wider or taller than the viewport.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const MINIMAP_WIDTH = 200;
+  const MINIMAP_HEIGHT = 160;
+  function drawMinimap() {
+    const map = document.getElementById("minimap");
+    const port = viewport();
+    const [width, height] = journeySize();
+    if (!map || !port || !width) return;
+    const large = width > port.clientWidth || height > port.clientHeight;
+    map.toggleAttribute("hidden", !large); // an SVG element has no `hidden` property
+    if (!large) return;
+    const ratio = Math.min(MINIMAP_WIDTH / width, MINIMAP_HEIGHT / height);
+    map.setAttribute("width", Math.max(20, Math.round(width * ratio)));
+    map.setAttribute("height", Math.max(20, Math.round(height * ratio)));
+    map.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    map.textContent = "";
+    document.querySelectorAll("#canvas a.node rect.card").forEach((card) => {
+      const box = card.getBBox();
+      const mark = document.createElementNS(SVG_NS, "rect");
+      ["x", "y", "width", "height"].forEach((name) => mark.setAttribute(name, box[name]));
+      const node = card.closest("a.node");
+      mark.setAttribute("class", `minimap-node${node.classList.contains("selected") ? " selected" : ""}`);
+      map.appendChild(mark);
+    });
+    const frame = document.createElementNS(SVG_NS, "rect");
+    frame.setAttribute("class", "minimap-view");
+    frame.id = "minimap-view";
+    map.appendChild(frame);
+    showViewOnMinimap();
+  }
+  function showViewOnMinimap() {
+    const frame = document.getElementById("minimap-view");
+    const port = viewport();
+    if (!frame || !port) return;
+    frame.setAttribute("x", -view.x / view.scale);
+    frame.setAttribute("y", -view.y / view.scale);
+    frame.setAttribute("width", port.clientWidth / view.scale);
+    frame.setAttribute("height", port.clientHeight / view.scale);
+  }
+  document.addEventListener("click", (event) => {
+    const map = event.target.closest && event.target.closest("#minimap");
+    const port = viewport();
+    if (!map || !port) return;
+    const at = map.getBoundingClientRect();
+    const [width, height] = journeySize();
+    const jx = ((event.clientX - at.left) / at.width) * width;
+    const jy = ((event.clientY - at.top) / at.height) * height;
+    view.x = port.clientWidth / 2 - jx * view.scale;
+    view.y = port.clientHeight / 2 - jy * view.scale;
+    show();
+  });
 
   // Zoom to `scale` keeping the viewport point (px, py) over the same point of the journey.
   function zoomAround(scale, px, py) {
@@ -178,6 +233,7 @@
     port.addEventListener("pointerup", stop);
     port.addEventListener("pointercancel", stop);
     fit();
+    drawMinimap();
   }
 
   // After an insert, the view moves to the new activity and selects it (its panel opens).
@@ -492,6 +548,9 @@
 
   document.addEventListener("DOMContentLoaded", setUpView);
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "canvas") disarm();
+    if (event.detail.target && event.detail.target.id === "canvas") {
+      disarm();
+      drawMinimap();
+    }
   });
 })();

@@ -405,6 +405,41 @@ def test_search_finds_activities_by_name_type_or_key_and_enter_goes_to_one(
     )
 
 
+def test_a_large_journey_has_a_minimap_that_frames_the_view_and_moves_it_on_click(
+    signed_in, live_server, editor, connection, artifacts
+):
+    page = signed_in
+    document = generate_journey(104, seed=5)
+    draft = upload(editor, connection, document)
+    canvas = open_editor(page, live_server, draft)
+    minimap = page.locator("#minimap")
+    expect(minimap).to_be_visible()
+    expect(minimap.locator("rect.minimap-node")).to_have_count(
+        page.locator("#canvas a.node rect.card").count()
+    )
+    canvas.zoom("reset")
+    node = canvas.node(document["activities"][-1]["key"])
+    # The minimap's frame shows the view: the last activity is outside it, then a click on
+    # the activity's box in the minimap brings it into the middle of the view.
+    mark = minimap.locator("rect.minimap-node").nth(
+        page.locator("#canvas a.node").evaluate_all(
+            "(nodes, key) => nodes.findIndex((n) => n.dataset.key === key)",
+            document["activities"][-1]["key"],
+        )
+    )
+    view = page.locator("#viewport").bounding_box()
+    x, y = centre_of(mark)
+    page.mouse.click(x, y)
+    cx, cy = centre_of(node)
+    assert abs(cx - (view["x"] + view["width"] / 2)) < 40
+    assert abs(cy - (view["y"] + view["height"] / 2)) < 40
+    frame = minimap.locator("#minimap-view").bounding_box()
+    assert frame["x"] <= x <= frame["x"] + frame["width"]
+    assert frame["y"] <= y <= frame["y"] + frame["height"]
+    page.locator("#canvas-search").fill("offer")
+    page.screenshot(path=artifacts / "canvas-minimap-and-search.png")
+
+
 def canvas_node(page: Page, key: str):
     return page.locator(f'#canvas a.node[data-key="{key}"]')
 
