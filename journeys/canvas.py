@@ -10,7 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.catalog import (
+    ENTRIES,
+    PALETTE_GROUPS,
+    CatalogEntry,
+    activity_summary,
+    type_of,
+)
 from journeys.domain.contact_trace import Trace
 from journeys.domain.journey_filters import BranchLabel, branch_labels
 from journeys.domain.journey_items import entry_label, goal_outcome_words
@@ -210,6 +216,9 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
     shown = ""  # what the card shows when the whole type text does not fit
     if kind == "activity":
         type_label = entry.label if entry else f"{item.get('type', 'Unknown')} (custom)"
+        summary = activity_summary(item)
+        if summary:  # the card says what it does; the hover text says the type too
+            shown, type_label = summary, f"{type_label} · {summary}"
         badge = BADGES.get(entry.type_id, "??") if entry else "??"
         css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
     else:
