@@ -10,7 +10,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeys.domain.catalog import ENTRIES, PALETTE_GROUPS, CatalogEntry, type_of
+from journeys.domain.catalog import (
+    ENTRIES,
+    PALETTE_GROUPS,
+    CatalogEntry,
+    activity_summary,
+    type_of,
+)
 from journeys.domain.contact_trace import Trace
 from journeys.domain.document import items
 from journeys.domain.journey_filters import BranchLabel, branch_labels
@@ -69,6 +75,7 @@ class CanvasNode:
     mark: str = ""  # added | changed | removed, on review and compare canvases
     comments: int = 0  # unresolved comment threads pinned to this node
     type_text: str = ""
+    search_text: str = ""  # what the canvas search finds it by (name, type, key, conditions)
 
     @property
     def severity(self) -> str:
@@ -169,6 +176,21 @@ class Canvas:
     def traced_nodes(self) -> frozenset[str]:
         return self.trace.nodes if self.trace else frozenset()
 
+    @property
+    def slots(self) -> list[tuple[Any, str]]:
+        """Each edge an activity can be inserted on, with what a screen reader says of it:
+        "Insert after 'Wait 2 days' on path 'Gold'"."""
+        titles = {node.key: node.title for node in self.nodes}
+        found = []
+        for edge in self.layout.edges:
+            if edge.kind == "loop":
+                continue
+            source = titles.get(edge.source, edge.source)
+            where = "at the start" if edge.kind == "entry" else f"after '{source}'"
+            path = self.edge_label(edge)[0]
+            found.append((edge, f"Insert {where}" + (f" on path '{path}'" if path else "")))
+        return found
+
     def edge_label(self, edge: Any) -> tuple[str, str]:
         """An edge's label and its whole text: a decision path's name a person gave it (the
         condition on hover), else its condition said short (the whole of it on hover)."""
@@ -195,6 +217,9 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
     shown = ""  # what the card shows when the whole type text does not fit
     if kind == "activity":
         type_label = entry.label if entry else f"{item.get('type', 'Unknown')} (custom)"
+        summary = activity_summary(item)
+        if summary:  # the card says what it does; the hover text says the type too
+            shown, type_label = summary, f"{type_label} · {summary}"
         badge = BADGES.get(entry.type_id, "??") if entry else "??"
         css = GROUP_CLASSES.get(entry.palette_group or "", "custom") if entry else "unknown"
     else:
@@ -246,6 +271,9 @@ def build_canvas(
             by_key[problem.activity_key].append(problem)
         else:
             journey_problems.append(problem)
+    conditions: dict[str, list[str]] = defaultdict(list)
+    for (key, _), label in labels.items():
+        conditions[key].append(label.full)
     nodes, ends = [], []
     for box in (*drawn.nodes, *drawn.side_boxes):
         if box.kind == "end":
@@ -261,6 +289,7 @@ def build_canvas(
             # The badge says the type; the line under the name says which email it sends.
             node.type_label = fit(shown, TYPE_WIDTH_PX, TYPE_FONT_PX)
             node.type_text = f"{node.entry.label} · {whole}"
+        node.search_text = " ".join([node.title, node.type_text, box.key, *conditions[box.key]])
         nodes.append(node)
     # Problems of the trigger/goal/exit carry no activity key: show them on their node by path.
     for node in nodes:

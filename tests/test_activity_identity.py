@@ -156,7 +156,7 @@ def test_a_stale_edit_of_a_wait_someone_replaced_is_refused_not_grafted(
     with pytest.raises(EditRefused) as refused:
         apply_edit(editor, draft, set_wait(3), expected_revision=1)
 
-    assert "WAITBYDURATION-2" in tab.summary
+    assert activity(tab.draft.document, "WAITBYDURATION-2") is not None  # the new wait's key
     assert any("deleted" in text for text in refused.value.conflicts), refused.value.conflicts
     draft.refresh_from_db()
     assert draft.revision_number == 3
@@ -197,7 +197,9 @@ def test_every_key_of_the_lineage_is_recorded_and_never_reused(
 
     again = apply_edit(editor, draft, insert, expected_revision=3)
 
-    assert "WAITBYDURATION-3" in again.summary  # WAITBYDURATION-2 lived in revision 2
+    # WAITBYDURATION-2 lived in revision 2: the new wait takes the next key.
+    assert activity(again.draft.document, "WAITBYDURATION-3") is not None
+    assert activity(again.draft.document, "WAITBYDURATION-2") is None
     known = lineage(draft.journey)
     assert {WAIT, "WAITBYDURATION-2", "WAITBYDURATION-3"} <= known.taken
     assert WAIT in known.sfmc_keys and "WAITBYDURATION-2" not in known.sfmc_keys

@@ -472,3 +472,15 @@ def test_a_new_filter_replaces_sfmcs_stale_plain_language_copy_of_it(real_fixtur
 
     emptied = graph.set_criteria(doc, ("goals", 0, "configurationArguments", "criteria"), "")
     assert emptied["goals"][0]["metaData"]["configurationDescription"] == ""
+
+
+def test_cards_say_what_an_activity_does():
+    from journeys.domain.catalog import activity_summary
+
+    doc = chain("EMAILV2", "WAITBYDURATION", "MULTICRITERIADECISIONV2")
+    doc, _ = insert_activity(doc, "RANDOMSPLITV2", after=None)
+    by_key = {a["key"]: activity_summary(a) for a in doc["activities"]}
+    assert by_key["WAITBYDURATION-1"] == "1 day"
+    assert by_key["RANDOMSPLITV2-1"] == "50% · 50%"
+    assert by_key["MULTICRITERIADECISIONV2-1"].endswith(("path", "paths"))
+    assert by_key["EMAILV2-1"] == ""  # its card names the email, from the catalog

@@ -225,6 +225,28 @@ def wait_name(amount: object, unit: object) -> str:
     return f"Wait {duration_words(amount, unit)}"
 
 
+def activity_summary(activity: dict[str, Any]) -> str:
+    """What an activity does, said short for its card: a wait's duration ("2 days"), a random
+    split's shares ("60% · 40%"), a decision's number of paths; "" for the rest (an email's
+    card says its email by name from the catalog)."""
+    entry = type_of(activity)
+    config = activity.get(_CONFIG)
+    config = config if isinstance(config, dict) else {}
+    outcomes = activity.get("outcomes")
+    outcomes = [o for o in outcomes if isinstance(o, dict)] if isinstance(outcomes, list) else []
+    if entry is None:
+        return ""
+    if entry.type_id == "WAITBYDURATION" and config.get("waitDuration") not in (None, ""):
+        return duration_words(config.get("waitDuration"), config.get("waitUnit"))
+    if entry.type_id in ("RANDOMSPLITV2", "ABNTEST"):
+        shares = [o.get("arguments", {}).get("percentage") for o in outcomes]
+        if shares and all(isinstance(share, (int, float, str)) for share in shares):
+            return " · ".join(f"{share}%" for share in shares)
+    if entry.type_id == "MULTICRITERIADECISIONV2" and outcomes:
+        return f"{len(outcomes)} path{'' if len(outcomes) == 1 else 's'}"
+    return ""
+
+
 def default_name(type_id: str, doc: Any, activity: dict[str, Any]) -> str:
     """The name a new activity gets, as Journey Builder gives them: a wait states its duration
     ("Wait 1 day"); any other activity is its type numbered after those of the same name

@@ -42,10 +42,19 @@
     });
   }
 
+  // The palette's items are tab stops only while a slot waits for a choice: the canvas is not
+  // behind 14 of them, and a slot's Enter takes the focus there.
+  function paletteTabbable(tabbable) {
+    document.querySelectorAll("#palette .palette-item").forEach((item) => {
+      item.tabIndex = tabbable ? 0 : -1;
+    });
+  }
+
   function disarm() {
     if (armedSlot) armedSlot.classList.remove("armed");
     armedSlot = null;
     document.querySelectorAll(".palette").forEach((p) => p.classList.remove("choosing"));
+    paletteTabbable(false);
   }
 
   function arm(slot) {
@@ -55,6 +64,7 @@
     const palette = document.getElementById("palette");
     if (palette) {
       palette.classList.add("choosing");
+      paletteTabbable(true);
       const first = palette.querySelector(".palette-item");
       if (first) first.focus();
     }
@@ -93,7 +103,62 @@
     box.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
     const level = document.getElementById("zoom-level");
     if (level) level.textContent = `${Math.round(view.scale * 100)}%`;
+    showViewOnMinimap();
   }
+
+  // The minimap: every card as a small box, the part of the journey in view as a frame; a click
+  // centres the view there. Drawn for journeys wider or taller than the viewport.
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const MINIMAP_WIDTH = 200;
+  const MINIMAP_HEIGHT = 160;
+  function drawMinimap() {
+    const map = document.getElementById("minimap");
+    const port = viewport();
+    const [width, height] = journeySize();
+    if (!map || !port || !width) return;
+    const large = width > port.clientWidth || height > port.clientHeight;
+    map.toggleAttribute("hidden", !large); // an SVG element has no `hidden` property
+    if (!large) return;
+    const ratio = Math.min(MINIMAP_WIDTH / width, MINIMAP_HEIGHT / height);
+    map.setAttribute("width", Math.max(20, Math.round(width * ratio)));
+    map.setAttribute("height", Math.max(20, Math.round(height * ratio)));
+    map.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    map.textContent = "";
+    document.querySelectorAll("#canvas a.node rect.card").forEach((card) => {
+      const box = card.getBBox();
+      const mark = document.createElementNS(SVG_NS, "rect");
+      ["x", "y", "width", "height"].forEach((name) => mark.setAttribute(name, box[name]));
+      const node = card.closest("a.node");
+      mark.setAttribute("class", `minimap-node${node.classList.contains("selected") ? " selected" : ""}`);
+      map.appendChild(mark);
+    });
+    const frame = document.createElementNS(SVG_NS, "rect");
+    frame.setAttribute("class", "minimap-view");
+    frame.id = "minimap-view";
+    map.appendChild(frame);
+    showViewOnMinimap();
+  }
+  function showViewOnMinimap() {
+    const frame = document.getElementById("minimap-view");
+    const port = viewport();
+    if (!frame || !port) return;
+    frame.setAttribute("x", -view.x / view.scale);
+    frame.setAttribute("y", -view.y / view.scale);
+    frame.setAttribute("width", port.clientWidth / view.scale);
+    frame.setAttribute("height", port.clientHeight / view.scale);
+  }
+  document.addEventListener("click", (event) => {
+    const map = event.target.closest && event.target.closest("#minimap");
+    const port = viewport();
+    if (!map || !port) return;
+    const at = map.getBoundingClientRect();
+    const [width, height] = journeySize();
+    const jx = ((event.clientX - at.left) / at.width) * width;
+    const jy = ((event.clientY - at.top) / at.height) * height;
+    view.x = port.clientWidth / 2 - jx * view.scale;
+    view.y = port.clientHeight / 2 - jy * view.scale;
+    show();
+  });
 
   // Zoom to `scale` keeping the viewport point (px, py) over the same point of the journey.
   function zoomAround(scale, px, py) {
@@ -130,6 +195,15 @@
     show();
   }
 
+  function keepInView(element) {
+    const port = viewport();
+    if (!port) return;
+    const at = element.getBoundingClientRect(), view = port.getBoundingClientRect();
+    if (at.left >= view.left && at.right <= view.right && at.top >= view.top
+        && at.bottom <= view.bottom) return;
+    centreOn(element);
+  }
+
   function setUpView() {
     const port = viewport();
     if (!port) return;
@@ -159,6 +233,7 @@
     port.addEventListener("pointerup", stop);
     port.addEventListener("pointercancel", stop);
     fit();
+    drawMinimap();
   }
 
   // After an insert, the view moves to the new activity and selects it (its panel opens).
@@ -241,6 +316,126 @@
     if (typeId) insert(typeId, slot);
   });
 
+  // Arrow keys walk the journey from the focused activity: right to what follows (its first
+  // path), left to what leads to it, up and down between the paths of the split before it;
+  // "+" goes to the insert slot after it, and from a slot the arrows lead to its two ends.
+  function slotsWhere(attribute, key) {
+    return [...document.querySelectorAll(`#canvas a.slot[${attribute}="${CSS.escape(key)}"]`)];
+  }
+  function nodeOf(key) {
+    return key ? document.querySelector(`#canvas a.node[data-key="${CSS.escape(key)}"]`) : null;
+  }
+  function walk(from, direction) {
+    if (from.matches("a.slot")) {
+      return direction === "ArrowLeft" ? nodeOf(from.dataset.after) : direction === "ArrowRight"
+        ? nodeOf(from.dataset.before) : null;
+    }
+    const key = from.dataset.key;
+    if (direction === "+") return slotsWhere("data-after", key)[0] || null;
+    if (direction === "ArrowRight") {
+      const next = slotsWhere("data-after", key).map((slot) => nodeOf(slot.dataset.before));
+      return next.find(Boolean) || null;
+    }
+    const into = slotsWhere("data-before", key).filter((slot) => slot.dataset.after);
+    if (direction === "ArrowLeft") return into.length ? nodeOf(into[0].dataset.after) : null;
+    if (!into.length) return null;
+    const siblings = slotsWhere("data-after", into[0].dataset.after)
+      .map((slot) => nodeOf(slot.dataset.before)).filter(Boolean);
+    const at = siblings.indexOf(from) + (direction === "ArrowDown" ? 1 : -1);
+    return siblings[at] || null;
+  }
+  function moveFocus(event) {
+    const from = event.target.closest && event.target.closest("#canvas a.node, #canvas a.slot");
+    const keys = ["ArrowRight", "ArrowLeft", "ArrowUp", "ArrowDown", "+"];
+    if (!from || !keys.includes(event.key)) return false;
+    event.preventDefault();
+    const to = walk(from, event.key);
+    if (!to) return true;
+    to.focus({ preventScroll: true });
+    if (to.matches("a.node")) {
+      document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+      to.classList.add("selected");
+    }
+    keepInView(to);
+    return true;
+  }
+
+  // Search: the nodes whose name, type, key, email or conditions hold every typed word; the
+  // list under the box; arrows choose, Enter (or a click) centres and selects the activity.
+  let found = [];
+  let chosen = 0;
+  function search(text) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const list = document.getElementById("search-results");
+    found = !words.length ? [] : [...document.querySelectorAll("#canvas a.node")]
+      .filter((node) => words.every((word) => (node.dataset.search || "").includes(word)));
+    chosen = 0;
+    list.textContent = "";
+    found.slice(0, 30).forEach((node, index) => {
+      const item = document.createElement("li");
+      item.id = `search-result-${index}`;
+      item.setAttribute("role", "option");
+      item.dataset.key = node.dataset.key;
+      const [name, ...rest] = (node.getAttribute("aria-label") || "").split(", ");
+      item.textContent = name;
+      const detail = document.createElement("small");
+      detail.textContent = rest.join(", ");
+      item.appendChild(detail);
+      item.title = node.dataset.key;
+      list.appendChild(item);
+    });
+    list.hidden = !words.length;
+    document.getElementById("search-count").textContent = words.length
+      ? `${found.length} activit${found.length === 1 ? "y" : "ies"} found` : "";
+    markChosen();
+  }
+  function markChosen() {
+    const items = [...document.querySelectorAll("#search-results li")];
+    items.forEach((item, index) => item.setAttribute("aria-selected", String(index === chosen)));
+    const box = document.getElementById("canvas-search");
+    if (items[chosen]) {
+      box.setAttribute("aria-activedescendant", items[chosen].id);
+      items[chosen].scrollIntoView({ block: "nearest" });
+    } else {
+      box.removeAttribute("aria-activedescendant");
+    }
+  }
+  function goTo(node) {
+    if (!node) return;
+    document.getElementById("search-results").hidden = true;
+    centreOn(node);
+    document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
+    node.classList.add("selected");
+    node.focus({ preventScroll: true });
+    htmx.ajax("GET", node.getAttribute("hx-get"), { target: "#panel", swap: "outerHTML" });
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target.id === "canvas-search") search(event.target.value);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.target.id !== "canvas-search") return;
+    const count = Math.min(found.length, 30);
+    if (event.key === "ArrowDown" && count) {
+      event.preventDefault();
+      chosen = Math.min(chosen + 1, count - 1);
+      markChosen();
+    } else if (event.key === "ArrowUp" && count) {
+      event.preventDefault();
+      chosen = Math.max(chosen - 1, 0);
+      markChosen();
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      goTo(found[chosen]);
+    } else if (event.key === "Escape") {
+      event.target.value = "";
+      search("");
+    }
+  });
+  document.addEventListener("click", (event) => {
+    const item = event.target.closest && event.target.closest("#search-results li");
+    if (item) goTo(document.querySelector(`#canvas a.node[data-key="${CSS.escape(item.dataset.key)}"]`));
+  });
+
   function typing(target) {
     return target.closest("input, textarea, select, [contenteditable]");
   }
@@ -253,6 +448,7 @@
       return;
     }
     if (typing(event.target)) return;
+    if (moveFocus(event)) return;
     const mod = event.ctrlKey || event.metaKey;
     const key = event.key.toLowerCase();
     if (mod && key === "z") {
@@ -352,6 +548,9 @@
 
   document.addEventListener("DOMContentLoaded", setUpView);
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    if (event.detail.target && event.detail.target.id === "canvas") disarm();
+    if (event.detail.target && event.detail.target.id === "canvas") {
+      disarm();
+      drawMinimap();
+    }
   });
 })();

@@ -329,6 +329,121 @@ def test_a_journey_is_built_with_the_keyboard_alone(signed_in, live_server, edit
     expect(page.locator("#panel h2")).to_have_text("Wait by Duration · Wait 1 day")
 
 
+def focused_key(page: Page) -> str | None:
+    return page.evaluate("() => document.activeElement?.dataset?.key ?? null")
+
+
+def test_arrow_keys_walk_the_journey_and_plus_reaches_the_insert_slot(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    split = "RANDOMSPLITV2-1"
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Arrows"),
+        insert("EMAILV2"),
+        insert("RANDOMSPLITV2", after="EMAILV2-1"),
+        insert("WAITBYDURATION", after=split, outcome_key="branchResult-1"),
+        insert("SMSSYNC", after=split, outcome_key="branchResult-2"),
+    )
+    open_editor(page, live_server, draft)
+    tab_to(page, 'a.node[data-key="EMAILV2-1"]')
+    assert page.locator("#palette .palette-item[tabindex='0']").count() == 0  # not tab stops
+
+    steps = [
+        ("ArrowRight", split),
+        ("ArrowRight", "WAITBYDURATION-1"),
+        ("ArrowDown", "SMSSYNC-1"),
+        ("ArrowDown", "SMSSYNC-1"),  # the last path: stays
+        ("ArrowUp", "WAITBYDURATION-1"),
+        ("ArrowLeft", split),
+        ("ArrowLeft", "EMAILV2-1"),
+        ("ArrowLeft", "EMAILV2-1"),  # the start: stays
+    ]
+    for key, expected in steps:
+        page.keyboard.press(key)
+        assert focused_key(page) == expected, f"{key} went to {focused_key(page)}"
+    expect(canvas_node(page, "EMAILV2-1")).to_have_class(re.compile(r"\bselected\b"))
+
+    page.keyboard.press("+")
+    slot = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert slot == "Insert after 'Email 1'"
+    page.keyboard.press("ArrowRight")  # from the slot to the activity it leads to
+    assert focused_key(page) == split
+    page.keyboard.press("+")
+    spoken = page.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert spoken == "Insert after 'Random Split 1' on path 'Path 1 (50%)'"
+
+
+def test_search_finds_activities_by_name_type_or_key_and_enter_goes_to_one(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    document = generate_journey(40, seed=2)
+    draft = upload(editor, connection, document)
+    canvas = open_editor(page, live_server, draft)
+    target = document["activities"][7]  # "Email Offer 1822 for you", EMAILV2-3
+    box = page.locator("#canvas-search")
+    results = page.locator("#search-results li")
+
+    box.fill("offer 1822")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text(target["name"])
+    box.fill("random split")
+    splits = [a for a in document["activities"] if a["type"] == "RANDOMSPLIT"]
+    expect(results).to_have_count(min(len(splits), 30))
+    box.fill(target["key"].lower())
+    expect(results.first).to_have_attribute("title", target["key"])
+
+    box.press("Enter")
+    node = canvas.node(target["key"])
+    expect(node).to_have_class(re.compile(r"\bselected\b"))
+    expect(page.locator("#panel h2")).to_have_attribute("title", target["key"])
+    view = page.locator("#viewport").bounding_box()
+    assert centre_of(node) == pytest.approx(
+        (view["x"] + view["width"] / 2, view["y"] + view["height"] / 2), abs=2
+    )
+
+
+def test_a_large_journey_has_a_minimap_that_frames_the_view_and_moves_it_on_click(
+    signed_in, live_server, editor, connection, artifacts
+):
+    page = signed_in
+    document = generate_journey(104, seed=5)
+    draft = upload(editor, connection, document)
+    canvas = open_editor(page, live_server, draft)
+    minimap = page.locator("#minimap")
+    expect(minimap).to_be_visible()
+    expect(minimap.locator("rect.minimap-node")).to_have_count(
+        page.locator("#canvas a.node rect.card").count()
+    )
+    canvas.zoom("reset")
+    node = canvas.node(document["activities"][-1]["key"])
+    # The minimap's frame shows the view: the last activity is outside it, then a click on
+    # the activity's box in the minimap brings it into the middle of the view.
+    mark = minimap.locator("rect.minimap-node").nth(
+        page.locator("#canvas a.node").evaluate_all(
+            "(nodes, key) => nodes.findIndex((n) => n.dataset.key === key)",
+            document["activities"][-1]["key"],
+        )
+    )
+    view = page.locator("#viewport").bounding_box()
+    x, y = centre_of(mark)
+    page.mouse.click(x, y)
+    cx, cy = centre_of(node)
+    assert abs(cx - (view["x"] + view["width"] / 2)) < 40
+    assert abs(cy - (view["y"] + view["height"] / 2)) < 40
+    frame = minimap.locator("#minimap-view").bounding_box()
+    assert frame["x"] <= x <= frame["x"] + frame["width"]
+    assert frame["y"] <= y <= frame["y"] + frame["height"]
+    page.locator("#canvas-search").fill("offer")
+    page.screenshot(path=artifacts / "canvas-minimap-and-search.png")
+
+
+def canvas_node(page: Page, key: str):
+    return page.locator(f'#canvas a.node[data-key="{key}"]')
+
+
 # Counts clicks on the panel's Delete button (what the Delete key does when it deletes).
 DELETE_CLICKS = """() => {
   window.deleteClicks = 0;
