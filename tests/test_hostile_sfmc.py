@@ -21,7 +21,14 @@ from journeys.models import Journey, PushAttempt, RemoteSnapshot
 from journeys.services import push
 from journeys.services.remote import client_for
 from journeys.sfmc.client import SFMCClient, TokenCache
-from journeys.sfmc.errors import MalformedAnswer, RemoteError, ResponseLost, SFMCError, SlowAnswer
+from journeys.sfmc.errors import (
+    HostNotAllowed,
+    MalformedAnswer,
+    RemoteError,
+    ResponseLost,
+    SFMCError,
+    SlowAnswer,
+)
 from journeys.tasks import check_remote_version
 from tests.sfmc_server import CLIENT_ID, CLIENT_SECRET
 from tests.test_push_service import WELCOME, approved_demo, import_demo, run_until_final
@@ -100,6 +107,18 @@ def test_a_malformed_token_answer_is_a_typed_error_and_nothing_is_cached(simulat
 
     assert "SFMC" in str(raised.value) and len(str(raised.value)) < 200
     assert sfmc.list_journeys().count == 0  # a fresh token: the bad one was not kept
+    assert token_requests(simulator) == 2
+
+
+def test_a_served_address_that_is_not_a_url_is_refused_and_nothing_is_cached(simulator):
+    sfmc = sfmc_client(simulator)
+    body = json.dumps({"access_token": "ok", "rest_instance_url": "https://[unclosed"})
+    simulator.add_fault("malformed", method="POST", path="/v2/token", body=body)
+
+    with pytest.raises(HostNotAllowed):
+        sfmc.get_token()
+
+    assert sfmc.list_journeys().count == 0
     assert token_requests(simulator) == 2
 
 

@@ -6,6 +6,9 @@ an access token (the client redacts them from anything the server echoes back).
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -242,7 +245,8 @@ def _errorcode(body: Any) -> int | None:
 def _messages(body: Any, text: str) -> list[str]:
     """mcdev's order: errors[] (split on <br />), then validationErrors[], then message."""
     if not isinstance(body, dict):
-        return [text.strip()[:_MAX_MESSAGE]] if text.strip() else []
+        # Cut generously: a secret across the cut would show in part once redacted.
+        return [text.strip()[: 16 * _MAX_MESSAGE]] if text.strip() else []
     for list_name in ("errors", "validationErrors"):
         items = body.get(list_name)
         if isinstance(items, list) and items:
@@ -288,10 +292,107 @@ def _activity_key(item: Any) -> str | None:
 
 
 def redacted(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text[:_MAX_MESSAGE]
+    """``text`` without any of ``secrets`` in any spelling, cut to the message length.
+
+    Every spelling is searched on its own and what any of them covers is replaced, so one
+    spelling matching a part of another never leaves the rest of it showing."""
+    spans = sorted(
+        match.span() for pattern in secret_patterns(secrets) for match in pattern.finditer(text)
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    parts, shown_from = [], 0
+    for start, end in merged:
+        parts += [text[shown_from:start], REDACTED]
+        shown_from = end
+    parts.append(text[shown_from:])
+    return "".join(parts)[:_MAX_MESSAGE]
 
 
 REDACTED = "[redacted]"
+# Escapes that stand for one character: JSON's, Python repr's, JavaScript's.
+_SHORT_ESCAPES = {
+    '"': ['\\"'],
+    "'": ["\\'"],
+    "\\": ["\\\\"],
+    "/": ["\\/"],
+    "\n": ["\\n"],
+    "\r": ["\\r"],
+    "\t": ["\\t"],
+    "\b": ["\\b"],
+    "\f": ["\\f"],
+    " ": ["+"],  # a form-encoded space (quote_plus)
+    "&": ["&amp;"],
+    "<": ["&lt;"],
+    ">": ["&gt;"],
+}
+_BASE64_CORE_MIN = 8  # shorter pieces of base64 would match ordinary words
+
+
+def secret_patterns(secrets: Sequence[str]) -> list[re.Pattern[str]]:
+    """Regexes that together match each secret in every spelling an echo may use.
+
+    Each character may be written plainly, JSON- or repr-escaped (``\\"``, ``\\u00e9``, a
+    surrogate pair, ``\\x..``, ``\\U...``), percent-encoded (any case, ``+`` for a space) or as
+    an HTML character reference, and spellings may mix. Base64 (standard and URL-safe, padded
+    or not) is matched whole, and by the part that any position in a longer base64 text keeps
+    (the client also passes ``client_id:secret``, a Basic credential). A JSON text quoted
+    again in a message (escapes escaped) is matched too."""
+    return [pattern for secret in dict.fromkeys(secrets) if secret for pattern in _patterns(secret)]
+
+
+@functools.lru_cache(maxsize=32)
+def _patterns(secret: str) -> tuple[re.Pattern[str], ...]:
+    """The patterns of one secret, compiled once (a token's are long to compile)."""
+    # An echo of an echo: the JSON text of a request quoted once more in a message.
+    quoted = {json.dumps(secret, ensure_ascii=ascii)[1:-1] for ascii in (True, False)}
+    sources = ["|".join(_base64_spellings(secret))]
+    sources += [_any_spelling(text) for text in sorted({secret} | quoted)]
+    return tuple(re.compile(source) for source in sources)
+
+
+def _any_spelling(secret: str) -> str:
+    return "".join(_char_spellings(char) for char in secret)
+
+
+def _char_spellings(char: str) -> str:
+    """A regex for one character in any of its spellings, the longest first (so a percent-encoded
+    ``%`` is read as ``%25``, not as ``%`` then ``25``); hex digits in either case."""
+    code = ord(char)
+    data = char.encode("utf-8", "surrogatepass")
+    units = [code] if code < 0x10000 else [0xD800 + (code - 0x10000) // 0x400]
+    if code >= 0x10000:
+        units.append(0xDC00 + (code - 0x10000) % 0x400)
+    hex_forms = [
+        "".join(rf"\\u{unit:04x}" for unit in units),
+        "".join(f"%{byte:02x}" for byte in data),
+        f"&#x0*{code:x};",
+    ]
+    if not char.isprintable():  # how Python's repr writes it
+        hex_forms.append(rf"\\x{code:02x}" if code < 0x100 else rf"\\U{code:08x}")
+    forms = [f"(?i:{'|'.join(hex_forms)})", f"&#0*{code};"]
+    forms += [re.escape(form) for form in _SHORT_ESCAPES.get(char, [])]
+    forms.append(re.escape(char))
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _base64_spellings(secret: str) -> list[str]:
+    data = secret.encode("utf-8", "surrogatepass")
+    found: set[str] = set()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(data).decode()
+        found |= {whole, whole.rstrip("=")}
+        # Inside a longer base64 text the secret starts at byte offset 0, 1 or 2 of a group:
+        # the groups wholly made of its bytes are the same whatever surrounds them.
+        for offset in range(3):
+            encoded = encode(b"\0" * offset + data).decode()
+            first = 1 if offset else 0
+            last = (offset + len(data)) // 3
+            core = encoded[4 * first : 4 * last]
+            if len(core) >= _BASE64_CORE_MIN:
+                found.add(core)
+    return [re.escape(form) for form in sorted(found, key=len, reverse=True)]

@@ -27,7 +27,10 @@ def check_base_url(
         raise _refused(url, "it is empty or contains characters a URL base never needs")
     if "?" in url or "#" in url:
         raise _refused(url, "a base URL has no query or fragment")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 address
+        raise _refused(url, "it is not a URL") from None
     if "@" in parts.netloc:
         raise _refused(url, "it carries a user name or password")
     if parts.path not in ("", "/"):
