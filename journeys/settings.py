@@ -290,6 +290,9 @@ if not SFMC_SECRET_KEYS:
 SFMC_CONNECT_TIMEOUT = env_float("SFMC_CONNECT_TIMEOUT", 3.05)
 SFMC_READ_TIMEOUT = env_float("SFMC_READ_TIMEOUT", 30.0)
 SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
+# The longest journey name sent to SFMC. No source states SFMC's limit (its key's is 200,
+# confirmed: journeys/lengths.py), so 200 is a choice; the database keeps at most 400.
+SFMC_JOURNEY_NAME_MAX_LENGTH = env_int("SFMC_JOURNEY_NAME_MAX_LENGTH", 200)
 # Opening a draft, its review or approving it checks SFMC's latest version in the background
 # when the last check is older than this.
 SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)
