@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from journeys.models import Connection, Draft
+from journeys.lengths import journey_name_limit, length_refusal, max_length
+from journeys.models import Comment, Connection, Draft
 from journeys.uploads import UploadField
 
 
@@ -17,7 +18,18 @@ class ConnectionChoiceForm(forms.Form):
 
 
 class NewJourneyForm(ConnectionChoiceForm):
-    name = forms.CharField(max_length=200)
+    name = forms.CharField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["maxlength"] = str(journey_name_limit())
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"]
+        refusal = length_refusal("The name", name, journey_name_limit())
+        if refusal:
+            raise forms.ValidationError(refusal, code="max_length")
+        return name
 
 
 class UploadJourneyForm(ConnectionChoiceForm):
@@ -108,7 +120,9 @@ class CommentForm(forms.Form):
     body = forms.CharField(
         max_length=4000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
     )
-    activity_key = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    activity_key = forms.CharField(
+        required=False, max_length=max_length(Comment, "activity_key"), widget=forms.HiddenInput
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 

@@ -15,7 +15,7 @@ from journeys.permissions import can_edit_draft, can_publish_draft, can_push_dra
 from journeys.services import merging
 from journeys.services import publish as publishing
 from journeys.services import push as pushing
-from journeys.services.leased_runs import worker_stopped
+from journeys.services.leased_runs import NOT_RECORDED, worker_stopped
 from journeys.services.review import valid_approval
 
 State = PushAttempt.State
@@ -145,6 +145,8 @@ def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
             f"SFMC now has version {attempt.remote_version_after}, "
             f"modified {attempt.remote_modified_after}."
         )
+    if state == State.FAILED and attempt.error_code == NOT_RECORDED:
+        return "Push not recorded", attempt.error_message  # says what SFMC has
     if state in (State.CONFLICT, State.FAILED):
         return ("SFMC changed meanwhile" if state == State.CONFLICT else "Push failed"), (
             attempt.error_message
@@ -304,7 +306,8 @@ def _publish_words(request: PublishRequest, stalled: bool) -> tuple[str, str]:
         when = f" (published {request.last_published_date})" if request.last_published_date else ""
         return "Published", f"Version {version} is live in SFMC{when}."
     if state == PublishState.FAILED:
-        return "Publish failed", request.error_message
+        not_recorded = request.error_code == NOT_RECORDED
+        return ("Publish not recorded" if not_recorded else "Publish failed"), request.error_message
     if stalled:
         return _stalled(request, request.next_poll_at, f"publishing version {version}", "published")
     if state == PublishState.QUEUED:

@@ -322,6 +322,9 @@ SFMC_MAX_RETRIES = env_int("SFMC_MAX_RETRIES", 4)
 # A page that calls SFMC while someone waits gives up after this long, retries included ("SFMC
 # is slow; try again"), so a slow SFMC cannot hold a web worker; background work keeps the above.
 SFMC_INTERACTIVE_DEADLINE_SECONDS = env_float("SFMC_INTERACTIVE_DEADLINE_SECONDS", 8.0)
+# The longest journey name sent to SFMC. No source states SFMC's limit (its key's is 200,
+# confirmed: journeys/lengths.py), so 200 is a choice; the database keeps at most 400.
+SFMC_JOURNEY_NAME_MAX_LENGTH = env_int("SFMC_JOURNEY_NAME_MAX_LENGTH", 200)
 # Opening a draft, its review or approving it checks SFMC's latest version in the background
 # when the last check is older than this.
 SFMC_DRIFT_FRESHNESS_SECONDS = env_int("SFMC_DRIFT_FRESHNESS_SECONDS", 60)

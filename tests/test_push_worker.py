@@ -114,3 +114,24 @@ def test_the_task_retries_itself_when_the_service_says_so(draft, editor, simulat
 
     attempt.refresh_from_db()
     assert attempt.state == State.SUCCEEDED and attempt.tries == 3
+
+
+def test_a_push_whose_answer_cannot_be_recorded_ends_visibly_not_sending(
+    worker, task_runs, editor, approver, sim_connection, demo_journeys, simulator
+):
+    """The attack's case: SFMC takes a journey whose name is longer than the database keeps,
+    and recording its answer fails. The worker ends the attempt saying what SFMC has."""
+    name = "N" * 450  # stored before the panel checked lengths
+    draft = approved_now(
+        editor, approver, edited(editor, import_demo(editor, sim_connection), rename(name))
+    )
+    attempt = push.request_push(editor, draft)
+
+    assert wait_for(lambda: finished(task_runs, attempt))
+    attempt.refresh_from_db()
+    remote = remote_doc(sim_connection)
+    assert remote["name"] == name
+    assert attempt.state == State.FAILED and attempt.error_code == "not-recorded"
+    assert attempt.error_message.startswith(f"SFMC has version {remote['version']} of this")
+    assert "Check the journey in SFMC before pushing again." in attempt.error_message
+    assert len(simulator.request_log(method="PUT", applied="true")) == 1

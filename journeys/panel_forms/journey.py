@@ -36,6 +36,7 @@ from journeys.domain.journey_items import (
     new_goal,
     with_event_key,
 )
+from journeys.lengths import journey_name_limit, length_refusal
 from journeys.panel_forms.base import (
     Document,
     FieldPath,
@@ -376,6 +377,9 @@ class SettingsForm(PanelForm):
         ]
 
     def check_together(self) -> None:
+        refusal = length_refusal("The name", self.cleaned_data.get("name"), journey_name_limit())
+        if "name" in self.changed_data and refusal:
+            self.add_error("name", refusal)
         for name in ("name", "description"):
             refused = sorted(
                 {c for c in self.cleaned_data.get(name, "") if c in REFUSED_CHARACTERS}

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import CharField
 
 from journeys.contact_models import copy_test_contacts
 from journeys.domain.document import (
@@ -17,6 +16,7 @@ from journeys.domain.document import (
     parse_journey_json,
 )
 from journeys.domain.validate import Problem, validate
+from journeys.lengths import journey_key_limit, journey_name_limit, length_refusal
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
 from journeys.services.audit import record_event
@@ -108,12 +108,13 @@ def create_draft_from_upload(user: Any, connection: Connection, raw: bytes) -> U
         raise DocumentError(
             "This JSON is not a journey: it needs a 'key' and an 'activities' list."
         )
-    key, longest_key = str(document["key"]), _max_length("key")
-    if len(key) > longest_key:
-        raise DocumentError(
-            f"The journey's key is {len(key)} characters long; at most {longest_key} are allowed."
-        )
-    name = str(document.get("name") or key)[: _max_length("name")]
+    key = str(document["key"])
+    name = str(document.get("name") or key)
+    refusal = length_refusal("The journey's key", key, journey_key_limit()) or length_refusal(
+        "The journey's name", name, journey_name_limit()
+    )
+    if refusal:
+        raise DocumentError(f"{refusal} Shorten it in the file and upload it again.")
     journey, created = Journey.objects.get_or_create(
         connection=connection, key=key, defaults={"name": name}
     )
@@ -140,10 +141,6 @@ def upload_refusal(raw: bytes, what: str) -> str:
     return (
         f"The file is {len(raw) // 1024} KiB; the largest {what} accepted is {limit // 1024} KiB."
     )
-
-
-def _max_length(field: str) -> int:
-    return int(cast("CharField[str, str]", Journey._meta.get_field(field)).max_length or 0)
 
 
 UNDO_DEPTH = 100

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from journeys.lengths import max_length
 from journeys.models import ActivityKey, Journey
 
-KEY_LENGTH = 200  # ActivityKey.key's max_length; a longer key is never one the editor makes
+# A longer key is never one the editor makes, and its row could not keep it.
+KEY_LENGTH = max_length(ActivityKey, "key") or 0
 
 
 def activity_keys(document: Any) -> dict[str, bool]:

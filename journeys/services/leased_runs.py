@@ -32,6 +32,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from journeys.lengths import TooLongToStore, check_fits
 from journeys.models import Draft
 from journeys.services.audit import record_event
 from journeys.sfmc import errors as sfmc
@@ -87,6 +88,68 @@ def plain(error: sfmc.SFMCError) -> str:
     }
     lead = next((text for kind, text in words.items() if isinstance(error, kind)), "")
     return f"{lead} {error.message}".strip()
+
+
+# The largest PositiveIntegerField value every database engine keeps.
+MAX_COUNT = 2**31 - 1
+# A run that failed although SFMC has (or may have) what it sent: recording that failed.
+NOT_RECORDED = "not-recorded"
+
+
+def is_ours(error: Exception) -> bool:
+    """Whether the run failed on our side rather than on SFMC's answer: what SFMC answered did
+    not fit (TooLongToStore), the database failed, or a bug. Such a failure after a write must
+    say what SFMC now has: nothing else records it."""
+    return isinstance(error, TooLongToStore) or not isinstance(error, sfmc.SFMCError)
+
+
+def failure_words(error: Exception) -> str:
+    """An exception in plain words (the log keeps its traceback)."""
+    if isinstance(error, sfmc.SFMCError):
+        return plain(error)
+    lines = str(error).strip().splitlines()
+    text = f": {lines[0][:300]}" if lines else ""
+    return f"an unexpected error ({type(error).__name__}{text})"
+
+
+def as_count(value: Any) -> int | None:
+    """A version number SFMC sent, when it is one a PositiveIntegerField keeps (else None)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_COUNT else None
+
+
+def storable(model: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose values fit their columns (the rest are left out)."""
+    kept = {}
+    for name, value in fields.items():
+        try:
+            check_fits(model, {name: value})
+        except TooLongToStore:
+            continue
+        kept[name] = value
+    return kept
+
+
+def after_write(sfmc_has: str, again: str) -> str:
+    """The sentence a failure message ends with when the run wrote to SFMC ("" when not)."""
+    return f" {sfmc_has}; check the journey in SFMC before {again} again." if sfmc_has else ""
+
+
+def unrecorded(sfmc_has: str, error: Exception, again: str) -> str:
+    """The message of a run that failed on our side (is_ours): what SFMC has, and why it is not
+    recorded here; `again` is what the user would do again ("pushing")."""
+    words = failure_words(error).rstrip(".")
+    if not sfmc_has:
+        return f"Recording SFMC's answer here failed: {words}."
+    return (
+        f"{sfmc_has}, but recording it here failed: {words}. "
+        f"Check the journey in SFMC before {again} again."
+    )
 
 
 def beat_seconds() -> float:
@@ -147,7 +210,10 @@ class LeasedRuns:
         return self.model.objects.select_related(*self.related).get(pk=pk)
 
     def fenced(self, row: Any, **fields: Any) -> bool:
-        """Update the row only if this run still owns it (same count, still running)."""
+        """Update the row only if this run still owns it (same count, still running).
+
+        Raises TooLongToStore, changing nothing, when a text does not fit its column."""
+        check_fits(self.model, fields)
         with transaction.atomic(savepoint=False):
             lock_draft(pk=row.draft_id)
             if not self._owned(row).update(**fields):

@@ -27,6 +27,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -331,6 +332,7 @@ def run_publish(
         return SKIPPED
     if request.runs > MAX_POLLS + MAX_FAILURES + MAX_SENDS:
         return mark_failed(request, "gave-up", f"Gave up after {request.runs - 1} runs.")
+    run: _PublishRun | None = None
     try:
         run = _PublishRun(request, client or client_for(request.draft.journey.connection))
         with RUNS.heartbeat(request, beat=heartbeat):
@@ -339,10 +341,25 @@ def run_publish(
         return mark_retrying(request, "rate-limited", plain(error), error.retry_after)
     except sfmc.RemoteError as error:  # 5xx or the network, after the client's own retries
         return mark_retrying(request, "remote-error", plain(error))
-    except sfmc.NotFound as error:
-        return mark_failed(request, "not-found", f"SFMC has no version {request.version}: {error}")
-    except sfmc.SFMCError as error:
-        return mark_failed(request, type(error).__name__, plain(error))
+    except SoftTimeLimitExceeded:
+        raise  # the task lets a later run finish, which looks at SFMC first
+    except Exception as error:  # whatever it is, the request ends saying what SFMC has
+        return _failed(request, run, error)
+
+
+def _failed(request: PublishRequest, run: _PublishRun | None, error: Exception) -> Outcome:
+    """The run ended on an exception no retry helps: fail the request visibly, saying what SFMC
+    has when it was asked to publish (never left running)."""
+    sfmc_has = run.sfmc_has() if run is not None else ""
+    if leased_runs.is_ours(error):
+        logger.error("publish %s failed on our side", request.pk, exc_info=error)
+        message = leased_runs.unrecorded(sfmc_has, error, "publishing")
+        return mark_failed(request, leased_runs.NOT_RECORDED, message)
+    after = leased_runs.after_write(sfmc_has, "publishing")
+    if isinstance(error, sfmc.NotFound):
+        message = f"SFMC has no version {request.version}: {error}"
+        return mark_failed(request, "not-found", message + after)
+    return mark_failed(request, type(error).__name__, leased_runs.failure_words(error) + after)
 
 
 class _PublishRun:
@@ -354,6 +371,22 @@ class _PublishRun:
         self.journey = request.draft.journey
         self.ours = create_body(request.revision.document)
         self.key = str(request.revision.document.get("key") or self.journey.key)
+        self.published: dict[str, Any] | None = None  # SFMC's published version, once seen
+
+    def sfmc_has(self) -> str:
+        """What SFMC has after this request's publishAsync calls ("" when none was made)."""
+        if self.published is not None:
+            version = self.published.get("version", self.request.version)
+            return f"SFMC has published version {version} of this journey"
+        if self.request.sends or self.request.status_id:
+            return f"SFMC was asked to publish version {self.request.version} of this journey"
+        return ""
+
+    def published_now(
+        self, remote: dict[str, Any], warnings: list[dict[str, Any]] | None = None, note: str = ""
+    ) -> Outcome:
+        self.published = remote
+        return mark_published(self.request, remote, warnings=warnings, note=note)
 
     def go(self) -> Outcome:
         if self.request.status_id:
@@ -391,7 +424,7 @@ class _PublishRun:
             )
         if status == "Published":
             already = "SFMC already had this version published; nothing was sent again."
-            return mark_published(self.request, remote, note=note or already)
+            return self.published_now(remote, note=note or already)
         if status != "Draft":
             return mark_failed(
                 self.request,
@@ -438,7 +471,7 @@ class _PublishRun:
         if status == "PublishCompleted":
             remote = self.fetch()
             changed = "" if merging.applied(self.ours, remote) else CHANGED_WHILE_PUBLISHING
-            return mark_published(self.request, remote, warnings=warnings, note=changed)
+            return self.published_now(remote, warnings, changed)
         if status == "Error":
             return mark_rejected(self.request, _items(answer.get("errors")), warnings)
         return mark_in_process(self.request, status)

@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import IntegrityError, transaction
 
 from journeys.domain.contact_records import changes_since, unmet_reason
@@ -25,7 +26,15 @@ from journeys.models import Approval, Draft, Journey, PublishRequest, PushAttemp
 from journeys.permissions import can_push_draft, require
 from journeys.services import leased_runs, merging
 from journeys.services.audit import record_event
-from journeys.services.leased_runs import SKIPPED, TAKEN_OVER, LeasedRuns, Outcome, Refused, plain
+from journeys.services.leased_runs import (
+    SKIPPED,
+    TAKEN_OVER,
+    LeasedRuns,
+    Outcome,
+    Refused,
+    failure_words,
+    plain,
+)
 from journeys.services.remote import client_for, record_snapshot
 from journeys.services.review import test_results, valid_approval
 from journeys.sfmc import errors as sfmc
@@ -183,9 +192,7 @@ def claim_attempt(attempt_id: int) -> PushAttempt | None:
 def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str]) -> Outcome:
     """SFMC has the approved content: snapshot it, rebase the draft on it, finish the attempt."""
     with transaction.atomic():
-        fields = _final_fields(attempt, State.SUCCEEDED, notes=notes)
-        fields["remote_version_after"] = int(remote.get("version") or 0) or None
-        fields["remote_modified_after"] = str(remote.get("modifiedDate") or "")
+        fields = {**_final_fields(attempt, State.SUCCEEDED, notes=notes), **remote_after(remote)}
         if not RUNS.fenced(attempt, **fields):
             return TAKEN_OVER
         snapshot = record_snapshot(attempt.draft.journey, remote)
@@ -228,6 +235,27 @@ def mark_failed(
         fields["error_details"] = {**fields["error_details"], "problems": problems}
     details = {"code": code, "message": message[:500]}
     return RUNS.record(attempt, Outcome(State.FAILED), fields, "failed", **details)
+
+
+def mark_not_recorded(
+    attempt: PushAttempt, sfmc_has: str, error: Exception, reported: dict[str, Any] | None
+) -> Outcome:
+    """The run failed on our side (leased_runs.is_ours), maybe after SFMC took the push: fail
+    the attempt saying what SFMC has (`reported`: the version it answered with, if any)."""
+    message = leased_runs.unrecorded(sfmc_has, error, "pushing")
+    fields = _final_fields(attempt, State.FAILED, code=leased_runs.NOT_RECORDED, message=message)
+    if reported is not None:
+        fields.update(leased_runs.storable(PushAttempt, remote_after(reported)))
+    details = {"code": leased_runs.NOT_RECORDED, "message": message[:500]}
+    return RUNS.record(attempt, Outcome(State.FAILED), fields, "failed", **details)
+
+
+def remote_after(remote: dict[str, Any]) -> dict[str, Any]:
+    """The attempt's facts about the version SFMC answered with."""
+    return {
+        "remote_version_after": leased_runs.as_count(remote.get("version")),
+        "remote_modified_after": str(remote.get("modifiedDate") or ""),
+    }
 
 
 def mark_retrying(
@@ -275,6 +303,7 @@ def run_push(
         return mark_failed(
             attempt, "not-approved", "The revision to push is not the approved one; nothing sent."
         )
+    run: _PushRun | None = None
     try:
         run = _PushRun(attempt, client or client_for(attempt.draft.journey.connection))
         with RUNS.heartbeat(attempt, beat=heartbeat):
@@ -283,16 +312,30 @@ def run_push(
         return mark_retrying(attempt, "rate-limited", plain(error), error.retry_after)
     except sfmc.RemoteError as error:  # sfmc.ResponseLost is handled inside; this is 5xx or network
         return mark_retrying(attempt, "remote-error", plain(error))
-    except sfmc.AuthError as error:
-        return mark_failed(attempt, "auth", plain(error))
-    except sfmc.ValidationRejected as error:
+    except SoftTimeLimitExceeded:
+        raise  # the task lets a later try finish, which looks at SFMC first
+    except Exception as error:  # whatever it is, the attempt ends saying what SFMC has
+        return _failed(attempt, run, error)
+
+
+def _failed(attempt: PushAttempt, run: _PushRun | None, error: Exception) -> Outcome:
+    """The run ended on an exception no retry helps: fail the attempt visibly, saying what SFMC
+    has when this run wrote to it (never left "Sending")."""
+    sfmc_has = run.sfmc_has() if run is not None else ""
+    if leased_runs.is_ours(error):
+        logger.error("push %s failed on our side", attempt.pk, exc_info=error)
+        reported = run.reported if run is not None else None
+        return mark_not_recorded(attempt, sfmc_has, error, reported)
+    after = leased_runs.after_write(sfmc_has, "pushing")
+    if isinstance(error, sfmc.AuthError):
+        return mark_failed(attempt, "auth", plain(error) + after)
+    if isinstance(error, sfmc.ValidationRejected):
         problems = [
             {"activity_key": p.activity_key, "message": p.message, "errorcode": p.errorcode}
             for p in error.problems
         ]
-        return mark_failed(attempt, "validation", plain(error), problems)
-    except sfmc.SFMCError as error:
-        return mark_failed(attempt, type(error).__name__, plain(error))
+        return mark_failed(attempt, "validation", plain(error) + after, problems)
+    return mark_failed(attempt, type(error).__name__, failure_words(error) + after)
 
 
 class _PushRun:
@@ -306,6 +349,15 @@ class _PushRun:
         self.document: dict[str, Any] = attempt.revision.document
         self.key = str(self.document.get("key") or self.journey.key)
         self.notes: list[str] = []
+        self.wrote = False  # a write of this run reached SFMC, or its answer was lost
+        self.reported: dict[str, Any] | None = None  # SFMC's version with our content
+
+    def sfmc_has(self) -> str:
+        """What SFMC has after this run's writes, in words ("" when it wrote nothing)."""
+        if self.reported is not None:
+            version, modified = self.reported.get("version"), self.reported.get("modifiedDate")
+            return f"SFMC has version {version} of this journey (modified {modified})"
+        return "SFMC may have received this push" if self.wrote else ""
 
     def go(self) -> Outcome:
         if self.attempt.tries > 1 or self.attempt.error_details.get("check_first"):
@@ -328,6 +380,7 @@ class _PushRun:
             return None
 
     def succeed(self, remote: dict[str, Any]) -> Outcome:
+        self.reported = remote
         return mark_succeeded(self.attempt, remote, self.notes)
 
     def update(self) -> Outcome:
@@ -338,6 +391,7 @@ class _PushRun:
             try:
                 self.client.put_journey(body)
             except sfmc.ResponseLost:
+                self.wrote = True
                 remote = self.fetch(version)
                 if merging.applied(body, remote):
                     return self.succeed(remote)
@@ -352,6 +406,7 @@ class _PushRun:
             except sfmc.NotADraft:
                 return self.next_version()
             else:
+                self.wrote = True
                 return self.succeed(self.fetch(version))
         raise sfmc.RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
 
@@ -380,6 +435,7 @@ class _PushRun:
             try:
                 created = self.client.create_journey(body)
             except (sfmc.ResponseLost, sfmc.DraftExists) as error:
+                self.wrote = self.wrote or isinstance(error, sfmc.ResponseLost)
                 latest = self.fetch_or_none()
                 if latest is not None and merging.applied(body, latest):
                     return self.succeed(latest)
@@ -393,6 +449,7 @@ class _PushRun:
                     ) from error
                 self.notes.append("SFMC's answer was lost before the version existed; sent again.")
             else:
+                self.wrote = True
                 return self.succeed(self.fetch(int(created.get("version") or 0) or None))
         raise sfmc.RemoteError(f"SFMC's answers kept getting lost ({MAX_SENDS_PER_RUN} sends).")
 

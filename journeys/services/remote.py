@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from journeys.domain.document import content_hash
+from journeys.lengths import check_fits
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot
 from journeys.permissions import can_create_draft, can_view_draft, require
 from journeys.services.audit import record_event
@@ -75,8 +76,15 @@ def verify_connection(user: Any, connection: Connection) -> str:
 
 
 def record_snapshot(journey: Journey, document: dict[str, Any]) -> RemoteSnapshot:
-    """Store one fetched remote version verbatim and refresh the journey's remote facts."""
-    snapshot = RemoteSnapshot.objects.create(
+    """Store one fetched remote version verbatim and refresh the journey's remote facts.
+
+    Raises TooLongToStore, before anything is written, when a fact does not fit its column."""
+    facts = {
+        "remote_id": str(document.get("id") or journey.remote_id),
+        "name": str(document.get("name") or journey.name),
+    }
+    check_fits(Journey, facts)
+    snapshot = RemoteSnapshot(
         journey=journey,
         version=int(document.get("version") or 1),
         modified_date=str(document.get("modifiedDate") or ""),
@@ -84,9 +92,10 @@ def record_snapshot(journey: Journey, document: dict[str, Any]) -> RemoteSnapsho
         document=document,
         content_hash=content_hash(document),
     )
+    check_fits(RemoteSnapshot, {"modified_date": snapshot.modified_date, "status": snapshot.status})
+    snapshot.save()
     record_keys(journey.pk, document)
-    journey.remote_id = str(document.get("id") or journey.remote_id)
-    journey.name = str(document.get("name") or journey.name)
+    journey.remote_id, journey.name = facts["remote_id"], facts["name"]
     journey.latest_remote_version = snapshot.version
     journey.latest_remote_status = snapshot.status
     journey.latest_remote_modified_date = snapshot.modified_date
@@ -250,11 +259,12 @@ def import_journey(
         remote_id, version=version
     )
     check_document(document)  # before its snapshot is stored, even beside an open draft
+    key = str(document["key"])
+    name = str(document.get("name") or key)
+    check_fits(Journey, {"key": key, "name": name})
     with transaction.atomic():
         journey, _ = Journey.objects.get_or_create(
-            connection=connection,
-            key=str(document["key"]),
-            defaults={"name": str(document.get("name") or document["key"])},
+            connection=connection, key=key, defaults={"name": name}
         )
         snapshot = record_snapshot(journey, document)
         open_draft = journey.drafts.exclude(state=Draft.State.PUSHED).order_by("-pk").first()
