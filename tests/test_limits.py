@@ -315,3 +315,17 @@ def test_at_the_draft_bound_undo_is_refused_too_and_history_stays_whole(
     refused = editor_client.post(undo, {"revision": 2}, headers=HTMX)
     assert refused.status_code == 409 and "the most one draft keeps" in text(refused)
     assert sorted(draft.revisions.values_list("number", flat=True)) == [1, 2]
+
+
+def test_a_draft_stored_beyond_the_limits_opens_as_its_download_not_its_canvas(
+    editor_client, editor, connection, settings
+):
+    draft = create_new_journey(editor, connection, "Saved before the limit")
+    insert_wait(editor_client, draft)
+    insert_wait(editor_client, draft)
+    settings.JOURNEY_MAX_ACTIVITIES = 1
+    page = editor_client.get(reverse("journeys:draft", args=[draft.pk]))
+    assert page.status_code == 200
+    assert "This journey has 2 activities; the editor keeps journeys of at most 1" in text(page)
+    assert reverse("journeys:draft-download", args=[draft.pk]) in text(page)
+    assert 'id="canvas"' not in text(page)

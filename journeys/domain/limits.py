@@ -28,11 +28,16 @@ def encoded_size(document: object) -> int:
 
 
 def limit_refusal(
-    document: dict[str, Any], limits: DocumentLimits, *, size: int | None = None
+    document: dict[str, Any],
+    limits: DocumentLimits,
+    *,
+    size: int | None = None,
+    nesting: bool = True,
 ) -> str:
     """Why `document` is beyond `limits`, in plain words ("" when it is within them).
 
-    `size` is its encoded_size when the caller has it already."""
+    `size` is its encoded_size when the caller has it already; `nesting=False` skips the one
+    check that walks the whole document (what costs a page's time is activities and bytes)."""
     activities = document.get("activities")
     activities = activities if isinstance(activities, list) else []
     if len(activities) > limits.activities:
@@ -54,7 +59,7 @@ def limit_refusal(
             f"This journey is {size // 1024:,} KiB as JSON; the editor keeps journeys of at most "
             f"{limits.document_bytes // 1024:,} KiB."
         )
-    depth = nesting_depth(document)
+    depth = nesting_depth(document) if nesting else 0
     if depth > limits.nesting:
         return (
             f"This journey's JSON is nested {depth} levels deep; at most {limits.nesting} are "

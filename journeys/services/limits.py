@@ -52,6 +52,12 @@ def check_document(document: dict[str, Any], *, size: int | None = None) -> None
         raise LimitRefused(refusal)
 
 
+def too_large_to_open(document: dict[str, Any]) -> str:
+    """Why a stored journey (kept before these limits, or before they were lowered) is too large
+    for the editor to draw ("" when it is not): its activities and bytes, not its nesting."""
+    return limit_refusal(document, document_limits(), nesting=False)
+
+
 def guard_revision(
     user: Any, document: dict[str, Any], *, revisions: int, now: datetime | None = None
 ) -> None:

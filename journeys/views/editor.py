@@ -29,6 +29,7 @@ from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.push_display import readiness, remote_rejections
 from journeys.services import catalog, editing, remote
+from journeys.services.limits import too_large_to_open
 from journeys.services.review import open_comment_counts, sent_back_by
 from journeys.team_rule_checks import rule_problems
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -116,6 +117,9 @@ def _workspace(
 @login_required
 def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
+    too_large = too_large_to_open(draft.document)
+    if too_large:  # drawing it would hold a worker for many seconds: offer its file instead
+        return render(request, "journeys/too_large.html", {"draft": draft, "why": too_large})
     remote.request_remote_check(request.user, draft)  # in the background: never waits on SFMC
     target = parse_target(request.GET.get("select"), draft.document)
     context = editor_context(request, draft, target)
