@@ -118,6 +118,10 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout's address is the client's, not the TLS proxy's (journeys/client_address.py): set
+# TRUSTED_PROXY_COUNT to the number of proxies in front, each appending to X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "journeys.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = True
 
