@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.domain.catalog import REMAINDER_PATH, duration_words
+from journeys.domain.document import items as objects_in
 from journeys.domain.stepper_activities import activity_title
 from journeys.domain.validate import ERROR, WARNING, Problem
 
@@ -233,8 +234,7 @@ def _decision_remainder(doc: dict[str, Any], context: Context) -> Iterator[Findi
     for index, activity in _activities(doc):
         if activity.get("type") != "MULTICRITERIADECISION":
             continue
-        outcomes = activity.get("outcomes")
-        keys = [o.get("key") for o in outcomes if isinstance(o, dict)] if outcomes else []
+        keys = [o.get("key") for o in objects_in(activity, "outcomes")]
         if REMAINDER_PATH not in keys:
             message = (
                 f"{activity_title(activity)} has no remainder path: contacts who match none "

@@ -63,7 +63,7 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
     activities = items(document, "activities")
     activity = next(a for a in activities if a.get("key") == key)
     entry = type_of(activity)
-    outcomes = [o for o in activity.get("outcomes") or [] if isinstance(o, dict)]
+    outcomes = items(activity, "outcomes")
     minimum = entry.min_outcomes if entry else len(outcomes)
     maximum = entry.max_outcomes if entry else len(outcomes)
     branchable = entry is not None and entry.sfmc_type in BRANCHABLE_TYPES
