@@ -203,7 +203,7 @@ class DraftAdmin(NoAddAdmin, ReadOnlyDocumentAdmin):
 class RevisionAdmin(ViewOnlyAdmin, ReadOnlyDocumentAdmin):
     list_display = ["draft", "number", "author", "summary", "created_at"]
     search_fields = ["draft__journey__name", "summary", "content_hash"]
-    exclude = ["document"]
+    exclude = ["skeleton", "layout"]
     readonly_fields = [
         "draft",
         "number",

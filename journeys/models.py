@@ -2,6 +2,7 @@
 
 Documents are stored whole, as SFMC serves them, as JSON text (journeys.fields.DocumentField, key
 order and numbers kept on every engine): one row read renders a journey whatever its size.
+Revisions, many per draft, keep each unchanged part once (Revision.document, DocumentPart).
 Every state change goes through `journeys.services`, which also writes the
 AuditEvent in the same transaction.
 """
@@ -17,6 +18,7 @@ from django.db.models import Q
 
 from journeys.domain.contact_records import record_summary
 from journeys.fields import DocumentField
+from journeys.revision_store import read_document, write_document
 from journeys.secrets import decrypt_secret, encrypt_secret
 
 
@@ -230,16 +232,34 @@ class Draft(models.Model):
         return f"Draft #{self.pk} of {self.journey.name}"
 
 
+class RevisionManager(models.Manager["Revision"]):
+    def add(self, document: Any, **fields: Any) -> Revision:
+        """Save a new revision of `document` (`create(document=...)` as typed code can say it:
+        `document` is a property, not a column)."""
+        revision = self.model(**fields)
+        revision.document = document
+        revision.save(force_insert=True, using=self.db)
+        return revision
+
+
 class Revision(models.Model):
-    """One saved state of a draft; append-only, numbered from 1."""
+    """One saved state of a draft; append-only, numbered from 1.
+
+    `document` reads and sets the whole document as before; it is stored as a `skeleton` and
+    the DocumentPart rows its `layout` names (journeys.revision_store), so a one-field edit adds
+    one activity's text, not the whole journey's. Set it before the row is first saved.
+    """
 
     draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
-    document = DocumentField()
+    skeleton = DocumentField()
+    layout = DocumentField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     summary = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RevisionManager()
 
     class Meta:
         ordering = ["draft", "-number"]
@@ -249,6 +269,44 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.number} of draft #{self.draft_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.__dict__.pop("_document_unsaved", False):
+            self.skeleton, self.layout = write_document(DocumentPart, self.draft_id, self.document)
+        super().save(*args, **kwargs)
+
+    @property
+    def document(self) -> Any:
+        """The document exactly as it was saved; its parts are read (one query) on first use."""
+        if "_document" not in self.__dict__:
+            self.__dict__["_document"] = (
+                None
+                if self.skeleton is None
+                else read_document(DocumentPart, self.draft_id, self.skeleton, self.layout)
+            )
+        return self.__dict__["_document"]
+
+    @document.setter
+    def document(self, value: Any) -> None:
+        self.__dict__["_document"] = value
+        self.__dict__["_document_unsaved"] = True
+
+
+class DocumentPart(models.Model):
+    """A part of a draft's revisions (journeys.domain.document_parts): an activity, a trigger,
+    a large setting, as JSON text named by its SHA-256; stored once, whatever uses it."""
+
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["draft", "digest"], name="unique_document_part"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Part {self.digest[:12]} of draft #{self.draft_id}"
 
 
 class Approval(models.Model):

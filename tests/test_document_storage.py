@@ -147,18 +147,24 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps if targets else None
 
 
+def legacy_journey(old) -> tuple:
+    """A user and a journey made with the historical models `old` (a migration's state)."""
+    user = old.get_model("auth", "User").objects.create(username="before")
+    journey = old.get_model("journeys", "Journey").objects.create(
+        connection=old.get_model("journeys", "Connection").objects.create(name="BU"),
+        key="old",
+        name="Old",
+    )
+    return user, journey
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_keeps_every_stored_document(real_fixtures_dir):
     """Rows saved in the JSON columns before 0007 load back with the same content after it."""
     document = json.loads(next(real_fixtures_dir.glob("01-*.json")).read_text("utf-8"))
     try:
         old = _migrate(BEFORE)
-        user = old.get_model("auth", "User").objects.create(username="before")
-        journey = old.get_model("journeys", "Journey").objects.create(
-            connection=old.get_model("journeys", "Connection").objects.create(name="BU"),
-            key="old",
-            name="Old",
-        )
+        user, journey = legacy_journey(old)
         snapshot = old.get_model("journeys", "RemoteSnapshot").objects.create(
             journey=journey, version=1, modified_date="d", status="Draft", document=document
         )

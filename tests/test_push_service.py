@@ -182,7 +182,7 @@ def test_only_the_author_or_an_approver_may_push(approved_draft, db):
 
 def test_a_revision_that_is_not_the_approved_one_is_never_sent(approved_draft, editor, simulator):
     attempt = push.request_push(editor, approved_draft)
-    Revision.objects.filter(pk=attempt.revision_id).update(document={"tampered": True})
+    Revision.objects.filter(pk=attempt.revision_id).update(skeleton={"tampered": True}, layout={})
 
     assert push.run_push(attempt.pk).state == State.FAILED
     attempt.refresh_from_db()

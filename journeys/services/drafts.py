@@ -66,8 +66,8 @@ def start_draft(
         content_hash=digest,
         revision_number=1,
     )
-    Revision.objects.create(
-        draft=draft, number=1, document=document, content_hash=digest, author=user, summary=summary
+    Revision.objects.add(
+        document, draft=draft, number=1, content_hash=digest, author=user, summary=summary
     )
     record_keys(journey.pk, document)
     copied = copy_test_contacts(previous, draft) if previous is not None else 0
@@ -188,10 +188,10 @@ def save_revision(
         # and "Resubmit" stay in front of them until they resubmit.
         locked.state = Draft.State.EDITING
     locked.save()
-    Revision.objects.create(
+    Revision.objects.add(
+        document,
         draft=locked,
         number=locked.revision_number,
-        document=document,
         content_hash=locked.content_hash,
         author=user,
         summary=summary[:500],

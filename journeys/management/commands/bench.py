@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench_editor",
     "bench_push",
     "bench_load",
+    "bench_revisions",
 ]
 
 
