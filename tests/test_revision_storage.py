@@ -140,8 +140,8 @@ def test_writing_a_revision_costs_the_same_queries_whatever_its_size(editor, lar
 
 # --- the migration of stored revisions -------------------------------------------------------
 
-BEFORE = [("journeys", "0015_team_rules")]
-AFTER = [("journeys", "0016_revstore_revision_parts")]
+BEFORE = [("journeys", "0016_limits_write_quota")]
+AFTER = [("journeys", "0017_revision_parts")]
 
 
 @pytest.mark.django_db(transaction=True)

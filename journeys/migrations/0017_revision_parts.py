@@ -56,7 +56,7 @@ def _batches(rows: Any) -> Any:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("journeys", "0015_team_rules"),
+        ("journeys", "0016_limits_write_quota"),
     ]
 
     operations = [
