@@ -231,7 +231,7 @@ class MergeForm(forms.Form):
                 label=f"Conflict {number}",
                 choices=SIDES,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose a value."},
+                required=False,  # a value typed without picking its radio picks it (clean)
                 disabled=disabled,
             )
             entry = custom_input(conflict, documents)
@@ -248,8 +248,13 @@ class MergeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for index, conflict in enumerate(self.conflicts):
-            name = f"custom-{index}"
-            if data.get(f"choice-{index}") != "custom":
+            name, choice = f"custom-{index}", f"choice-{index}"
+            if not data.get(choice) and choice not in self.errors:
+                if self._typed(name):
+                    data[choice] = "custom"  # typed a value of its own: that is the pick
+                else:
+                    self.add_error(choice, "Choose a value.")
+            if data.get(choice) != "custom":
                 self.errors.pop(name, None)  # only the value that is used is checked
                 continue
             if name not in data:
@@ -269,6 +274,12 @@ class MergeForm(forms.Form):
             else:
                 data[f"value-{index}"] = stored(value, _shown(conflict))
         return data
+
+    def _typed(self, name: str) -> bool:
+        """Whether a value other than the one shown was posted in field `name`."""
+        widget = self.fields[name].widget
+        posted = not widget.value_omitted_from_data(self.data, self.files, name)
+        return posted and name in self.changed_data
 
     def choices(self) -> dict[str, Choice]:
         """The choices to resolve with; only after is_valid()."""
