@@ -33,6 +33,7 @@ from journeys.presentation.merge_words import (
     WAIT_UNIT,
     Documents,
     find_item,
+    item_words,
 )
 
 SIDES = [("ours", "Keep mine"), ("theirs", "Take SFMC's"), ("custom", "Use this value instead")]
@@ -130,6 +131,8 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
         item = documents.item("activities", path[1], side="merged") or {}
         unit = str((item.get(CONFIG) or {}).get("waitUnit") or "DAYS").upper()
         return CustomInput(DurationField(unit, label="Wait for"), "duration")
+    if path[0] == "activities" and rest[:1] == ("outcomes",) and rest[2:] == ("next",):
+        return CustomInput(_next_step_field(str(path[1]), documents), "choice")
     if path[0] == "activities" and rest == WAIT_UNIT:
         return CustomInput(forms.ChoiceField(label="Unit", choices=WAIT_UNITS), "choice")
     if any(isinstance(v, str) and v.lstrip().startswith("<FilterDefinition") for v in values):
@@ -139,6 +142,17 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))
     return _by_value(values)
+
+
+def _next_step_field(key: str, documents: Documents) -> forms.ChoiceField:
+    """Where a branch goes next: another activity of the merged journey, by its name."""
+    activities = documents.merged.get("activities")
+    steps = [
+        (item["key"], item_words("activities", item, item["key"]))
+        for item in (activities if isinstance(activities, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and item["key"] != key
+    ]
+    return forms.ChoiceField(label="Go next to", choices=[("", "— choose an activity —"), *steps])
 
 
 def _panel_field(path: tuple[Any, ...], documents: Documents) -> forms.Field | None:
@@ -260,7 +274,7 @@ class MergeForm(forms.Form):
             if name not in data:
                 continue
             value = data[name]
-            if value is None and self.inputs[index].kind not in ("text", "conditions"):
+            if value in (None, "") and self.inputs[index].kind not in ("text", "conditions"):
                 self.add_error(name, "Enter the value to use.")
                 continue
             try:
