@@ -33,6 +33,7 @@ from journeys.presentation.merge_words import (
     WAIT_UNIT,
     Documents,
     find_item,
+    item_words,
 )
 
 SIDES = [("ours", "Keep mine"), ("theirs", "Take SFMC's"), ("custom", "Use this value instead")]
@@ -130,6 +131,8 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
         item = documents.item("activities", path[1], side="merged") or {}
         unit = str((item.get(CONFIG) or {}).get("waitUnit") or "DAYS").upper()
         return CustomInput(DurationField(unit, label="Wait for"), "duration")
+    if path[0] == "activities" and rest[:1] == ("outcomes",) and rest[2:] == ("next",):
+        return CustomInput(_next_step_field(str(path[1]), documents), "choice")
     if path[0] == "activities" and rest == WAIT_UNIT:
         return CustomInput(forms.ChoiceField(label="Unit", choices=WAIT_UNITS), "choice")
     if any(isinstance(v, str) and v.lstrip().startswith("<FilterDefinition") for v in values):
@@ -139,6 +142,17 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))
     return _by_value(values)
+
+
+def _next_step_field(key: str, documents: Documents) -> forms.ChoiceField:
+    """Where a branch goes next: another activity of the merged journey, by its name."""
+    activities = documents.merged.get("activities")
+    steps = [
+        (item["key"], item_words("activities", item, item["key"]))
+        for item in (activities if isinstance(activities, list) else [])
+        if isinstance(item, dict) and isinstance(item.get("key"), str) and item["key"] != key
+    ]
+    return forms.ChoiceField(label="Go next to", choices=[("", "— choose an activity —"), *steps])
 
 
 def _panel_field(path: tuple[Any, ...], documents: Documents) -> forms.Field | None:
@@ -231,7 +245,7 @@ class MergeForm(forms.Form):
                 label=f"Conflict {number}",
                 choices=SIDES,
                 widget=forms.RadioSelect,
-                error_messages={"required": "Choose a value."},
+                required=False,  # a value typed without picking its radio picks it (clean)
                 disabled=disabled,
             )
             entry = custom_input(conflict, documents)
@@ -248,14 +262,19 @@ class MergeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         for index, conflict in enumerate(self.conflicts):
-            name = f"custom-{index}"
-            if data.get(f"choice-{index}") != "custom":
+            name, choice = f"custom-{index}", f"choice-{index}"
+            if not data.get(choice) and choice not in self.errors:
+                if self._typed(name):
+                    data[choice] = "custom"  # typed a value of its own: that is the pick
+                else:
+                    self.add_error(choice, "Choose a value.")
+            if data.get(choice) != "custom":
                 self.errors.pop(name, None)  # only the value that is used is checked
                 continue
             if name not in data:
                 continue
             value = data[name]
-            if value is None and self.inputs[index].kind not in ("text", "conditions"):
+            if value in (None, "") and self.inputs[index].kind not in ("text", "conditions"):
                 self.add_error(name, "Enter the value to use.")
                 continue
             try:
@@ -269,6 +288,12 @@ class MergeForm(forms.Form):
             else:
                 data[f"value-{index}"] = stored(value, _shown(conflict))
         return data
+
+    def _typed(self, name: str) -> bool:
+        """Whether a value other than the one shown was posted in field `name`."""
+        widget = self.fields[name].widget
+        posted = not widget.value_omitted_from_data(self.data, self.files, name)
+        return posted and name in self.changed_data
 
     def choices(self) -> dict[str, Choice]:
         """The choices to resolve with; only after is_valid()."""

@@ -180,3 +180,26 @@ def test_each_value_gets_the_side_panels_widget_and_json_only_for_a_whole_object
     assert words_text(theirs.words) == "Email 'x'" and '"name": "x"' in theirs.json
     ours = side_value(whole["path"], "ours", whole["ours"], welcome, {})
     assert (ours.present, words_text(ours.words), ours.json) == (False, "(not there)", "")
+
+
+def test_a_value_typed_without_picking_its_radio_is_the_pick(as_editor, session):
+    name = index_of(session, "name")
+    posted = choices(session, **{f"custom-{name}": "Typed, not picked"})
+    del posted[f"choice-{name}"]
+
+    response = as_editor.post(resolve_url(session), posted)
+
+    assert response.status_code == 302
+    assert Draft.objects.get(pk=session.draft_id).document["name"] == "Typed, not picked"
+
+
+def test_where_a_branch_goes_next_is_chosen_among_the_activities_by_name():
+    welcome = _documents(welcome_series())
+    path = ("activities", "ENGAGEMENTSPLITV2-1", "outcomes", "yes", "next")
+    conflict = _conflict(path, "EMAILV2-2", "EMAILV2-3", "WAITBYDURATION-2", "both-relinked")
+    assert conflict_title(path, welcome).endswith("— next step")
+    ours = side_value(path, "ours", conflict["ours"], welcome, {})
+    assert words_text(ours.words) == "Email 'Did you see our welcome?'"
+    field = custom_input(conflict, welcome).field
+    assert ("EMAILV2-3", "Email 'Did you see our welcome?'") in field.choices
+    assert "ENGAGEMENTSPLITV2-1" not in dict(field.choices)  # not back to itself

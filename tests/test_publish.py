@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from journeys.models import AuditEvent, Draft, PublishRequest, PushAttempt, RemoteSnapshot
-from journeys.push_display import remote_rejections
+from journeys.presentation.push import remote_rejections
 from journeys.services import merging, publish, push
 from journeys.tasks import publish_version
 from tests.test_push_service import (

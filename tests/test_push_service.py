@@ -15,7 +15,7 @@ from django.utils import timezone
 from journeys.domain import graph
 from journeys.domain.document import put_body
 from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt, Revision
-from journeys.push_display import describe_attempt
+from journeys.presentation.push import describe_attempt
 from journeys.services import push
 from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import client_for, import_journey

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 
 from journeys.models import Draft
-from journeys.push_display import PushPanel, push_panel
+from journeys.presentation.push import PushPanel, push_panel
 
 register = template.Library()
 

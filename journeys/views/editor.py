@@ -27,7 +27,7 @@ from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
-from journeys.push_display import readiness, remote_rejections
+from journeys.presentation.push import readiness, remote_rejections
 from journeys.services import catalog, editing, remote
 from journeys.services.limits import too_large_to_open
 from journeys.services.review import open_comment_counts, sent_back_by

@@ -25,7 +25,7 @@ from journeys.permissions import (
     require,
 )
 from journeys.presentation.merge import merge_screen
-from journeys.push_display import RunStatus, describe_attempt, describe_publish
+from journeys.presentation.push import RunStatus, describe_attempt, describe_publish
 from journeys.services import merge_notices, merging, publish, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user

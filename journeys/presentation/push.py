@@ -157,11 +157,17 @@ def _words(attempt: PushAttempt, stalled: bool) -> tuple[str, str]:
         return "Queued", "Waiting for a worker to send it."
     if state == State.RUNNING:
         return "Sending", f"Sending to SFMC (try {tries} of {pushing.MAX_TRIES})."
-    wait = max(0, int(((attempt.next_retry_at or timezone.now()) - timezone.now()).total_seconds()))
+    wait = _seconds_until(attempt.next_retry_at)
     return "Retrying", (
         f"Try {tries} of {pushing.MAX_TRIES} did not go through: {attempt.error_message} "
         f"Next try in {wait} s."
     )
+
+
+def _seconds_until(moment: Any) -> int:
+    """Whole seconds from now until `moment` (0 once passed, or when there is none)."""
+    now = timezone.now()
+    return max(0, int(((moment or now) - now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -322,7 +328,7 @@ def _publish_words(request: PublishRequest, stalled: bool) -> tuple[str, str]:
     if state == PublishState.WAITING:
         checks = f" (checked {request.polls} times)" if request.polls > 1 else ""
         return "Publishing", f"SFMC is publishing version {version}{checks}."
-    wait = max(0, int(((request.next_poll_at or timezone.now()) - timezone.now()).total_seconds()))
+    wait = _seconds_until(request.next_poll_at)
     return "Retrying", (
         f"{request.error_message} Failure {request.failures} of {publishing.MAX_FAILURES}; "
         f"next try in {wait} s."
