@@ -22,7 +22,7 @@ from journeys.forms import NewJourneyForm
 from journeys.lengths import TooLongToStore, journey_key_limit, journey_name_limit
 from journeys.models import Connection, Draft, Journey, PublishRequest, PushAttempt, RemoteSnapshot
 from journeys.panel_forms import Target, panel_form_for
-from journeys.push_display import describe_attempt
+from journeys.presentation.push import describe_attempt
 from journeys.services import leased_runs, publish, push
 from journeys.services.drafts import create_new_journey
 from journeys.services.remote import check_remote_version, client_for
