@@ -28,7 +28,7 @@ def check_sfmc_secret_keys(app_configs: Any, **kwargs: Any) -> list[CheckMessage
 
 @register(Tags.security, deploy=True)
 def check_no_development_defaults(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    from journeys.settings import DEV_SFMC_SECRET_KEY
+    from journeys.settings import DEV_SFMC_SECRET_KEY, DEV_SITE_URL
 
     problems: list[CheckMessage] = []
     if DEV_SFMC_SECRET_KEY in settings.SFMC_SECRET_KEYS:
@@ -37,6 +37,14 @@ def check_no_development_defaults(app_configs: Any, **kwargs: Any) -> list[Check
         problems.append(
             Warning(
                 "The SFMC simulator is enabled; it must never be in production.", id="journeys.W002"
+            )
+        )
+    if settings.SITE_URL == DEV_SITE_URL:
+        problems.append(
+            Warning(
+                "SITE_URL is the development address; notification links would point there.",
+                hint="Set SITE_URL to the address users reach the product at.",
+                id="journeys.W003",
             )
         )
     return problems

@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from journeys.models import Connection, Draft
+from journeys.models import Connection, Draft, NotificationPreference
 
 
 class ConnectionChoiceForm(forms.Form):
@@ -117,3 +117,11 @@ class DraftFilterForm(forms.Form):
         required=False, choices=[("", "Any state"), *Draft.State.choices], label="State"
     )
     mine = forms.BooleanField(required=False, label="Only my drafts")
+
+
+class NotificationSettingsForm(forms.Form):
+    delivery = forms.ChoiceField(
+        choices=NotificationPreference.Delivery.choices,
+        widget=forms.RadioSelect,
+        label="How do you want to be told about your drafts and reviews?",
+    )

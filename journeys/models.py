@@ -524,5 +524,11 @@ from journeys.catalog_models import (  # noqa: E402, F401
 # Test contacts hang on drafts; their module is imported here for the same reason.
 from journeys.contact_models import TestContact as TestContact  # noqa: E402
 
+# What users are told (the inbox) and how they want to be told; imported for the same reason.
+from journeys.notification_models import Notification as Notification  # noqa: E402
+from journeys.notification_models import (  # noqa: E402
+    NotificationPreference as NotificationPreference,
+)
+
 # The team's own rules hang on connections; imported here for the same reason.
 from journeys.team_rule_models import TeamRule as TeamRule  # noqa: E402

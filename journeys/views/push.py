@@ -256,13 +256,12 @@ def _merge_page(
     status: int = 200,
 ) -> HttpResponse:
     posted = request.POST if request.method == "POST" else None
-    link = request.build_absolute_uri(reverse("journeys:merge", args=[session.pk]))
     context = {
         "session": session,
         "draft": session.draft,
         "screen": merging.merge_screen(session, posted=posted),
         "can_resolve": can_resolve_merge(request.user, session.draft),
-        "editors_told": merge_notices.tell_editors_once(request.user, session, link),
+        "editors_told": merge_notices.tell_editors_once(request.user, session),
         "form": form,
         "refusal": refusal,
     }
