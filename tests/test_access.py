@@ -659,13 +659,18 @@ def test_each_state_change_happens_for_exactly_the_roles_allowed_and_nothing_for
         if before[k] != after[k] and k not in BACKGROUND_BOOKKEEPING
     }
     draft.refresh_from_db()
+    told = written.pop("journeys.Notification", 0)
     if role in allowed:
         assert response.status_code == 200, (role, action, response.status_code)
         assert (draft.state, written) == (state_after, rows), (role, action)
+        # A submission tells every approver but the one who submits; a decision, the author.
+        approvers = {approver, admin_user, other_team, co_author} - {user}
+        expected = {"submit": len(approvers), "push": 0}.get(action, 1)
+        assert told == expected, (role, action, told)
         new = Approval.objects.exclude(pk__in=decisions)
         assert [a.reviewer for a in new] == ([user] if "journeys.Approval" in rows else [])
     else:
-        assert (draft.state, written) == (state, {}), (role, action, "refused, yet it changed")
+        assert (draft.state, written, told) == (state, {}, 0), (role, action, "refused, yet")
         assert response.status_code in (200, 403), (role, action, response.status_code)
         if role == "co-author" and action != "submit":
             assert "someone else must approve it" in response.content.decode()
