@@ -338,3 +338,27 @@ class TestContactAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.TestContact]):
     list_display = ["name", "draft", "entered_at", "updated_at"]
     search_fields = ["name", "contact_key", "draft__journey__name"]
     readonly_fields = [field.name for field in models.TestContact._meta.fields]
+
+
+@admin.register(models.Notification)
+class NotificationAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.Notification]):
+    """What each user was told: shown, never written here (the services make them)."""
+
+    list_display = ["created_at", "recipient", "kind", "journey", "emailed", "read_at"]
+    list_filter = ["kind", "emailed"]
+    search_fields = ["recipient__username", "journey__name", "text"]
+    readonly_fields = [field.name for field in models.Notification._meta.fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(models.NotificationPreference)
+class NotificationPreferenceAdmin(ViewOnlyAdmin, admin.ModelAdmin[models.NotificationPreference]):
+    """How each user chose to be told (they choose on their own settings page)."""
+
+    list_display = ["user", "delivery", "updated_at"]
+    readonly_fields = [field.name for field in models.NotificationPreference._meta.fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -47,7 +47,7 @@ def check_no_published_secrets(app_configs: Any, **kwargs: Any) -> list[CheckMes
 
 @register(Tags.security, deploy=True)
 def check_no_development_defaults(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    from journeys.settings import DEV_SFMC_SECRET_KEY
+    from journeys.settings import DEV_SFMC_SECRET_KEY, DEV_SITE_URL
 
     problems: list[CheckMessage] = []
     if DEV_SFMC_SECRET_KEY in settings.SFMC_SECRET_KEYS:
@@ -56,6 +56,14 @@ def check_no_development_defaults(app_configs: Any, **kwargs: Any) -> list[Check
         problems.append(
             Warning(
                 "The SFMC simulator is enabled; it must never be in production.", id="journeys.W002"
+            )
+        )
+    if settings.SITE_URL == DEV_SITE_URL:
+        problems.append(
+            Warning(
+                "SITE_URL is the development address; notification links would point there.",
+                hint="Set SITE_URL to the address users reach the product at.",
+                id="journeys.W003",
             )
         )
     return problems

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from journeys.lengths import journey_name_limit, length_refusal, max_length
-from journeys.models import Comment, Connection, Draft
+from journeys.models import Comment, Connection, Draft, NotificationPreference
 from journeys.uploads import UploadField
 
 
@@ -132,3 +132,11 @@ class DraftFilterForm(forms.Form):
         required=False, choices=[("", "Any state"), *Draft.State.choices], label="State"
     )
     mine = forms.BooleanField(required=False, label="Only my drafts")
+
+
+class NotificationSettingsForm(forms.Form):
+    delivery = forms.ChoiceField(
+        choices=NotificationPreference.Delivery.choices,
+        widget=forms.RadioSelect,
+        label="How do you want to be told about your drafts and reviews?",
+    )

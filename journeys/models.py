@@ -582,6 +582,12 @@ from journeys.catalog_models import (  # noqa: E402, F401
 # Test contacts hang on drafts; their module is imported here for the same reason.
 from journeys.contact_models import TestContact as TestContact  # noqa: E402
 
+# What users are told (the inbox) and how they want to be told; imported for the same reason.
+from journeys.notification_models import Notification as Notification  # noqa: E402
+from journeys.notification_models import (  # noqa: E402
+    NotificationPreference as NotificationPreference,
+)
+
 # What each user wrote in the current minute (services/limits.py); imported for the same reason.
 from journeys.quota_models import WriteQuota as WriteQuota  # noqa: E402
 

@@ -156,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "journeys.views.notifications.unread_count",
             ],
         },
     },
@@ -236,6 +237,9 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "journeys@localhost")
+# Where users reach the product: the links of notifications (emails and the inbox) start here.
+DEV_SITE_URL = "http://127.0.0.1:8000"
+SITE_URL = os.environ.get("SITE_URL", DEV_SITE_URL).rstrip("/")
 
 # Error pages and e-mails hide secret-named locals, POST fields and Fernet tokens too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "journeys.error_reports.SecretsReporterFilter"

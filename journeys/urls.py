@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from journeys.views import catalog, conditions, contacts, editor, remote, review
 from journeys.views import drafts as views
+from journeys.views.notifications import NOTIFICATION_URLS
 from journeys.views.push import PUSH_URLS
 
 app_urls = (
@@ -58,6 +59,7 @@ app_urls = (
         path("connections/<int:pk>/import/", remote.remote_import, name="remote-import"),
         path("snapshots/<int:pk>/download.json", views.snapshot_download, name="snapshot-download"),
         *PUSH_URLS,
+        *NOTIFICATION_URLS,
     ],
     "journeys",
 )

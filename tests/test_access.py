@@ -40,10 +40,12 @@ from journeys.models import (
     AuditEvent,
     Draft,
     MergeSession,
+    Notification,
+    NotificationPreference,
     PublishRequest,
     PushAttempt,
 )
-from journeys.services import push, review, test_contacts
+from journeys.services import notifications, push, review, test_contacts
 from journeys.services.drafts import create_new_journey, save_revision
 from journeys.services.remote import record_snapshot
 from tests.factories import ConnectionFactory, UserFactory
@@ -95,6 +97,10 @@ APP_URLS: dict[str, str] = {
     "journeys:publish-retry": "publish",
     "journeys:merge": "session",
     "journeys:merge-resolve": "session",
+    "journeys:notifications": "page",
+    "journeys:notifications-read-all": "page",
+    "journeys:notification-settings": "page",
+    "journeys:notification-open": "notification",
 }
 # Served to anyone, logged in or not (admin's logout sends whoever is not staff to its index).
 PUBLIC_URLS = {"login", "logout", "healthz", "favicon.ico", "admin:login", "admin:logout"}
@@ -107,6 +113,7 @@ PK_BY_SEGMENT = {
     "pushes": "attempt",
     "merges": "session",
     "publishes": "publish",
+    "notifications": "notification",
 }
 NOT_A_SERVER_ERROR = {200, 204, 286, 301, 302, 400, 403, 404, 405, 409}
 REFUSED = {403, 404, 405}
@@ -168,6 +175,11 @@ class Objects:
     @property
     def connection(self) -> Any:
         return self.draft.journey.connection
+
+    @property
+    def notification(self) -> Any:
+        """One of the draft's notifications (someone's own: only they may open it)."""
+        return Notification.objects.filter(draft=self.draft).order_by("pk").first()
 
     @property
     def snapshot(self) -> Any:
@@ -357,6 +369,14 @@ def _restricted(member, simulator) -> Objects:
         created_by=member,
     )
     draft = review.submit_for_review(member, draft, expected_revision=1, message="for team R")
+    notifications.notify(
+        Notification.Kind.COMMENT,
+        [member],
+        draft=draft,
+        text="Team R's own",
+        path=reverse("journeys:draft-review", args=[draft.pk]),
+        subject="Team R's own",
+    )
     return Objects(draft, comment, attempt, session, _failed_publish(draft, attempt))
 
 
@@ -389,6 +409,7 @@ def world(
     shared = _conflicted(editor, approver, sim_connection, simulator)
     restricted = _restricted(team_member, simulator)
     _axes_rows()
+    NotificationPreference.objects.create(user=outsider, delivery="in_app")
     users = {
         "anonymous": None,
         "editor": editor,
@@ -638,13 +659,18 @@ def test_each_state_change_happens_for_exactly_the_roles_allowed_and_nothing_for
         if before[k] != after[k] and k not in BACKGROUND_BOOKKEEPING
     }
     draft.refresh_from_db()
+    told = written.pop("journeys.Notification", 0)
     if role in allowed:
         assert response.status_code == 200, (role, action, response.status_code)
         assert (draft.state, written) == (state_after, rows), (role, action)
+        # A submission tells every approver but the one who submits; a decision, the author.
+        approvers = {approver, admin_user, other_team, co_author} - {user}
+        expected = {"submit": len(approvers), "push": 0}.get(action, 1)
+        assert told == expected, (role, action, told)
         new = Approval.objects.exclude(pk__in=decisions)
         assert [a.reviewer for a in new] == ([user] if "journeys.Approval" in rows else [])
     else:
-        assert (draft.state, written) == (state, {}), (role, action, "refused, yet it changed")
+        assert (draft.state, written, told) == (state, {}, 0), (role, action, "refused, yet")
         assert response.status_code in (200, 403), (role, action, response.status_code)
         if role == "co-author" and action != "submit":
             assert "someone else must approve it" in response.content.decode()

@@ -1,6 +1,6 @@
 """Who resolves a merge, and how the merge screen speaks to them: errors numbered as the screen
 numbers its conflicts; whoever may push the draft resolves it (four eyes still apply to what
-they wrote); someone who may not gets the draft's editors told, by email, and sees whom."""
+they wrote); someone who may not gets the draft's editors told, and sees whom."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def test_an_approver_resolves_the_merge_and_four_eyes_still_hold(client, editor,
 
 
 def test_someone_who_may_not_resolve_has_the_editors_told_once(
-    client, editor, reviewer_only, session, django_capture_on_commit_callbacks
+    client, editor, reviewer_only, session, django_capture_on_commit_callbacks, settings
 ):
     client.force_login(reviewer_only)
     url = reverse("journeys:merge", args=[session.pk])
@@ -80,9 +80,9 @@ def test_someone_who_may_not_resolve_has_the_editors_told_once(
     assert [m.to for m in mail.outbox] == [[editor.email]]  # once, however often it is opened
     message = mail.outbox[0]
     assert message.subject == "Merge waiting: Welcome series (spring)"
-    assert f"http://testserver{url}" in message.body and "rita opened it" in message.body
+    assert f"{settings.SITE_URL}{url}" in message.body and "rita opened it" in message.body
     told = page[page.index('id="editors-told"') :]
-    assert "Its editors were told by email" in told and "(when rita opened it): edna." in told
+    assert "Its editors were told on" in told and "(when rita opened it): edna." in told
     assert "(when rita opened it): edna." in again
     assert 'id="resolve-button"' not in page
     event = AuditEvent.objects.get(action="merge.editors_told")

@@ -10,8 +10,10 @@ import time
 
 import pytest
 from celery.signals import task_postrun
+from django.core import mail
+from django.urls import reverse
 
-from journeys.models import AuditEvent, Draft, PushAttempt
+from journeys.models import AuditEvent, Draft, Notification, PushAttempt
 from journeys.services import push
 from journeys.tasks import push_draft
 from tests.test_push_service import approved_now, edited, import_demo, remote_doc, rename
@@ -74,6 +76,19 @@ def test_an_approved_draft_is_pushed_end_to_end_by_a_real_worker(
     assert attempt.remote_modified_after == remote["modifiedDate"]
     assert Draft.objects.get(pk=draft.pk).state == Draft.State.PUSHED
     assert len(simulator.request_log(method="PUT", applied="true")) == 1
+
+
+def test_the_worker_tells_the_author_and_who_pushed_in_the_app_and_by_email(
+    worker, task_runs, draft, editor, approver
+):
+    attempt = push.request_push(approver, draft)
+
+    assert wait_for(lambda: finished(task_runs, attempt))
+    told = Notification.objects.filter(kind=Notification.Kind.PUSH_SUCCEEDED)
+    assert sorted(n.recipient.username for n in told) == ["arlo", "edna"]
+    assert {n.url for n in told} == {reverse("journeys:push-status", args=[attempt.pk])}
+    mailed = [m.to for m in mail.outbox if m.subject == "Push succeeded: Pushed by a worker"]
+    assert sorted(mailed) == [[approver.email], [editor.email]]  # sent once committed
 
 
 def test_the_worker_retries_server_errors_with_backoff_then_succeeds(

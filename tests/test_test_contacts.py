@@ -354,7 +354,7 @@ def test_the_stepper_runs_once_per_request_whatever_the_number_of_contacts(
     monkeypatch.setattr(
         contact_display, "run_contacts", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
-    with django_assert_max_num_queries(18):  # 17 + the connection's team rules
+    with django_assert_max_num_queries(19):  # 17 + the team rules + the unread count
         editor_client.get(url("draft", nurture))
     first = nurture.test_contacts.first()
     editor_client.get(f"{url('draft-contacts', nurture)}?contact={first.pk}", headers=HTMX)

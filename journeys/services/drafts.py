@@ -19,6 +19,7 @@ from journeys.domain.validate import Problem, validate
 from journeys.lengths import journey_key_limit, journey_name_limit, length_refusal
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
+from journeys.services import notifications
 from journeys.services.audit import record_event
 from journeys.services.identity import record_keys, with_base_ids
 from journeys.services.limits import check_document, guard_revision
@@ -180,6 +181,8 @@ def save_revision(
     }.get(Draft.State(locked.state))
     if withdrawn:
         record_event(withdrawn, actor=user, draft=locked, details={"by_edit": summary[:500]})
+    if locked.state == Draft.State.APPROVED:
+        notifications.approval_voided(user, locked, summary[:200])
     locked.document = document
     locked.content_hash = content_hash(document)
     locked.revision_number += 1

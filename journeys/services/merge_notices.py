@@ -1,5 +1,6 @@
-"""Telling a draft's editors that its merge waits for them, when the one looking at it may not
-resolve it (neither an editor nor someone who may push it)."""
+"""Telling people that a draft's merge waits for them: when a push meets SFMC's changes (its
+author and whoever pushed are told of the conflict, the draft's other editors that a merge
+waits), and when someone who may not resolve it opens it (its editors are told, once)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,63 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.urls import reverse
 
-from journeys.models import AuditEvent, Draft, MergeSession
+from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt
 from journeys.permissions import can_edit_draft, can_resolve_merge
 from journeys.services.audit import record_event
-from journeys.services.mail import notify
+from journeys.services.notifications import Kind, journey_name, notify, person
 
 TOLD = "merge.editors_told"
 
 
 def editors_of(draft: Draft) -> list[Any]:
     """Who to tell about the draft: its author and whoever wrote one of its revisions, while
-    they may still edit it and have an email address."""
+    they may still edit it."""
     writers = draft.revisions.values("author")
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    users = get_user_model().objects.filter(is_active=True)
     candidates = users.filter(pk__in=writers) | users.filter(pk=draft.author_id)
     return [u for u in candidates.distinct().order_by("username") if can_edit_draft(u, draft)]
+
+
+def merge_path(session: MergeSession) -> str:
+    return reverse("journeys:merge", args=[session.pk])
+
+
+def push_conflicted(attempt: PushAttempt, session: MergeSession) -> None:
+    """The push met SFMC's changes and `session` waits: the author and whoever pushed are told
+    of the conflict, the draft's other editors that a merge waits for them."""
+    draft = attempt.draft
+    name, version = journey_name(draft), session.theirs_snapshot.version
+    pushed = [draft.author, attempt.requested_by]
+    conflicts = len(session.conflicts)
+    said = f"{conflicts} conflict(s) to choose" if conflicts else "no conflict, only to apply"
+    notify(
+        Kind.PUSH_CONFLICT,
+        pushed,
+        draft=draft,
+        text=f"The push of '{name}' by {person(attempt.requested_by)} met changes made in SFMC "
+        f"meanwhile (version {version}): merge them ({said}), then push again.",
+        path=merge_path(session),
+        subject=f"Push needs a merge: {name}",
+    )
+    others = [u for u in editors_of(draft) if u.pk not in {p.pk for p in pushed}]
+    _merge_waiting(others, session, f"the push by {person(attempt.requested_by)} met it")
+
+
+def _merge_waiting(users: list[Any], session: MergeSession, why: str, actor: Any = None) -> None:
+    draft = session.draft
+    name = journey_name(draft)
+    notify(
+        Kind.MERGE_WAITING,
+        users,
+        draft=draft,
+        actor=actor,
+        text=f"SFMC changed '{name}' (version {session.theirs_snapshot.version}) and the draft "
+        f"needs a merge ({why}): please resolve it.",
+        path=merge_path(session),
+        subject=f"Merge waiting: {name}",
+    )
 
 
 def editors_told(session: MergeSession) -> AuditEvent | None:
@@ -32,8 +74,8 @@ def editors_told(session: MergeSession) -> AuditEvent | None:
 
 
 @transaction.atomic
-def tell_editors_once(user: Any, session: MergeSession, link: str) -> AuditEvent | None:
-    """Mail the draft's editors that `user` met a merge they may not resolve; once per merge
+def tell_editors_once(user: Any, session: MergeSession) -> AuditEvent | None:
+    """Tell the draft's editors that `user` met a merge they may not resolve; once per merge
     (whoever opens it next sees who was told and when). None when `user` may resolve it or
     the merge is no longer open.
 
@@ -50,12 +92,6 @@ def tell_editors_once(user: Any, session: MergeSession, link: str) -> AuditEvent
     if told is not None:
         return told
     editors = editors_of(draft)
-    name = draft.document.get("name") or draft.journey.name
-    notify(
-        [u.email for u in editors],
-        f"Merge waiting: {name}",
-        f"SFMC changed '{name}' (version {locked.theirs_snapshot.version}) and the draft needs "
-        f"a merge. {user} opened it but may not resolve it; please do:\n\n{link}",
-    )
-    details = {"merge": locked.pk, "told": [u.get_username() for u in editors]}
+    _merge_waiting(editors, locked, f"{person(user)} opened it but may not resolve it", actor=user)
+    details = {"merge": locked.pk, "told": [person(u) for u in editors if u.pk != user.pk]}
     return record_event(TOLD, actor=user, draft=draft, details=details)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from journeys.domain.document import create_body
 from journeys.models import Draft, PublishRequest, PushAttempt
 from journeys.permissions import can_publish_draft, require
-from journeys.services import leased_runs, merging
+from journeys.services import leased_runs, merging, notifications
 from journeys.services.audit import record_event
 from journeys.services.leased_runs import SKIPPED, TAKEN_OVER, LeasedRuns, Outcome, Refused, plain
 from journeys.services.remote import client_for, record_snapshot
@@ -270,6 +270,10 @@ def mark_published(
             draft.save(update_fields=["base_snapshot", "updated_at"])
         details = {"modified_date": snapshot.modified_date, "warnings": len(request.warnings)}
         RUNS.audit(request, "publish.succeeded", **details)
+        said = "finished: the version is published in SFMC."
+        if request.warnings:
+            said = f"finished with {len(request.warnings)} warning(s): the version is published."
+        notifications.publish_ended(request, notifications.Kind.PUBLISH_SUCCEEDED, said)
     return Outcome(State.SUCCEEDED)
 
 
@@ -298,7 +302,12 @@ def mark_failed(
     if warnings is not None:
         fields["warnings"] = warnings
     details = {"code": code, "message": message[:500]}
-    return RUNS.record(request, Outcome(State.FAILED), fields, "failed", **details)
+    with transaction.atomic():
+        outcome = RUNS.record(request, Outcome(State.FAILED), fields, "failed", **details)
+        if outcome != TAKEN_OVER:
+            said = f"failed: {message}"
+            notifications.publish_ended(request, notifications.Kind.PUBLISH_FAILED, said)
+    return outcome
 
 
 def mark_retrying(

@@ -24,7 +24,7 @@ from journeys.domain.document import content_hash, create_body, put_body
 from journeys.domain.validate import ERROR, validate
 from journeys.models import Approval, Draft, Journey, PublishRequest, PushAttempt
 from journeys.permissions import can_push_draft, require
-from journeys.services import leased_runs, merging
+from journeys.services import leased_runs, merge_notices, merging, notifications
 from journeys.services.audit import record_event
 from journeys.services.leased_runs import (
     SKIPPED,
@@ -43,6 +43,7 @@ from journeys.sfmc.client import SFMCClient
 logger = logging.getLogger(__name__)
 
 State = PushAttempt.State
+Kind = notifications.Kind
 ACTIVE_STATES = (State.QUEUED, State.RUNNING, State.RETRYING)
 # Tries of one attempt (each run of the task is one); then it fails visibly.
 MAX_TRIES = 5
@@ -204,6 +205,8 @@ def mark_succeeded(attempt: PushAttempt, remote: dict[str, Any], notes: list[str
         merging.supersede_open_sessions(draft)
         details = _facts(attempt, version=snapshot.version, modified_date=snapshot.modified_date)
         record_event("push.succeeded", actor=attempt.requested_by, draft=draft, details=details)
+        said = f"reached SFMC: it is version {snapshot.version} there."
+        notifications.push_ended(attempt, Kind.PUSH_SUCCEEDED, said)
     return Outcome(State.SUCCEEDED)
 
 
@@ -223,6 +226,7 @@ def mark_conflict(attempt: PushAttempt, theirs: dict[str, Any]) -> Outcome:
         attempt.error_details = {**attempt.error_details, "merge": session.pk}
         attempt.save(update_fields=["error_details"])
         RUNS.audit(attempt, "push.conflict", merge=session.pk, conflicts=len(session.conflicts))
+        merge_notices.push_conflicted(attempt, session)
     return Outcome(State.CONFLICT)
 
 
@@ -234,7 +238,11 @@ def mark_failed(
     if problems:
         fields["error_details"] = {**fields["error_details"], "problems": problems}
     details = {"code": code, "message": message[:500]}
-    return RUNS.record(attempt, Outcome(State.FAILED), fields, "failed", **details)
+    with transaction.atomic():
+        outcome = RUNS.record(attempt, Outcome(State.FAILED), fields, "failed", **details)
+        if outcome != TAKEN_OVER:
+            notifications.push_ended(attempt, Kind.PUSH_FAILED, f"failed: {message}")
+    return outcome
 
 
 def mark_not_recorded(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.utils import timezone
 from journeys.catalog_names import catalog_names
 from journeys.contact_display import contacts_through
 from journeys.domain.contact_records import Record, unmet_reason
+from journeys.domain.diff import keyed_index
 from journeys.models import Approval, AuditEvent, Comment, Connection, Draft
 from journeys.permissions import (
     NOT_A_REVIEWER,
@@ -22,7 +24,7 @@ from journeys.permissions import (
     require,
 )
 from journeys.services.audit import record_event
-from journeys.services.mail import notify as _notify
+from journeys.services.notifications import Kind, journey_name, notify, person, review_path
 from journeys.services.remote import newer_remote_snapshot
 from journeys.team_rule_checks import rule_problems, rules_refusal
 
@@ -51,7 +53,7 @@ def _locked(draft: Draft, expected_revision: int | None = None) -> Draft:
 
 def approvers_of(connection: Connection) -> list[Any]:
     """Active users who may approve drafts of `connection`."""
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    users = get_user_model().objects.filter(is_active=True)
     return [
         u
         for u in users
@@ -82,13 +84,16 @@ def submit_for_review(user: Any, draft: Draft, *, expected_revision: int, messag
     if answered is not None:
         details["in_reply_to"] = answered.pk
     record_event("draft.submitted", actor=user, draft=draft, details=details)
-    name = draft.document.get("name") or draft.journey.name
-    emails = [u.email for u in approvers_of(draft.journey.connection) if u.pk != user.pk]
-    again = " again" if answered else ""
-    _notify(
-        emails,
-        f"Review requested{again}: {name}",
-        f"{user} asks you to review '{name}'{again}.\n\n{message}",
+    name, again = journey_name(draft), " again" if answered else ""
+    said = f": {message.strip()}" if message.strip() else "."
+    notify(
+        Kind.REVIEW_REQUESTED,
+        approvers_of(draft.journey.connection),
+        draft=draft,
+        actor=user,
+        text=f"{person(user)} asks you to review '{name}'{again}{said}",
+        path=review_path(draft),
+        subject=f"Review requested{again}: {name}",
     )
     return draft
 
@@ -143,12 +148,18 @@ def _decide(
     if approved:
         details["tests"] = approval.tests_summary
     record_event(action, actor=user, draft=draft, details=details)
-    name = draft.document.get("name") or draft.journey.name
-    verdict = "approved" if approved else "sent back with requested changes"
-    if draft.author.email and draft.author.pk != user.pk:
-        _notify(
-            [draft.author.email], f"{name}: {verdict}", f"{user} {verdict} '{name}'.\n\n{comment}"
-        )
+    name = journey_name(draft)
+    verdict = "approved" if approved else "requested changes on"
+    said = f": {comment.strip()}" if comment.strip() else "."
+    notify(
+        Kind.DECIDED,
+        [draft.author],
+        draft=draft,
+        actor=user,
+        text=f"{person(user)} {verdict} '{name}'{said}",
+        path=review_path(draft),
+        subject=f"{name}: {'approved' if approved else 'changes requested'}",
+    )
     return approval
 
 
@@ -288,7 +299,32 @@ def add_comment(
             "activity_key": activity_key,
         },
     )
+    _tell_about_comment(user, draft, comment)
     return comment
+
+
+def _tell_about_comment(user: Any, draft: Draft, comment: Comment) -> None:
+    """The draft's author is told of every comment and reply; a reply also tells those who
+    wrote in its thread before."""
+    thread = comment.parent
+    told = [draft.author]
+    if thread is not None:
+        told += [thread.author, *(reply.author for reply in thread.replies.exclude(pk=comment.pk))]
+    name = journey_name(draft)
+    activities = keyed_index(draft.document.get("activities")) or {}
+    activity = activities.get(comment.activity_key, {}).get("name") or ""
+    on = f" (on '{activity}')" if activity else ""
+    what = "replied on" if thread is not None else "commented on"
+    on_key = f"?on={quote(comment.activity_key)}" if comment.activity_key else ""
+    notify(
+        Kind.COMMENT,
+        told,
+        draft=draft,
+        actor=user,
+        text=f"{person(user)} {what} '{name}'{on}: {comment.body}",
+        path=f"{review_path(draft)}{on_key}#comment-{(thread or comment).pk}",
+        subject=f"Comment on {name}",
+    )
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from journeys.contact_models import TestContact, row_fields
 from journeys.domain.contact_sheet import MAX_CONTACTS, ContactSheetError, read_contacts
 from journeys.models import Draft
 from journeys.permissions import can_edit_draft, require
+from journeys.services import notifications
 from journeys.services.audit import record_event
 from journeys.services.drafts import upload_refusal
 
@@ -141,6 +142,7 @@ def _void_tested_approval(user: Any, draft: Draft) -> None:
     )
     if locked.state != Draft.State.APPROVED or not locked.journey.connection.require_passing_tests:
         return
+    notifications.approval_voided(user, locked, "its test contacts")
     locked.state = draft.state = Draft.State.EDITING
     locked.save(update_fields=["state", "updated_at"])
     record_event("approval.voided", actor=user, draft=locked, details={"by_edit": "test contacts"})

@@ -205,13 +205,12 @@ def _merge_page(
     refusal: merging.MergeRefused | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    link = request.build_absolute_uri(reverse("journeys:merge", args=[session.pk]))
     context = {
         "session": session,
         "draft": session.draft,
         "screen": merge_screen(session, form),
         "can_resolve": can_resolve_merge(request.user, session.draft),
-        "editors_told": merge_notices.tell_editors_once(request.user, session, link),
+        "editors_told": merge_notices.tell_editors_once(request.user, session),
         "refusal": refusal,
     }
     return render(request, MERGE, context, status=status)
