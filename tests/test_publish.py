@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from journeys.models import AuditEvent, Draft, PublishRequest, PushAttempt, RemoteSnapshot
 from journeys.presentation.push import remote_rejections
@@ -257,8 +258,15 @@ def test_errors_and_warnings_are_listed_per_activity_and_warnings_stay_warnings(
     client.force_login(approver)
     html = client.get(reverse("journeys:publish-status", args=[request.pk])).content.decode()
     select = reverse("journeys:draft", args=[draft.pk]) + "?select=activity:"
-    assert f'<li class="problem error"><a href="{select}EMAILV2-1">EMAILV2-1</a> (EMAILV2)' in html
-    assert f'<li class="problem warning"><a href="{select}EMAILV2-2">EMAILV2-2</a>' in html
+    names = {a["key"]: a["name"] for a in draft.document["activities"]}
+
+    def shown(key):  # the activity by its name, the key on hover
+        return f'<span class="activity-name" title="{key}">{escape(names[key])}</span>'
+
+    assert f'<li class="problem error"><a href="{select}EMAILV2-1">{shown("EMAILV2-1")}</a>' in html
+    assert (
+        f'<li class="problem warning"><a href="{select}EMAILV2-2">{shown("EMAILV2-2")}</a>' in html
+    )
 
 
 def test_rejections_of_an_older_revision_are_not_drawn(

@@ -239,7 +239,8 @@ def activity_summary(activity: dict[str, Any]) -> str:
     if entry.type_id == "WAITBYDURATION" and config.get("waitDuration") not in (None, ""):
         return duration_words(config.get("waitDuration"), config.get("waitUnit"))
     if entry.type_id in ("RANDOMSPLITV2", "ABNTEST"):
-        shares = [o.get("arguments", {}).get("percentage") for o in outcomes]
+        arguments = [o.get("arguments") for o in outcomes]
+        shares = [a.get("percentage") if isinstance(a, dict) else None for a in arguments]
         if shares and all(isinstance(share, (int, float, str)) for share in shares):
             return " · ".join(f"{share}%" for share in shares)
     if entry.type_id == "MULTICRITERIADECISIONV2" and outcomes:

@@ -100,7 +100,8 @@ def change_lists(page: Page):
 
 
 def thread_on(page: Page, key: str):
-    return page.locator("#comments article.comment", has=page.locator(f'header a:text-is("{key}")'))
+    """The comment threads pinned to the activity `key` (shown by its name, the key on hover)."""
+    return page.locator("#comments article.comment", has=page.locator(f'header a [title="{key}"]'))
 
 
 def submit(page: Page, message: str) -> None:
@@ -156,12 +157,12 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     # Clicking a node on the review canvas pins the next comment to that activity.
     review_canvas.locator(f'a.node[data-key="{wait}"]').click()
     ap.wait_for_url(f"{review_url}?on={wait}#comments")
-    expect(ap.locator('label[for="new-comment"]')).to_have_text(f"Comment on {wait}")
+    expect(ap.locator('label[for="new-comment"]')).to_have_text("Comment on Wait 1 day")
     ap.fill("#new-comment", "One day is too short: give them three days to open the email.")
     ap.get_by_role("button", name="Add comment").click()
     ap.wait_for_url(f"{review_url}#comments")
     thread = thread_on(ap, wait)
-    expect(thread.locator("header").first).to_have_text(f"arlo · revision 3 · on {wait}")
+    expect(thread.locator("header").first).to_have_text("arlo · revision 3 · on Wait 1 day")
     expect(thread).to_contain_text("One day is too short")
     pinned = after_canvas(ap).locator(f'a.node[data-key="{wait}"]')
     expect(pinned.locator("circle.comment-dot")).to_be_visible()
@@ -238,7 +239,10 @@ def test_a_draft_goes_from_submission_through_requested_changes_to_approval_in_t
     expect(since_changes.locator(":scope > li")).to_have_count(1)
     expect(since_changes.locator(":scope > li")).to_have_id(f"change-{wait}")
     expect(since_changes.locator(":scope > li")).to_contain_text("(changed)")
-    expect(since_changes.locator(":scope > li li")).to_have_text(["Wait 1 day → 3 days"])
+    # The wait was named for its duration, so its name followed the new value.
+    expect(since_changes.locator(":scope > li li")).to_have_text(
+        ["Renamed 'Wait 1 day' → 'Wait 3 days'", "Wait 1 day → 3 days"]
+    )
     # Against SFMC nothing moved, and the resolved thread pins no marker.
     assert marks(after_canvas(ap)) == {wait: "added", sms: "added", "EMAILV2-1": "changed"}
     expect(ap.locator(".canvas.readonly circle.comment-dot")).to_have_count(0)
