@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from journeys.models import AuditEvent, Draft, MergeSession, PushAttempt
 from journeys.services import push
@@ -437,6 +438,7 @@ def test_sfmc_validation_errors_are_listed_per_activity_with_links(
     push.run_push(attempt.pk)
 
     html = editor_page(as_editor, draft)
-    key = draft.document["activities"][1]["key"]
+    key, name = (draft.document["activities"][1][field] for field in ("key", "name"))
     assert "Push failed" in html and "SFMC refused the journey as invalid" in html
-    assert f'?select=activity:{key}">{key}</a>: ' in html
+    shown = f'<span class="activity-name" title="{key}">{escape(name)}</span>'  # key on hover
+    assert f'?select=activity:{key}">{shown}</a>: ' in html

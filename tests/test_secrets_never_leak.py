@@ -24,7 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from journeys.models import AuditEvent, Connection
+from journeys.models import AuditEvent, Connection, NotificationPreference
 from journeys.services.remote import client_for, import_journey, verify_connection
 from journeys.sfmc.client import _SHARED_TOKENS
 from journeys.sfmc.errors import SFMCError
@@ -93,6 +93,7 @@ def world(debug_logs, editor, approver, admin_user, connection, canary_simulator
     """Real objects on the canary connection: a draft imported, approved, pushed into a
     conflict (its merge screen), a failed publish; logged at DEBUG from the start."""
     _axes_rows()
+    NotificationPreference.objects.create(user=approver, delivery="in_app")  # its admin pages
     return _conflicted(editor, approver, connection, canary_simulator)
 
 
