@@ -65,6 +65,15 @@ def without_event_key(document):
     document["triggers"][0]["metaData"].pop("eventDefinitionKey")
 
 
+def publish_refused_by_sfmc(editor, approver, connection):
+    """The welcome series without its entry event key, approved, pushed, and its publish run
+    to the end: SFMC refuses it (121500). The draft and the failed request."""
+    draft = import_demo(editor, connection)
+    draft = approved_now(editor, approver, edited(editor, draft, without_event_key))
+    draft = pushed(editor, approver, connection, draft)
+    return draft, run_publish_until_final(publish.request_publish(approver, draft))
+
+
 @pytest.fixture
 def instant_publishes(simulator):
     simulator.configure(publish_delay=0)
@@ -203,11 +212,7 @@ def test_a_version_changed_in_sfmc_after_the_push_is_not_published(
 def test_sfmc_publish_errors_are_kept_and_shown_on_the_journey(
     editor, approver, sim_connection, demo_journeys, instant_publishes, client
 ):
-    draft = import_demo(editor, sim_connection)
-    draft = approved_now(editor, approver, edited(editor, draft, without_event_key))
-    draft = pushed(editor, approver, sim_connection, draft)
-
-    request = run_publish_until_final(publish.request_publish(approver, draft))
+    draft, request = publish_refused_by_sfmc(editor, approver, sim_connection)
 
     assert request.state == State.FAILED and request.error_code == "publish-error"
     [error] = request.errors
@@ -437,10 +442,7 @@ def editor_page(client, draft):
 def test_an_old_publish_failure_is_not_shown_beside_a_newer_push(
     editor, approver, sim_connection, demo_journeys, instant_publishes, client
 ):
-    draft = import_demo(editor, sim_connection)
-    draft = approved_now(editor, approver, edited(editor, draft, without_event_key))
-    draft = pushed(editor, approver, sim_connection, draft)
-    failed = run_publish_until_final(publish.request_publish(approver, draft))
+    draft, failed = publish_refused_by_sfmc(editor, approver, sim_connection)
     assert failed.state == State.FAILED
     client.force_login(approver)
     assert "Publish failed" in editor_page(client, draft)

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from journeys.domain.document import items
+
 MESSAGES = "Messages"
 FLOW_CONTROL = "Flow Control"
 CUSTOMER_UPDATES = "Customer Updates"
@@ -232,8 +234,7 @@ def activity_summary(activity: dict[str, Any]) -> str:
     entry = type_of(activity)
     config = activity.get(_CONFIG)
     config = config if isinstance(config, dict) else {}
-    outcomes = activity.get("outcomes")
-    outcomes = [o for o in outcomes if isinstance(o, dict)] if isinstance(outcomes, list) else []
+    outcomes = items(activity, "outcomes")
     if entry is None:
         return ""
     if entry.type_id == "WAITBYDURATION" and config.get("waitDuration") not in (None, ""):
@@ -257,11 +258,10 @@ def default_name(type_id: str, doc: Any, activity: dict[str, Any]) -> str:
         return wait_name(config.get("waitDuration"), config.get("waitUnit"))
     label = BY_TYPE_ID[type_id].label
     pattern = re.compile(re.escape(label) + r" (\d+)")
-    activities = doc.get("activities") if isinstance(doc, dict) else None
     used = [0] + [
         int(match.group(1))
-        for item in (activities if isinstance(activities, list) else [])
-        if isinstance(item, dict) and isinstance(item.get("name"), str)
+        for item in items(doc, "activities")
+        if isinstance(item.get("name"), str)
         for match in [pattern.fullmatch(item["name"])]
         if match
     ]

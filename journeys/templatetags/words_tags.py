@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from journeys.domain.catalog_changes import CatalogWords
 from journeys.domain.conditions import AttributeWords, Segment
+from journeys.domain.document import items
 
 register = template.Library()
 
@@ -52,11 +53,8 @@ def activity_label(context: template.Context, document: object, key: str) -> Saf
 
 def _activity_names(document: object) -> dict[str, str]:
     """Key to name of every activity of a stored document, whatever odd shapes it holds."""
-    activities = document.get("activities") if isinstance(document, dict) else None
-    if not isinstance(activities, list):
-        return {}
     return {
         activity["key"]: str(activity.get("name") or "")
-        for activity in activities
-        if isinstance(activity, dict) and isinstance(activity.get("key"), str)
+        for activity in items(document, "activities")
+        if isinstance(activity.get("key"), str)
     }

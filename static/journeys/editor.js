@@ -250,13 +250,21 @@
     keysBeforeSwap = null;
     const added = [...nodeKeys()].filter((key) => !before.has(key));
     if (added.length !== 1) return;
-    const node = document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`);
-    centreOn(node);
+    openNode(document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`));
+  });
+
+  function markSelected(node) {
     document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
     node.classList.add("selected");
+  }
+
+  // Centre the view on an activity, select and focus it, and open its panel.
+  function openNode(node) {
+    centreOn(node);
+    markSelected(node);
     node.focus({ preventScroll: true });
     htmx.ajax("GET", node.getAttribute("hx-get"), { target: "#panel", swap: "outerHTML" });
-  });
+  }
 
   document.addEventListener("click", (event) => {
     const zoom = event.target.closest("[data-zoom]");
@@ -281,10 +289,7 @@
       return;
     }
     const node = event.target.closest("a.node");
-    if (node) {
-      document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
-      node.classList.add("selected");
-    }
+    if (node) markSelected(node);
   });
 
   // Native drag-and-drop from the palette onto a drop slot.
@@ -352,10 +357,7 @@
     const to = walk(from, event.key);
     if (!to) return true;
     to.focus({ preventScroll: true });
-    if (to.matches("a.node")) {
-      document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
-      to.classList.add("selected");
-    }
+    if (to.matches("a.node")) markSelected(to);
     keepInView(to);
     return true;
   }
@@ -403,11 +405,7 @@
   function goTo(node) {
     if (!node) return;
     document.getElementById("search-results").hidden = true;
-    centreOn(node);
-    document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
-    node.classList.add("selected");
-    node.focus({ preventScroll: true });
-    htmx.ajax("GET", node.getAttribute("hx-get"), { target: "#panel", swap: "outerHTML" });
+    openNode(node);
   }
   document.addEventListener("input", (event) => {
     if (event.target.id === "canvas-search") search(event.target.value);
