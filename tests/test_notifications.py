@@ -84,6 +84,17 @@ def as_user(user):
     return client
 
 
+def open_path(notification):
+    return reverse("journeys:notification-open", args=[notification.pk])
+
+
+def emailed_link(email):
+    """The path of the one link of this site in a mail's text, besides the settings'."""
+    settings_path = reverse("journeys:notification-settings")
+    [path] = [p for p in re.findall(rf"{re.escape(SITE)}(\S+)", email.body) if p != settings_path]
+    return path
+
+
 def opens(user, notification):
     """The recipient follows the link: the page answers."""
     assert notification.absolute_url == f"{SITE}{notification.url}"
@@ -113,7 +124,7 @@ def test_submitting_tells_the_connection_s_approvers_by_name_with_a_link(
     assert opens(approver, notification)
     [email] = mails_to(approver)
     assert email.subject == "Review requested: Welcome"
-    assert f"{SITE}{notification.url}" in email.body and "Edna Editor asks" in email.body
+    assert f"{SITE}{open_path(notification)}" in email.body and "Edna Editor asks" in email.body
     assert f"{SITE}{reverse('journeys:notification-settings')}" in email.body
     assert not told(editor) and not told(outsider)  # not herself; not who may not see it
     assert len(mail.outbox) == 1
@@ -136,7 +147,7 @@ def test_a_decision_tells_the_author_with_the_approver_s_comment(
     assert opens(editor, notification)
     [email] = mails_to(editor)
     assert email.subject == "Welcome: changes requested"
-    assert f"{SITE}{notification.url}" in email.body
+    assert f"{SITE}{open_path(notification)}" in email.body
     assert not told(approver, Kind.DECIDED)
 
 
@@ -258,6 +269,84 @@ def test_the_inbox_lists_mine_newest_first_and_opening_one_reads_it(people, draf
     assert approved.read_at is not None
     page = client.get(reverse("journeys:notifications")).content.decode()
     assert f'<a href="{SITE}{approved.url}">' in page and "1 unread" in page
+
+
+def test_following_the_email_link_marks_it_read_and_opens_its_page(
+    people, draft, django_capture_on_commit_callbacks
+):
+    editor, approver = people
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(editor, draft)
+    [notification] = told(approver)
+    [email] = mails_to(approver)
+    link = emailed_link(email)
+    assert link == open_path(notification)
+    client = as_user(approver)
+    assert "1 unread" in client.get(reverse("journeys:notifications")).content.decode()
+
+    response = client.get(link)
+
+    assert response.status_code == 302 and response["Location"] == notification.url
+    notification.refresh_from_db()
+    first_read = notification.read_at
+    assert first_read is not None
+    assert client.get(response["Location"]).status_code == 200  # the review page
+    inbox = client.get(reverse("journeys:notifications")).content.decode()
+    assert "1 unread" not in inbox and 'class="unread-count"' not in inbox
+    again = client.get(link)  # following it twice changes nothing more
+    notification.refresh_from_db()
+    assert again["Location"] == notification.url and notification.read_at == first_read
+
+
+def test_each_recipient_s_mail_links_to_their_own_notification(
+    people, draft, connection, django_capture_on_commit_callbacks
+):
+    editor, approver = people
+    second = UserFactory(username="bea", email="bea@example.com", roles=["Approvers"])
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted(editor, draft)
+    for user in (approver, second):
+        [notification] = told(user)
+        [email] = mails_to(user)
+        assert emailed_link(email) == open_path(notification)
+
+
+def test_an_email_link_followed_before_logging_in_asks_for_the_login_and_reads_nothing(
+    people, draft
+):
+    editor, approver = people
+    submitted(editor, draft)
+    [notification] = told(approver)
+
+    response = Client().get(open_path(notification))
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_someone_else_s_email_link_is_not_found_and_reads_nothing(people, draft):
+    editor, approver = people
+    submitted(editor, draft)
+    [notification] = told(approver)
+
+    response = as_user(editor).get(open_path(notification))
+
+    assert response.status_code == 404
+    assert escape(notification.text) not in response.content.decode()
+    notification.refresh_from_db()
+    assert notification.read_at is None
+
+
+def test_a_stored_link_off_this_site_opens_the_inbox_instead(people, draft):
+    editor, approver = people
+    submitted(editor, draft)
+    [notification] = told(approver)
+    Notification.objects.filter(pk=notification.pk).update(url="//elsewhere.example/x")
+
+    response = as_user(approver).get(open_path(notification))
+
+    assert response["Location"] == reverse("journeys:notifications")
 
 
 def test_mark_all_read_with_htmx_updates_the_list_and_the_top_bar(people, draft):

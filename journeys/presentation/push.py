@@ -3,6 +3,7 @@ words, the editor bar's push panel, and SFMC's own rejections drawn per activity
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from journeys.services import merging
 from journeys.services import publish as publishing
 from journeys.services import push as pushing
 from journeys.services.leased_runs import NOT_RECORDED, worker_stopped
+from journeys.services.remote import RemoteCheck, remote_check_state
 from journeys.services.review import valid_approval
 
 State = PushAttempt.State
@@ -171,14 +173,22 @@ def _seconds_until(moment: Any) -> int:
 
 
 @dataclass(frozen=True)
+class DriftPanel:
+    """What a draft's pages show about SFMC drift: the banner and the background check."""
+
+    banner: merging.Drift | None  # SFMC has moved past the draft's base
+    check: RemoteCheck
+    can_update: bool  # "Update my draft" applies: an editor, and no merge is open already
+
+
+@dataclass(frozen=True)
 class PushPanel:
-    """What the editor bar shows about pushing one draft."""
+    """What the editor bar (and the review page) shows about pushing one draft."""
 
     status: RunStatus | None
     can_push: bool
-    can_update: bool
-    drift: merging.Drift | None
     open_merge_id: int | None
+    drift: DriftPanel
     publish: PublishPanel
 
 
@@ -209,11 +219,25 @@ def push_panel(user: Any, draft: Draft) -> PushPanel:
     return PushPanel(
         status=describe_attempt(attempt) if attempt else None,
         can_push=can_push,
-        can_update=can_edit_draft(user, draft),
-        drift=merging.drift(draft),
         open_merge_id=open_merge.pk if open_merge else None,
+        drift=_drift_panel(user, draft, lambda: open_merge),
         publish=publish_panel(user, draft),
     )
+
+
+def drift_panel(user: Any, draft: Draft) -> DriftPanel:
+    """The drift banner, whether "Update my draft" applies, and the background check's state."""
+    return _drift_panel(user, draft, lambda: merging.open_session_for(draft))
+
+
+def _drift_panel(
+    user: Any, draft: Draft, open_merge: Callable[[], MergeSession | None]
+) -> DriftPanel:
+    """`open_merge` is asked only when the banner shows to an editor; the push panel passes the
+    merge it has looked up already, so it is not asked for twice."""
+    banner = merging.drift(draft)
+    can_update = banner is not None and can_edit_draft(user, draft) and open_merge() is None
+    return DriftPanel(banner=banner, check=remote_check_state(draft.journey), can_update=can_update)
 
 
 def remote_rejections(draft: Draft) -> list[Problem]:

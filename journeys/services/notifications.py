@@ -4,7 +4,8 @@ approval, the push's and the publish's outcomes, a merge that waits).
 
 Each recipient gets a row in their inbox; those who want email (the default) also get a mail,
 sent only once the change is committed, so a rolled-back change never tells anyone. Both carry
-an absolute link (SITE_URL) to the page to open. Reading them is here too.
+an absolute link (SITE_URL): the inbox to the page to open, the mail to the notification's open
+page, which marks it read on the way there. Reading them is here too.
 """
 
 from __future__ import annotations
@@ -81,10 +82,19 @@ def notify(
         for user in people
     )
     if mailed:
-        message = _email_body(text, body, absolute(path))
-        addresses = [u.email for u in mailed]
-        transaction.on_commit(lambda: _send(subject, message, addresses))
+        # Each mail links to its own notification's open page: following it marks it read.
+        mails = [
+            (row.recipient.email, _email_body(text, body, absolute(open_path(row))))
+            for row in rows
+            if row.emailed
+        ]
+        transaction.on_commit(lambda: _send(subject, mails))
     return rows
+
+
+def open_path(notification: Notification) -> str:
+    """The path that marks `notification` read and goes on to its page (see the open view)."""
+    return reverse("journeys:notification-open", args=[notification.pk])
 
 
 def _deliverable(recipients: Iterable[Any], draft: Draft, actor: Any) -> list[Any]:
@@ -104,10 +114,11 @@ def _email_body(text: str, body: str, link: str) -> str:
     return "\n\n".join(part for part in (*parts, "-- ", footer) if part)
 
 
-def _send(subject: str, message: str, addresses: list[str]) -> None:
-    """One mail per person (nobody sees who else was told); a mail server that fails is
-    logged, never turned into an error page: the inbox has it anyway."""
-    for address in addresses:
+def _send(subject: str, mails: list[tuple[str, str]]) -> None:
+    """One mail (address, message) per person, each with their own link (nobody sees who else
+    was told); a mail server that fails is logged, never turned into an error page: the inbox
+    has it anyway."""
+    for address, message in mails:
         try:
             send_mail(subject, message, None, [address])
         except OSError:  # smtplib.SMTPException is an OSError

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.canvas import build_canvas, palette
@@ -27,7 +28,7 @@ from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.panel_forms.catalog_pickers import PanelCatalog
 from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
-from journeys.presentation.push import readiness, remote_rejections
+from journeys.presentation.push import drift_panel, push_panel, readiness, remote_rejections
 from journeys.services import catalog, editing, remote
 from journeys.services.limits import too_large_to_open
 from journeys.services.review import open_comment_counts, sent_back_by
@@ -67,6 +68,8 @@ def editor_context(
         "problems": problems,
         "error_count": error_count,
         "readiness": readiness(draft, error_count),
+        # Lazy: worked out once, and only by the renders that draw the editor bar (not a panel's).
+        "push": SimpleLazyObject(lambda: push_panel(request.user, draft)),
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
@@ -136,7 +139,8 @@ def drift(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The drift banner and the background check's state; polled while the check is pending."""
     draft = get_draft_for_user(request, pk)
     on = "review" if request.GET.get("on") == "review" else "editor"
-    return render(request, DRIFT, {"draft": draft, "on": on})
+    context = {"draft": draft, "on": on, "drift": drift_panel(request.user, draft)}
+    return render(request, DRIFT, context)
 
 
 @require_POST

@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.forms import NotificationSettingsForm
@@ -43,13 +44,26 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, INBOX, _inbox_context(request))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def open_notification(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Open one of my notifications: it is read, and the browser goes where it points."""
+    """Open one of my notifications: it is read, and the browser goes where it points.
+
+    The inbox posts here. The link in the email is a GET, because a mail client can only
+    follow a link; a GET that writes is acceptable here because this one is idempotent (the
+    first open sets read_at, later ones change nothing) and harmless (it only marks the
+    visitor's own notification read). A link scanner without the recipient's session gets the
+    login page and changes nothing; anyone else's notification is a 404, as if it did not exist.
+    """
     notification = get_object_or_404(Notification, pk=pk, recipient_id=request.user.pk)
     notifications.open_notification(request.user, notification)
-    return redirect(notification.url)
+    return redirect(_local(request, notification.url))
+
+
+def _local(request: HttpRequest, url: str) -> str:
+    """The stored path, only if it stays on this site (it always should); else the inbox."""
+    allowed = url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()})
+    return url if allowed and url.startswith("/") else reverse("journeys:notifications")
 
 
 @require_POST

@@ -25,7 +25,7 @@ from journeys.permissions import (
     require,
 )
 from journeys.presentation.merge import merge_screen
-from journeys.presentation.push import RunStatus, describe_attempt, describe_publish
+from journeys.presentation.push import RunStatus, describe_attempt, describe_publish, push_panel
 from journeys.services import merge_notices, merging, publish, push
 from journeys.sfmc.errors import SFMCError
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
@@ -71,7 +71,7 @@ def _actions(
     draft.refresh_from_db()
     context = {
         "draft": draft,
-        "user": request.user,
+        "push": push_panel(request.user, draft),
         "push_notice": notice,
         "push_refused": status >= 400,
         "on": on,

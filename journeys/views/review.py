@@ -29,6 +29,7 @@ from journeys.permissions import (
     can_view_journey,
     require,
 )
+from journeys.presentation.push import push_panel
 from journeys.services import remote
 from journeys.services import review as review_service
 from journeys.services.identity import lineage
@@ -117,6 +118,7 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             newer.document, draft.document, comments=open_counts, catalog=catalog
         ),
         "last_review": last_review,
+        "push": push_panel(request.user, draft),
         "sent_back": review_service.sent_back_by(draft),
         "history": review_service.review_history(draft),
         "threads": threads,
