@@ -328,6 +328,31 @@ def test_panel_opens_for_an_activity_and_saves_a_field(editor_client, editor, co
     assert (wait["waitDuration"], wait["waitUnit"]) == (3, "DAYS")
 
 
+def test_a_wait_name_that_follows_its_duration_is_redrawn_so_the_next_save_keeps_it(
+    editor_client, editor, connection
+):
+    draft = create_new_journey(editor, connection, "Panel")
+    draft = build(editor_client, draft, {"op": "insert", "type_id": "WAITBYDURATION", "after": ""})
+    url = reverse("journeys:draft-panel", args=[draft.pk]) + "?target=activity:WAITBYDURATION-1"
+    fields = {"name": "Wait 1 day", "waitDuration": "3", "waitUnit": "DAYS"}
+
+    response = editor_client.post(url, {**fields, "revision": 2}, headers=HTMX)
+
+    html = response.content.decode()
+    assert '<aside id="panel" class="panel"' in html  # the whole panel, not the kept one
+    assert re.search(
+        r'id="id_name"[^>]*value="Wait 3 days"|value="Wait 3 days"[^>]*id="id_name"', html
+    )
+    # The panel's next save (its description) carries the name it now shows: the name stays.
+    editor_client.post(
+        url,
+        {**fields, "name": "Wait 3 days", "description": "Give them time", "revision": 3},
+        headers=HTMX,
+    )
+    draft.refresh_from_db()
+    assert draft.document["activities"][0]["name"] == "Wait 3 days"
+
+
 def test_settings_panel_refuses_illegal_characters_in_the_name(editor_client, editor, connection):
     draft = create_new_journey(editor, connection, "Settings")
     url = reverse("journeys:draft-panel", args=[draft.pk]) + "?target=settings"

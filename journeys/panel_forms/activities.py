@@ -135,15 +135,25 @@ class WaitByDurationForm(ActivityForm):
         return self._name_follows_the_wait(document)
 
     def _name_follows_the_wait(self, document: Document) -> Document:
-        """A name that stated the old wait ("Wait 1 day", as a new wait is named) states the
-        new one; a name the user gave (or changed in this save) stays as it is."""
-        if "name" in self.changed_data or not {"waitDuration", "waitUnit"} & set(self.changed_data):
+        new_name = self.followed_name()
+        if new_name is None:
             return document
+        return set_field(document, (*self.activity_path(document), "name"), new_name)
+
+    def followed_name(self) -> str | None:
+        """A name that stated the old wait ("Wait 1 day", as a new wait is named) states the
+        new one; a name the user gave (or changed in this save) stays as it is (None)."""
+        if "name" in self.changed_data or not {"waitDuration", "waitUnit"} & set(self.changed_data):
+            return None
         stated = wait_name(self.initial.get("waitDuration"), self.initial.get("waitUnit"))
         if str(self.initial.get("name") or "").casefold() != stated.casefold():
-            return document
-        new_name = wait_name(self.cleaned_data["waitDuration"], self.cleaned_data["waitUnit"])
-        return set_field(document, (*self.activity_path(document), "name"), new_name)
+            return None
+        return wait_name(self.cleaned_data["waitDuration"], self.cleaned_data["waitUnit"])
+
+    def reshapes_panel(self) -> bool:
+        """A name that followed the wait is redrawn in the panel: a kept panel would show the
+        old name, and its next save would write that old name back."""
+        return self.followed_name() is not None
 
     def describe_changes(self) -> list[str]:
         changed = self.changed_data
@@ -178,8 +188,8 @@ class WaitByAttributeForm(WaitByDurationForm):
     }
     configuring_fields = ("waitEndDateAttributeExpression",)
 
-    def _name_follows_the_wait(self, document: Document) -> Document:
-        return document  # "Wait 8 days" before a date is not a name new waits are given
+    def followed_name(self) -> str | None:
+        return None  # "Wait 8 days" before a date is not a name new waits are given
 
     def wait_words(self, amount: int | None, unit: str | None) -> str:
         if amount is None or amount == 0:

@@ -38,7 +38,8 @@ def push_conflicted(attempt: PushAttempt, session: MergeSession) -> None:
     name, version = journey_name(draft), session.theirs_snapshot.version
     pushed = [draft.author, attempt.requested_by]
     conflicts = len(session.conflicts)
-    said = f"{conflicts} conflict(s) to choose" if conflicts else "no conflict, only to apply"
+    noun = "conflict" if conflicts == 1 else "conflicts"
+    said = f"{conflicts} {noun} to choose" if conflicts else "no conflict, only to apply"
     notify(
         Kind.PUSH_CONFLICT,
         pushed,
