@@ -128,7 +128,7 @@ def test_the_diff_shows_a_replaced_activity_as_removed_and_added():
     assert (found.activities_removed, found.activities_added) == ((WAIT,), (WAIT,))
     assert found.activities_changed == ()
     assert [(g.mark, g.title) for g in shown.groups] == [
-        ("removed", "Wait 1 days"),
+        ("removed", "Wait 1 day"),
         ("added", "New wait"),
     ]
 

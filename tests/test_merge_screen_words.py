@@ -163,7 +163,7 @@ def test_an_email_subject_and_a_branch_condition_are_named_by_what_marketers_see
     assert conflict_title((*branch, "default_path_1"), birthday) == "Branch 'Gold' — condition"
     assert conflict_title(("name",), welcome) == "Journey — name"
     wait = ("activities", "WAITBYDURATION-2", "configurationArguments", "waitDuration")
-    assert conflict_title(wait, welcome) == "Wait 'Wait 1 days' — duration"
+    assert conflict_title(wait, welcome) == "Wait 'Wait 1 day' — duration"
 
 
 def test_each_value_gets_the_side_panels_widget_and_json_only_for_a_whole_object():

@@ -82,7 +82,7 @@ def _wait(journey: str, key: str, amount: int, unit: str, next_key: str | None) 
         journey,
         key,
         "WAIT",
-        f"Wait {amount} {unit.lower()}",
+        f"Wait {amount} {unit.lower().removesuffix('s') if amount == 1 else unit.lower()}",
         next=next_key,
         config={"waitDuration": amount, "waitUnit": unit},
         meta={"uiType": "WAITBYDURATION", "waitType": "duration"},
