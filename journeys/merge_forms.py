@@ -22,19 +22,20 @@ from django.forms.boundfield import BoundField, BoundWidget
 from journeys.domain.diff import KEYED_LISTS
 from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
-from journeys.models import MergeSession
-from journeys.panel_forms import Target, panel_form_for
-from journeys.panel_forms.activities import WAIT_UNITS
-from journeys.panel_forms.base import initial_for, stored
-from journeys.panel_forms.fields import ExactTextField, FilterXmlField, JsonTextField
-from journeys.presentation.merge_words import (
+from journeys.domain.merge_words import (
     CONFIG,
     WAIT_DURATION,
     WAIT_UNIT,
     Documents,
     find_item,
     item_words,
+    outcome_words,
 )
+from journeys.models import MergeSession
+from journeys.panel_forms import Target, panel_form_for
+from journeys.panel_forms.activities import WAIT_UNITS
+from journeys.panel_forms.base import initial_for, stored
+from journeys.panel_forms.fields import ExactTextField, FilterXmlField, JsonTextField
 
 SIDES = [("ours", "Keep mine"), ("theirs", "Take SFMC's"), ("custom", "Use this value instead")]
 _TARGETS = {"activities": "activity", "triggers": "trigger", "goals": "goal", "exits": "exit"}
@@ -106,6 +107,71 @@ class DurationField(forms.MultiValueField):
         return minutes // _MINUTES[self.unit]
 
 
+class WaitLengthWidget(DurationWidget):
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [value.get("waitDuration"), value.get("waitUnit")]
+        return super().decompress(value)
+
+
+class WaitLengthField(DurationField):
+    """A wait's number and unit decided together: cleans to {"waitDuration", "waitUnit"}."""
+
+    widget = WaitLengthWidget
+
+    def compress(self, data_list: Any) -> dict[str, Any] | None:  # type: ignore[override]
+        if not data_list or data_list[0] is None:
+            return None
+        amount, unit = data_list
+        return {"waitDuration": int(amount), "waitUnit": unit}
+
+
+class SharesWidget(forms.MultiWidget):
+    """One number per path of a random split, each labelled by its path's name."""
+
+    def __init__(self, names: list[tuple[str, str]]) -> None:
+        self.keys = [key for key, _ in names]
+        widgets = [
+            forms.NumberInput(attrs={"step": 1, "min": 0, "max": 100, "aria-label": f"{name} (%)"})
+            for _, name in names
+        ]
+        super().__init__(widgets)
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [value.get(key) for key in self.keys]
+        return [None] * len(self.keys)
+
+
+class SharesField(forms.MultiValueField):
+    """A random split's percentages decided together: cleans to {outcome key: percentage}."""
+
+    def __init__(self, names: list[tuple[str, str]], **kwargs: Any) -> None:
+        self.keys = [key for key, _ in names]
+        fields = tuple(
+            forms.IntegerField(
+                min_value=0,
+                max_value=100,
+                error_messages={
+                    "invalid": "Enter whole percentages.",
+                    "required": "Enter every percentage.",
+                },
+            )
+            for _ in names
+        )
+        super().__init__(fields, required=False, widget=SharesWidget(names), **kwargs)
+
+    def compress(self, data_list: Any) -> dict[str, int] | None:
+        if not data_list:
+            return None
+        if None in data_list:
+            raise ValidationError("Enter a percentage for every path.")
+        total = sum(data_list)
+        if total != 100:
+            raise ValidationError(f"The percentages add up to {total}; they must add up to 100.")
+        return dict(zip(self.keys, data_list, strict=True))
+
+
 @dataclass(frozen=True)
 class CustomInput:
     """How a conflict's own value is typed: the field, and what it shows for a value."""
@@ -117,8 +183,10 @@ class CustomInput:
     def initial(self, value: Any) -> Any:
         if self.kind == "json" or isinstance(self.field, JsonTextField):
             return value
-        if self.kind == "duration":
+        if self.kind == "duration" and not isinstance(value, dict):
             return [value, getattr(self.field, "unit", None)]
+        if self.kind in ("duration", "percentages"):
+            return value
         return initial_for(self.field, value)
 
 
@@ -127,6 +195,8 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     path = tuple(conflict["path"])
     values = [conflict[n]["value"] for n in ("ours", "theirs", "base") if conflict[n]["present"]]
     rest = path[2:] if path[0] in KEYED_LISTS else ()
+    if conflict["kind"] == "changed-together":
+        return _together_input(conflict, documents)
     if path[0] == "activities" and rest == WAIT_DURATION:
         item = documents.item("activities", path[1], side="merged") or {}
         unit = str((item.get(CONFIG) or {}).get("waitUnit") or "DAYS").upper()
@@ -142,6 +212,16 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))
     return _by_value(values)
+
+
+def _together_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
+    """Fields decided together: a wait's number and unit, or a random split's percentages."""
+    path = conflict["path"]
+    if path[-1] == "waitDuration":
+        return CustomInput(WaitLengthField("DAYS", label="Wait for"), "duration")
+    keys = list(conflict.get("members") or {})
+    names = [(key, outcome_words(documents, path[0], path[1], key)) for key in keys]
+    return CustomInput(SharesField(names, label="Percentages"), "percentages")
 
 
 def _next_step_field(key: str, documents: Documents) -> forms.ChoiceField:

@@ -17,22 +17,31 @@ from journeys.catalog_names import activity_details, catalog_names
 from journeys.domain.catalog_changes import IdNames
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
-from journeys.domain.validate import validate
-from journeys.merge_forms import MergeForm, documents_of
-from journeys.models import MergeSession
-from journeys.presentation.merge_words import (
+from journeys.domain.merge_words import (
     Documents,
+    ItemWords,
     SideValue,
     conflict_title,
     side_value,
     technical_path,
 )
+from journeys.domain.validate import validate
+from journeys.merge_forms import MergeForm, documents_of
+from journeys.models import MergeSession
 from journeys.services.identity import lineage
 
 SIDE_LABELS = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
 # Conflicts whose three values do not tell the whole story keep their sentence.
 EXPLAINED_KINDS = frozenset(
-    {"delete-vs-modify", "type-changed", "shape-changed", "both-added", "cycle", "orphan"}
+    {
+        "delete-vs-modify",
+        "type-changed",
+        "shape-changed",
+        "both-added",
+        "cycle",
+        "orphan",
+        "changed-together",
+    }
 )
 
 
@@ -55,7 +64,7 @@ class ConflictRow:
     conflict: dict[str, Any]
     title: str
     where: str
-    explanation: str
+    explanation: Words
     sides: list[Side]
     custom_radio: BoundWidget | None
     custom: BoundField
@@ -130,12 +139,26 @@ def _row(
         conflict=conflict,
         title=conflict_title(path, documents, fields.panel_label),
         where=technical_path(path),
-        explanation=conflict["description"] if conflict["kind"] in EXPLAINED_KINDS else "",
+        explanation=explanation(conflict) if conflict["kind"] in EXPLAINED_KINDS else (),
         sides=sides,
         custom_radio=radios.get("custom"),
         custom=fields.custom,
         kind=fields.kind,
         errors=fields.errors if form.is_bound else [],
+    )
+
+
+def explanation(conflict: dict[str, Any]) -> Words:
+    """The conflict's sentence, each activity by name with its key on hover (a conflict stored
+    before sentences had parts is said as its plain description)."""
+    parts = conflict.get("said")
+    if not isinstance(parts, list) or not parts:
+        return (str(conflict.get("description") or ""),)
+    return tuple(
+        ItemWords(str(part.get("name")), str(part.get("key")))
+        if isinstance(part, dict)
+        else str(part)
+        for part in parts
     )
 
 
