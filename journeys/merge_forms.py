@@ -35,7 +35,8 @@ from journeys.models import MergeSession
 from journeys.panel_forms import Target, panel_form_for
 from journeys.panel_forms.activities import WAIT_UNITS
 from journeys.panel_forms.base import initial_for, stored
-from journeys.panel_forms.fields import ExactTextField, FilterXmlField, JsonTextField
+from journeys.panel_forms.condition_field import ConditionBoundField, ConditionField
+from journeys.panel_forms.fields import ExactTextField, JsonTextField
 
 SIDES = [("ours", "Keep mine"), ("theirs", "Take SFMC's"), ("custom", "Use this value instead")]
 _TARGETS = {"activities": "activity", "triggers": "trigger", "goals": "goal", "exits": "exit"}
@@ -53,14 +54,19 @@ def documents_of(session: MergeSession) -> Documents:
     )
 
 
-def merge_choices_form(session: MergeSession, data: Mapping[str, Any] | None = None) -> MergeForm:
-    """The form of `session`, bound to `data` when posted, else showing its stored choices."""
+def merge_choices_form(
+    session: MergeSession, data: Mapping[str, Any] | None = None, *, redraw: bool = False
+) -> MergeForm:
+    """The form of `session`, bound to `data` when posted, else showing its stored choices.
+    `redraw`: the post only re-draws the screen (a condition builder's button), so nothing it
+    holds is an error yet."""
     return MergeForm(
         session.conflicts,
         documents_of(session),
         stored=session.choices,
         data=data,
         disabled=session.state != MergeSession.State.OPEN,
+        redraw=redraw,
     )
 
 
@@ -206,8 +212,7 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if path[0] == "activities" and rest == WAIT_UNIT:
         return CustomInput(forms.ChoiceField(label="Unit", choices=WAIT_UNITS), "choice")
     if any(isinstance(v, str) and v.lstrip().startswith("<FilterDefinition") for v in values):
-        field = FilterXmlField(label="Conditions (filter XML)", required=False)
-        return CustomInput(field, "conditions")
+        return CustomInput(ConditionField(label="Conditions", required=False), "conditions")
     panel = _panel_field(path, documents)
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))
@@ -314,8 +319,10 @@ class MergeForm(forms.Form):
         stored: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
         disabled: bool = False,
+        redraw: bool = False,
     ) -> None:
         super().__init__(data=data)
+        self.redraw = redraw
         self.conflicts = conflicts
         self.inputs: list[CustomInput] = []
         for index, conflict in enumerate(conflicts):
@@ -338,6 +345,8 @@ class MergeForm(forms.Form):
             value = picked["custom"] if side == "custom" else _shown(conflict)
             self.initial[f"choice-{index}"] = side or None
             self.initial[f"custom-{index}"] = entry.initial(value)
+            if isinstance(entry.field, ConditionField):  # the builder starts from the value
+                entry.field.prepare_for(documents.merged, value, f"custom-{index}")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -354,6 +363,10 @@ class MergeForm(forms.Form):
             if name not in data:
                 continue
             value = data[name]
+            unfinished = self._unfinished(name)
+            if unfinished:
+                self.add_error(name, unfinished)
+                continue
             if value in (None, "") and self.inputs[index].kind not in ("text", "conditions"):
                 self.add_error(name, "Enter the value to use.")
                 continue
@@ -368,6 +381,17 @@ class MergeForm(forms.Form):
             else:
                 data[f"value-{index}"] = stored(value, _shown(conflict))
         return data
+
+    @property
+    def show_errors(self) -> bool:
+        """Whether the screen says this form's errors: posted to be applied, not re-drawn."""
+        return self.is_bound and not self.redraw
+
+    def _unfinished(self, name: str) -> str:
+        """What keeps conditions built in the builder from being used, else ""."""
+        bound = self[name]
+        pending = bound.builder.pending if isinstance(bound, ConditionBoundField) else []
+        return f"Finish the conditions first: {'; '.join(pending)}" if pending else ""
 
     def _typed(self, name: str) -> bool:
         """Whether a value other than the one shown was posted in field `name`."""

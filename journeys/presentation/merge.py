@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.forms.boundfield import BoundField, BoundWidget
+from django.urls import reverse
 
 from journeys.canvas import Canvas, build_canvas
 from journeys.catalog_names import activity_details, catalog_names
@@ -70,6 +72,7 @@ class ConflictRow:
     custom: BoundField
     kind: str
     errors: list[str]
+    conditions_url: str  # where its condition builder (kind "conditions") posts to re-draw
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
     theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
     ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
     paths = [tuple(conflict["path"]) for conflict in session.conflicts]
+    redraw_url = reverse("journeys:merge-conditions", args=[session.pk])
     clean = {
         (side, change.summary): (side, change.said)
         for side, found in (("SFMC", theirs_diff), ("Your draft", ours_diff))
@@ -108,7 +112,7 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
         our_changes=ours_diff.lines(),
         clean=list(clean.values()),
         rows=[
-            _row(form, index, conflict, documents, names)
+            _row(form, index, conflict, documents, names, redraw_url)
             for index, conflict in enumerate(session.conflicts)
         ],
         canvas=build_canvas(
@@ -118,12 +122,17 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
             details=activity_details(merged, catalog),  # names on cards, as in the editor
         ),
         form=form,
-        errors=form.numbered_errors() if form.is_bound else [],
+        errors=form.numbered_errors() if form.show_errors else [],
     )
 
 
 def _row(
-    form: MergeForm, index: int, conflict: dict[str, Any], documents: Documents, names: IdNames
+    form: MergeForm,
+    index: int,
+    conflict: dict[str, Any],
+    documents: Documents,
+    names: IdNames,
+    redraw_url: str,
 ) -> ConflictRow:
     path = conflict["path"]
     fields = form.group(index)
@@ -144,7 +153,8 @@ def _row(
         custom_radio=radios.get("custom"),
         custom=fields.custom,
         kind=fields.kind,
-        errors=fields.errors if form.is_bound else [],
+        errors=fields.errors if form.show_errors else [],
+        conditions_url=f"{redraw_url}?{urlencode({'field': fields.custom.html_name})}",
     )
 
 
