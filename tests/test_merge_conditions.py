@@ -199,6 +199,9 @@ def test_a_waits_number_against_its_unit_is_one_conflict_said_as_durations(as_ed
     assert "Wait &#x27;Wait 2 days&#x27; — duration</legend>" in html
     values = re.findall(r'<p class="value">(.*?)</p>', html, re.S)
     assert values == ["2 days", "4 days", "2 weeks"]
+    page = merge_page(as_editor, wait_session)
+    clean = page.split('id="clean-title"', 1)[1].split("</section>", 1)[0]
+    assert "2 weeks" not in clean  # SFMC's unit is part of the conflict, not merged by itself
     response = as_editor.post(
         reverse("journeys:merge-resolve", args=[wait_session.pk]),
         {"choice-0": "custom", f"{FIELD}_0": "3", f"{FIELD}_1": "WEEKS"},
@@ -245,3 +248,4 @@ def test_a_conflicts_sentence_names_the_activity_with_its_key_only_on_hover(
     )
     form = html.split('id="merge-form"', 1)[1]
     assert WAIT not in visible_text(form)
+

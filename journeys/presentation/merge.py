@@ -98,7 +98,7 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
     names = catalog.id_names()
     theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
     ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
-    paths = [tuple(conflict["path"]) for conflict in session.conflicts]
+    paths = [path for conflict in session.conflicts for path in _paths(conflict)]
     redraw_url = reverse("journeys:merge-conditions", args=[session.pk])
     clean = {
         (side, change.summary): (side, change.said)
@@ -170,6 +170,13 @@ def explanation(conflict: dict[str, Any]) -> Words:
         else str(part)
         for part in parts
     )
+
+
+def _paths(conflict: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Where a conflict decides: its path, and each field decided with it."""
+    members = conflict.get("members")
+    together = members.values() if isinstance(members, dict) else []
+    return [tuple(conflict["path"]), *(tuple(path) for path in together)]
 
 
 def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
