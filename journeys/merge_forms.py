@@ -212,7 +212,8 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if path[0] == "activities" and rest == WAIT_UNIT:
         return CustomInput(forms.ChoiceField(label="Unit", choices=WAIT_UNITS), "choice")
     if any(isinstance(v, str) and v.lstrip().startswith("<FilterDefinition") for v in values):
-        return CustomInput(ConditionField(label="Conditions", required=False), "conditions")
+        field = ConditionField(label="The conditions to use", required=False)
+        return CustomInput(field, "conditions")  # the side panel's condition builder
     panel = _panel_field(path, documents)
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))

@@ -248,4 +248,3 @@ def test_a_conflicts_sentence_names_the_activity_with_its_key_only_on_hover(
     )
     form = html.split('id="merge-form"', 1)[1]
     assert WAIT not in visible_text(form)
-
