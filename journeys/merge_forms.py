@@ -2,7 +2,9 @@
 
 One field group per conflict: `choice-<n>` (ours, theirs or custom) and `custom-<n>`, the value
 typed in the widget the side panel uses for that field (text, a number, a wait's number and
-unit, a choice; filter XML for conditions), JSON only for whole objects without a plain form.
+unit, a choice, the condition builder for conditions), JSON only for whole objects without a
+plain form. Fields decided together (a "changed-together" conflict) get one widget for all of
+them: a wait's number and unit, or one percentage per path of a random split.
 The side panel's own field is reused where it edits exactly the conflict's path, so its checks
 (a whole number, a time as HH:MM...) apply here too. Errors are said as the screen numbers its
 conflicts: "Conflict 2: Enter a whole number."
@@ -18,6 +20,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField, BoundWidget
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from journeys.domain.diff import KEYED_LISTS
 from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
@@ -137,11 +141,23 @@ class SharesWidget(forms.MultiWidget):
 
     def __init__(self, names: list[tuple[str, str]]) -> None:
         self.keys = [key for key, _ in names]
-        widgets = [
-            forms.NumberInput(attrs={"step": 1, "min": 0, "max": 100, "aria-label": f"{name} (%)"})
-            for _, name in names
-        ]
+        self.labels = [name for _, name in names]
+        widgets = [forms.NumberInput(attrs={"step": 1, "min": 0, "max": 100}) for _ in names]
         super().__init__(widgets)
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        """Each path's number inside a label with the path's name ("Path 1 [70] %")."""
+        context = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        return format_html_join(
+            "",
+            '<label class="share">{} {} %</label>',
+            (
+                (label, widget.render(sub["name"], sub["value"], sub["attrs"], renderer))
+                for label, widget, sub in zip(self.labels, self.widgets, context, strict=True)
+            ),
+        )
 
     def decompress(self, value: Any) -> list[Any]:
         if isinstance(value, dict):

@@ -248,3 +248,34 @@ def test_a_conflicts_sentence_names_the_activity_with_its_key_only_on_hover(
     )
     form = html.split('id="merge-form"', 1)[1]
     assert WAIT not in visible_text(form)
+
+
+def test_a_random_splits_percentages_are_decided_together_by_path_name():
+    from journeys.domain.merge import merge, resolve
+    from journeys.domain.merge_words import Documents
+    from journeys.merge_forms import MergeForm
+    from tests.test_domain_merge import edited, journey, set_shares, shares, split, wait
+
+    base = journey(split("S-1", "W-1", "W-2", "W-3"), wait("W-1"), wait("W-2"), wait("W-3"))
+    ours, theirs = edited(base, set_shares(44, 23, 33)), edited(base, set_shares(34, 23, 43))
+    result = merge(base, ours, theirs)
+    conflicts = [conflict.as_dict() for conflict in result.conflicts]
+    documents = Documents(base, ours, theirs, result.document)
+
+    form = MergeForm(conflicts, documents)
+    html = str(form[FIELD])
+    assert re.findall(r'<label class="share">(Path \d) <input', html) == [
+        "Path 1",
+        "Path 2",
+        "Path 3",
+    ]
+    assert 'value="44"' in html  # mine, to start from
+    odd = {"choice-0": "custom", f"{FIELD}_0": "50", f"{FIELD}_1": "20", f"{FIELD}_2": "20"}
+    refused = MergeForm(conflicts, documents, data=odd)
+    assert not refused.is_valid()
+    assert refused.numbered_errors() == [
+        "Conflict 1: The percentages add up to 90; they must add up to 100."
+    ]
+    posted = MergeForm(conflicts, documents, data={**odd, f"{FIELD}_2": "30"})
+    assert posted.is_valid(), posted.errors
+    assert shares(resolve(result, posted.choices())) == [50, 20, 30]
