@@ -126,9 +126,9 @@ def change_goal(old, new):
     return change
 
 
-def test_a_conflicting_condition_is_rebuilt_in_the_condition_builder_on_the_merge_screen(
-    page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys
-):
+def condition_conflict(editor, approver, sim_connection):
+    """The goal's condition: "equals False" in the approved draft, "does not equal True" in
+    SFMC; the push meets it and opens the merge."""
     from journeys.domain.document import put_body
     from journeys.services.push import request_push, run_push
     from journeys.services.remote import client_for
@@ -143,7 +143,14 @@ def test_a_conflicting_condition_is_rebuilt_in_the_condition_builder_on_the_merg
         put_body(theirs, version=version, modified_date=modified)
     )
     run_push(request_push(editor, draft).pk)
-    session = MergeSession.objects.get(state=MergeSession.State.OPEN)
+    return MergeSession.objects.get(state=MergeSession.State.OPEN)
+
+
+def test_a_conflicting_condition_is_rebuilt_in_the_condition_builder_on_the_merge_screen(
+    page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys
+):
+    session = condition_conflict(editor, approver, sim_connection)
+    draft = session.draft
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
 
