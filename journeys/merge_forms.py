@@ -2,7 +2,9 @@
 
 One field group per conflict: `choice-<n>` (ours, theirs or custom) and `custom-<n>`, the value
 typed in the widget the side panel uses for that field (text, a number, a wait's number and
-unit, a choice; filter XML for conditions), JSON only for whole objects without a plain form.
+unit, a choice, the condition builder for conditions), JSON only for whole objects without a
+plain form. Fields decided together (a "changed-together" conflict) get one widget for all of
+them: a wait's number and unit, or one percentage per path of a random split.
 The side panel's own field is reused where it edits exactly the conflict's path, so its checks
 (a whole number, a time as HH:MM...) apply here too. Errors are said as the screen numbers its
 conflicts: "Conflict 2: Enter a whole number."
@@ -18,23 +20,27 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField, BoundWidget
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 
 from journeys.domain.diff import KEYED_LISTS
 from journeys.domain.document import TOO_DEEP, DocumentError, check_storable
 from journeys.domain.merge import Choice, Custom, Take
-from journeys.models import MergeSession
-from journeys.panel_forms import Target, panel_form_for
-from journeys.panel_forms.activities import WAIT_UNITS
-from journeys.panel_forms.base import initial_for, stored
-from journeys.panel_forms.fields import ExactTextField, FilterXmlField, JsonTextField
-from journeys.presentation.merge_words import (
+from journeys.domain.merge_words import (
     CONFIG,
     WAIT_DURATION,
     WAIT_UNIT,
     Documents,
     find_item,
     item_words,
+    outcome_words,
 )
+from journeys.models import MergeSession
+from journeys.panel_forms import Target, panel_form_for
+from journeys.panel_forms.activities import WAIT_UNITS
+from journeys.panel_forms.base import initial_for, stored
+from journeys.panel_forms.condition_field import ConditionBoundField, ConditionField
+from journeys.panel_forms.fields import ExactTextField, JsonTextField
 
 SIDES = [("ours", "Keep mine"), ("theirs", "Take SFMC's"), ("custom", "Use this value instead")]
 _TARGETS = {"activities": "activity", "triggers": "trigger", "goals": "goal", "exits": "exit"}
@@ -52,14 +58,19 @@ def documents_of(session: MergeSession) -> Documents:
     )
 
 
-def merge_choices_form(session: MergeSession, data: Mapping[str, Any] | None = None) -> MergeForm:
-    """The form of `session`, bound to `data` when posted, else showing its stored choices."""
+def merge_choices_form(
+    session: MergeSession, data: Mapping[str, Any] | None = None, *, redraw: bool = False
+) -> MergeForm:
+    """The form of `session`, bound to `data` when posted, else showing its stored choices.
+    `redraw`: the post only re-draws the screen (a condition builder's button), so nothing it
+    holds is an error yet."""
     return MergeForm(
         session.conflicts,
         documents_of(session),
         stored=session.choices,
         data=data,
         disabled=session.state != MergeSession.State.OPEN,
+        redraw=redraw,
     )
 
 
@@ -106,6 +117,83 @@ class DurationField(forms.MultiValueField):
         return minutes // _MINUTES[self.unit]
 
 
+class WaitLengthWidget(DurationWidget):
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [value.get("waitDuration"), value.get("waitUnit")]
+        return super().decompress(value)
+
+
+class WaitLengthField(DurationField):
+    """A wait's number and unit decided together: cleans to {"waitDuration", "waitUnit"}."""
+
+    widget = WaitLengthWidget
+
+    def compress(self, data_list: Any) -> dict[str, Any] | None:  # type: ignore[override]
+        if not data_list or data_list[0] is None:
+            return None
+        amount, unit = data_list
+        return {"waitDuration": int(amount), "waitUnit": unit}
+
+
+class SharesWidget(forms.MultiWidget):
+    """One number per path of a random split, each labelled by its path's name."""
+
+    def __init__(self, names: list[tuple[str, str]]) -> None:
+        self.keys = [key for key, _ in names]
+        self.labels = [name for _, name in names]
+        widgets = [forms.NumberInput(attrs={"step": 1, "min": 0, "max": 100}) for _ in names]
+        super().__init__(widgets)
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        """Each path's number inside a label with the path's name ("Path 1 [70] %")."""
+        context = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        return format_html_join(
+            "",
+            '<label class="share">{} {} %</label>',
+            (
+                (label, widget.render(sub["name"], sub["value"], sub["attrs"], renderer))
+                for label, widget, sub in zip(self.labels, self.widgets, context, strict=True)
+            ),
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        if isinstance(value, dict):
+            return [value.get(key) for key in self.keys]
+        return [None] * len(self.keys)
+
+
+class SharesField(forms.MultiValueField):
+    """A random split's percentages decided together: cleans to {outcome key: percentage}."""
+
+    def __init__(self, names: list[tuple[str, str]], **kwargs: Any) -> None:
+        self.keys = [key for key, _ in names]
+        fields = tuple(
+            forms.IntegerField(
+                min_value=0,
+                max_value=100,
+                error_messages={
+                    "invalid": "Enter whole percentages.",
+                    "required": "Enter every percentage.",
+                },
+            )
+            for _ in names
+        )
+        super().__init__(fields, required=False, widget=SharesWidget(names), **kwargs)
+
+    def compress(self, data_list: Any) -> dict[str, int] | None:
+        if not data_list:
+            return None
+        if None in data_list:
+            raise ValidationError("Enter a percentage for every path.")
+        total = sum(data_list)
+        if total != 100:
+            raise ValidationError(f"The percentages add up to {total}; they must add up to 100.")
+        return dict(zip(self.keys, data_list, strict=True))
+
+
 @dataclass(frozen=True)
 class CustomInput:
     """How a conflict's own value is typed: the field, and what it shows for a value."""
@@ -117,8 +205,10 @@ class CustomInput:
     def initial(self, value: Any) -> Any:
         if self.kind == "json" or isinstance(self.field, JsonTextField):
             return value
-        if self.kind == "duration":
+        if self.kind == "duration" and not isinstance(value, dict):
             return [value, getattr(self.field, "unit", None)]
+        if self.kind in ("duration", "percentages"):
+            return value
         return initial_for(self.field, value)
 
 
@@ -127,6 +217,8 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     path = tuple(conflict["path"])
     values = [conflict[n]["value"] for n in ("ours", "theirs", "base") if conflict[n]["present"]]
     rest = path[2:] if path[0] in KEYED_LISTS else ()
+    if conflict["kind"] == "changed-together":
+        return _together_input(conflict, documents)
     if path[0] == "activities" and rest == WAIT_DURATION:
         item = documents.item("activities", path[1], side="merged") or {}
         unit = str((item.get(CONFIG) or {}).get("waitUnit") or "DAYS").upper()
@@ -136,12 +228,22 @@ def custom_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
     if path[0] == "activities" and rest == WAIT_UNIT:
         return CustomInput(forms.ChoiceField(label="Unit", choices=WAIT_UNITS), "choice")
     if any(isinstance(v, str) and v.lstrip().startswith("<FilterDefinition") for v in values):
-        field = FilterXmlField(label="Conditions (filter XML)", required=False)
-        return CustomInput(field, "conditions")
+        field = ConditionField(label="The conditions to use", required=False)
+        return CustomInput(field, "conditions")  # the side panel's condition builder
     panel = _panel_field(path, documents)
     if panel is not None and not isinstance(panel, JsonTextField):
         return CustomInput(panel, _kind_of(panel), str(panel.label or ""))
     return _by_value(values)
+
+
+def _together_input(conflict: dict[str, Any], documents: Documents) -> CustomInput:
+    """Fields decided together: a wait's number and unit, or a random split's percentages."""
+    path = conflict["path"]
+    if path[-1] == "waitDuration":
+        return CustomInput(WaitLengthField("DAYS", label="Wait for"), "duration")
+    keys = list(conflict.get("members") or {})
+    names = [(key, outcome_words(documents, path[0], path[1], key)) for key in keys]
+    return CustomInput(SharesField(names, label="Percentages"), "percentages")
 
 
 def _next_step_field(key: str, documents: Documents) -> forms.ChoiceField:
@@ -234,8 +336,10 @@ class MergeForm(forms.Form):
         stored: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
         disabled: bool = False,
+        redraw: bool = False,
     ) -> None:
         super().__init__(data=data)
+        self.redraw = redraw
         self.conflicts = conflicts
         self.inputs: list[CustomInput] = []
         for index, conflict in enumerate(conflicts):
@@ -258,6 +362,8 @@ class MergeForm(forms.Form):
             value = picked["custom"] if side == "custom" else _shown(conflict)
             self.initial[f"choice-{index}"] = side or None
             self.initial[f"custom-{index}"] = entry.initial(value)
+            if isinstance(entry.field, ConditionField):  # the builder starts from the value
+                entry.field.prepare_for(documents.merged, value, f"custom-{index}")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -274,6 +380,10 @@ class MergeForm(forms.Form):
             if name not in data:
                 continue
             value = data[name]
+            unfinished = self._unfinished(name)
+            if unfinished:
+                self.add_error(name, unfinished)
+                continue
             if value in (None, "") and self.inputs[index].kind not in ("text", "conditions"):
                 self.add_error(name, "Enter the value to use.")
                 continue
@@ -288,6 +398,17 @@ class MergeForm(forms.Form):
             else:
                 data[f"value-{index}"] = stored(value, _shown(conflict))
         return data
+
+    @property
+    def show_errors(self) -> bool:
+        """Whether the screen says this form's errors: posted to be applied, not re-drawn."""
+        return self.is_bound and not self.redraw
+
+    def _unfinished(self, name: str) -> str:
+        """What keeps conditions built in the builder from being used, else ""."""
+        bound = self[name]
+        pending = bound.builder.pending if isinstance(bound, ConditionBoundField) else []
+        return f"Finish the conditions first: {'; '.join(pending)}" if pending else ""
 
     def _typed(self, name: str) -> bool:
         """Whether a value other than the one shown was posted in field `name`."""

@@ -97,6 +97,7 @@ APP_URLS: dict[str, str] = {
     "journeys:publish-retry": "publish",
     "journeys:merge": "session",
     "journeys:merge-resolve": "session",
+    "journeys:merge-conditions": "session",
     "journeys:notifications": "page",
     "journeys:notifications-read-all": "page",
     "journeys:notification-settings": "page",

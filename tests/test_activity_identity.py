@@ -97,7 +97,9 @@ def test_a_new_activity_that_took_the_old_key_is_not_grafted_onto_in_either_dire
         activity(theirs, WAIT),
         replacement,
     )
-    assert "SFMC deleted activity" in swapped.description
+    assert swapped.description == (
+        "SFMC deleted Wait 'Wait 1 days' and added a new activity in its place; you changed it."
+    )
 
 
 def test_an_activity_the_editor_made_is_still_itself_once_sfmc_gave_it_an_id():

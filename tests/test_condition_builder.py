@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from journeys.canvas import build_canvas
 from journeys.domain.conditions import AttributeWords, ConditionGroup, parse_filter, words_text
+from journeys.domain.merge_words import Documents, side_value
 from journeys.domain.validate import validate
 from journeys.panel_forms import Target, panel_form_for
-from journeys.presentation.merge_words import Documents, side_value
 from journeys.services.drafts import create_draft_from_upload, save_revision
 from journeys.templatetags.words_tags import said
 from tests.factories import ConnectionFactory

@@ -161,7 +161,8 @@ def test_the_same_condition_changed_differently_is_one_conflict_in_plain_words(r
     [conflict] = result.conflicts
     assert conflict.path == ("activities", SPLIT, "configurationArguments", "criteria", PHONE_PATH)
     assert conflict.description == (
-        f"Both sides changed the conditions of branch '🤖PHONE_NOT_VALID' of {SPLIT}: "
+        "Both sides changed the conditions of branch '🤖PHONE_NOT_VALID' of Decision Split "
+        f"{SPLIT}: "
         "“MobilePhone (Contact) contains 1234567”: your draft has “MobilePhone (Contact) contains "
         "7654321”, SFMC has “MobilePhone (Contact) contains 1111111”."
     )

@@ -312,7 +312,9 @@ def test_14_deleting_what_the_other_side_modified_conflicts_showing_the_modified
     mine = merge(base, deleted, modified)
     assert found(mine) == [("delete-vs-modify", ("activities", "E-1"))]
     assert mine.conflicts[0].theirs["name"] == "Better email" and mine.conflicts[0].ours is MISSING
-    assert "Your draft deleted activity E-1" in mine.conflicts[0].description
+    assert (
+        mine.conflicts[0].description == "You deleted Email 'Email E-1' but SFMC changed its name."
+    )
     mirror = merge(base, modified, deleted)
     assert found(mirror)[0] == ("delete-vs-modify", ("activities", "E-1"))
     assert mirror.conflicts[0].ours["name"] == "Better email"
@@ -345,8 +347,9 @@ def test_17_changing_the_type_while_the_other_side_edits_the_activity_conflicts_
     theirs = edited(base, set_field("W-2", "configurationArguments", "waitDuration", 9))
     result = merge(base, ours, theirs)
     assert found(result) == [("type-changed", ("activities", "W-2"))]
-    assert (
-        "WAIT" in result.conflicts[0].description and "EMAILV2" in result.conflicts[0].description
+    assert result.conflicts[0].description == (
+        "Email '1 days' is an email in your draft and a wait in SFMC (was a wait), "
+        "and both changed it."
     )
 
 
@@ -450,7 +453,9 @@ def test_24_both_inserting_on_one_edge_conflicts_and_reports_the_cut_off_activit
         ("both-relinked", ("activities", "W-1", "outcomes", "W-1-out", "next")),
         ("orphan", ("activities", "E-6")),
     ]
-    assert "Nothing leads to E-6" in result.conflicts[1].description
+    assert result.conflicts[1].description == (
+        "Nothing leads to Email 'Email E-6' any more: it would be cut off from the journey."
+    )
 
 
 def test_25_two_relinks_valid_alone_that_make_a_loop_together_report_a_cycle():
@@ -462,7 +467,8 @@ def test_25_two_relinks_valid_alone_that_make_a_loop_together_report_a_cycle():
     assert found(result) == [("cycle", ("activities", "X", "outcomes", "X-out", "next"))]
     conflict = result.conflicts[0]
     assert (conflict.base, conflict.ours, conflict.theirs) == (MISSING, "Y", MISSING)
-    assert "X → Y → X" in conflict.description
+    loop = [part.key for part in conflict.said if not isinstance(part, str)]
+    assert loop == ["X", "Y", "X"]  # by name ("Wait '1 days'"), each with its key on hover
     assert topology.cycles(resolve(result, {conflict.id: Take.THEIRS})) == []
 
 
@@ -813,6 +819,7 @@ def test_a_conflict_free_merge_of_valid_journeys_is_a_valid_graph(params):
             "both-added",
             "both-modified",
             "both-relinked",
+            "changed-together",
             "delete-vs-modify",
             "type-changed",
         }
@@ -851,3 +858,82 @@ def test_a_choice_may_be_posted_as_a_plain_string():
     ours = edited(base, lambda d: d.update(description="Ours"))
     result = merge(base, ours, edited(base, lambda d: d.update(description="Theirs")))
     assert resolve(result, {result.conflicts[0].id: "theirs"})["description"] == "Theirs"
+
+
+# fields that only mean something together
+
+
+def wait_length(doc, key="W-1"):
+    config = act(doc, key)["configurationArguments"]
+    return config["waitDuration"], config["waitUnit"]
+
+
+def test_one_side_changing_a_waits_number_and_the_other_its_unit_is_one_conflict():
+    base = journey(wait("W-1", "E-1", days=2), email("E-1"))
+    ours = edited(base, set_field("W-1", "configurationArguments", "waitDuration", 4))
+    theirs = edited(base, set_field("W-1", "configurationArguments", "waitUnit", "WEEKS"))
+
+    result = merge(base, ours, theirs)
+
+    [conflict] = result.conflicts  # not 4 weeks, which nobody asked for
+    assert (conflict.kind, conflict.path) == (
+        "changed-together",
+        ("activities", "W-1", "configurationArguments", "waitDuration"),
+    )
+    assert (conflict.base, conflict.ours, conflict.theirs) == (
+        {"waitDuration": 2, "waitUnit": "DAYS"},
+        {"waitDuration": 4, "waitUnit": "DAYS"},
+        {"waitDuration": 2, "waitUnit": "WEEKS"},
+    )
+    assert "your draft has 4 days, SFMC has 2 weeks (was 2 days)" in conflict.description
+    assert wait_length(result.document) == (4, "DAYS")  # ours until decided
+    assert wait_length(resolve(result, {conflict.id: Take.THEIRS})) == (2, "WEEKS")
+    assert wait_length(resolve(result, {conflict.id: Take.OURS})) == (4, "DAYS")
+    custom = Custom({"waitDuration": 3, "waitUnit": "HOURS"})
+    assert wait_length(resolve(result, {conflict.id: custom})) == (3, "HOURS")
+    stored = json.loads(json.dumps(conflict.as_dict()))
+    assert stored["members"]["waitUnit"] == [*conflict.path[:-1], "waitUnit"]
+
+
+def test_a_wait_changed_by_one_side_only_or_in_the_same_field_merges_as_before():
+    base = journey(wait("W-1", "E-1", days=2), email("E-1"))
+    longer = edited(base, set_field("W-1", "configurationArguments", "waitDuration", 4))
+    weeks = edited(base, set_field("W-1", "configurationArguments", "waitUnit", "WEEKS"))
+    renamed = edited(base, set_field("W-1", "name", "Pause"))
+    assert merge(base, weeks, renamed).conflicts == []
+    assert wait_length(merge(base, weeks, renamed).document) == (2, "WEEKS")
+    both_weeks = edited(weeks, set_field("W-1", "configurationArguments", "waitDuration", 4))
+    assert merge(base, both_weeks, edited(longer, set_field("W-1", "name", "x"))).conflicts
+    five = edited(base, set_field("W-1", "configurationArguments", "waitDuration", 5))
+    assert found(merge(base, longer, five)) == [
+        ("both-modified", ("activities", "W-1", "configurationArguments", "waitDuration"))
+    ]
+
+
+def shares(doc, key="S-1"):
+    return [o["arguments"]["percentage"] for o in act(doc, key)["outcomes"]]
+
+
+def set_shares(*percentages, key="S-1"):
+    def edit(doc):
+        for outcome, share in zip(act(doc, key)["outcomes"], percentages, strict=True):
+            outcome["arguments"]["percentage"] = share
+
+    return edit
+
+
+def test_a_random_splits_percentages_changed_on_different_paths_are_one_conflict():
+    base = journey(split("S-1", "W-1", "W-2", "W-3"), wait("W-1"), wait("W-2"), wait("W-3"))
+    assert shares(base) == [34, 33, 33]
+    ours = edited(base, set_shares(44, 23, 33))
+    theirs = edited(base, set_shares(34, 23, 43))  # path by path: 44 + 23 + 43 = 110
+
+    result = merge(base, ours, theirs)
+
+    [conflict] = result.conflicts
+    assert (conflict.kind, conflict.path) == ("changed-together", ("activities", "S-1", "outcomes"))
+    assert conflict.theirs == {"S-1-p1": 34, "S-1-p2": 23, "S-1-p3": 43}
+    assert "SFMC has Path 1 34%, Path 2 23%, Path 3 43%" in conflict.description
+    assert shares(result.document) == [44, 23, 33]
+    assert shares(resolve(result, {conflict.id: Take.THEIRS})) == [34, 23, 43]
+    assert merge(base, ours, edited(base, set_shares(44, 23, 33))).conflicts == []

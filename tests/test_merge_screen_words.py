@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from journeys.domain.conditions import words_text
 from journeys.domain.diff import MISSING
+from journeys.domain.merge_words import Documents, conflict_title, side_value
 from journeys.merge_forms import custom_input
 from journeys.models import Draft, MergeSession
-from journeys.presentation.merge_words import Documents, conflict_title, side_value
 from journeys.sfmc.simulator.demo import birthday_offer, welcome_series
 from tests.test_push_service import approved_demo, approved_now, edited
 from tests.test_push_views import conflicted, remote_edit

@@ -17,6 +17,12 @@ Rules, per path (reliability notes §1.3 and §1.4):
   the old activity that is a delete-vs-modify conflict; nothing of one is grafted onto the other.
 * Fields in `diff.SERVER_OWNED_FIELDS` (top level and on keyed items) always come from theirs,
   so the next PUT carries SFMC's current `modifiedDate` and `version`.
+* Fields that only mean something together (a wait's `waitDuration` and `waitUnit`; a random
+  split's percentages across its outcomes) conflict as one unit, kind `changed-together`, when
+  the two sides changed them differently and not just the same one of them: taking one side's
+  number and the other's unit would make a wait nobody asked for (2 days, 4 days and 2 weeks
+  must not give 4 weeks). Its values are dicts of the members (`Conflict.members` says where
+  each goes) and its path is the lead member's (the duration) or the outcomes'.
 * An item deleted on one side and changed on the other, added on both with different content,
   or an activity whose `type` one side changed while the other edited it, conflicts as a whole.
 * The provisional document holds ours' value wherever there is a conflict. It is then checked as
@@ -38,20 +44,20 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+from journeys.domain import merge_sentences as sentences
 from journeys.domain import topology
+from journeys.domain.conditions import Words, words_text
 from journeys.domain.diff import (
     KEYED_LISTS,
     MISSING,
     SERVER_OWNED_FIELDS,
     Path,
-    branch_name,
     is_replaced,
     keyed_index,
     union_keys,
 )
 from journeys.domain.filter_changes import merge_filters
-
-_SIDE_WORDS = {"ours": "your draft", "theirs": "SFMC"}
+from journeys.domain.merge_words import Documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,17 +72,27 @@ class Conflict:
     theirs: Any
     activity_key: str | None
     description: str
+    # Fields decided together (kind "changed-together"): each value is a dict {name: value},
+    # and the name's value goes to its path (absent from the dict: the field is removed).
+    members: tuple[tuple[str, Path], ...] = ()
+    said: Words = ()  # the description in parts: activities by name, their keys on hover
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form for the merge screen; each side is {"present": bool, "value": ...}."""
         sides = {"base": self.base, "ours": self.ours, "theirs": self.theirs}
+        together = {"members": {name: list(path) for name, path in self.members}}
         return {
             "id": self.id,
             "kind": self.kind,
             "path": list(self.path),
             "activity_key": self.activity_key,
             "description": self.description,
+            "said": [
+                part if isinstance(part, str) else {"name": part.name, "key": part.key}
+                for part in self.said
+            ],
             **{name: _presence(value) for name, value in sides.items()},
+            **(together if self.members else {}),
         }
 
 
@@ -122,10 +138,11 @@ def merge(
 ) -> MergeResult:
     """Merge two descendants of `base`; see the module docstring for the rules."""
     sides = tuple(side if isinstance(side, dict) else {} for side in (base, ours, theirs))
-    merger = _Merger(sfmc_keys)
+    merger = _Merger(sfmc_keys, Documents(sides[0], sides[1], sides[2], merged={}))
     document = merger.document(*sides)
     _start_first(document)
-    conflicts = merger.conflicts + _graph_conflicts(document, sides, merger.conflicts)
+    documents = Documents(sides[0], sides[1], sides[2], merged=document)
+    conflicts = merger.conflicts + _graph_conflicts(document, documents, merger.conflicts)
     return MergeResult(document, conflicts)
 
 
@@ -143,6 +160,10 @@ def resolve(result: MergeResult, choices: dict[str, Choice]) -> dict[str, Any]:
             value = choice.value
         else:
             value = getattr(conflict, Take(choice).value)  # a plain "ours" string works too
+        if conflict.members and isinstance(value, dict):
+            for name, member in conflict.members:
+                document = _replaced(document, member, value.get(name, MISSING))
+            continue
         document = _replaced(document, conflict.path, value)
     final = dict(document)  # never the provisional document itself, which the caller holds
     _start_first(final)
@@ -161,13 +182,12 @@ def reapply(result: MergeResult, previous_choices: dict[str, Choice]) -> dict[st
 
 
 class _Merger:
-    def __init__(self, sfmc_keys: Collection[str]) -> None:
+    def __init__(self, sfmc_keys: Collection[str], documents: Documents) -> None:
         self.conflicts: list[Conflict] = []
         self.sfmc_keys = sfmc_keys
-        self.ours: dict[str, Any] = {}
+        self.documents = documents
 
     def document(self, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> Any:
-        self.ours = ours
         merged: dict[str, Any] = {}
         for field in union_keys(ours, theirs, base):
             path = (field,)
@@ -204,9 +224,8 @@ class _Merger:
             return self.conflict("both-modified", path, b, o, t, activity)
         if merged.text is not None:
             return merged.text
-        where = _criteria_where(path, self.ours)
-        description = f"Both sides changed the conditions of {where}: {'; '.join(merged.clashes)}."
-        return self.conflict("both-modified", path, b, o, t, activity, description)
+        said = sentences.criteria_clash(path, merged.clashes, self.documents)
+        return self.conflict("both-modified", path, b, o, t, activity, said)
 
     def fields(
         self,
@@ -272,7 +291,37 @@ class _Merger:
             return MISSING
         if kind:
             return self.conflict(kind, path, b, o, t, activity)
+        if activity is not None and isinstance(b, dict):
+            b, t = self.together(path, b, o, t, activity)
         return self.fields(path, b, o, t, activity, item=True)
+
+    def together(
+        self, path: Path, b: dict[str, Any], o: dict[str, Any], t: dict[str, Any], activity: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Conflict on each group of fields both sides changed differently (see the module
+        docstring), and give base and theirs ours' values there, so that the field by field
+        merge keeps ours' (the provisional value of a conflict) without conflicting again."""
+        for lead, members in _groups(b, o, t):
+            values = [_members_of(side, members) for side in (b, o, t)]
+            changed = [
+                {
+                    n
+                    for n in values[0].keys() | side.keys()
+                    if side.get(n, MISSING) != values[0].get(n, MISSING)
+                }
+                for side in values[1:]
+            ]
+            if values[1] == values[2] or not all(changed) or len(changed[0] | changed[1]) < 2:
+                continue
+            where = (*path, *lead)
+            absolute = tuple((name, (*path, *member)) for name, member in members)
+            b_value, o_value, t_value = values
+            together = ("changed-together", where, b_value, o_value, t_value, activity)
+            self.conflict(*together, members=absolute)
+            for _name, member in members:
+                mine = _get(o, member)
+                b, t = (_replaced(side, member, mine) for side in (b, t))
+        return b, t
 
     def replaced(
         self, path: Path, key: str, b: Any, o: Any, t: Any, ours_new: bool, theirs_new: bool
@@ -283,13 +332,8 @@ class _Merger:
         kept = t if ours_new else o  # the other side's version of the base's activity
         if kept is MISSING or not _edited(b, kept):
             return o if ours_new else t
-        deleter = "ours" if ours_new else "theirs"
-        description = (
-            f"{_capitalized(_SIDE_WORDS[deleter])} deleted activity {key} and added a new activity "
-            f"under the same key; {_SIDE_WORDS['theirs' if ours_new else 'ours']} changed the "
-            "deleted one."
-        )
-        return self.conflict("delete-vs-modify", path, b, o, t, key, description)
+        said = sentences.replaced(key, ours_new, self.documents)
+        return self.conflict("delete-vs-modify", path, b, o, t, key, said)
 
     def outcome(self, path: Path, key: str, b: Any, o: Any, t: Any) -> Any:
         return self.value(path, b, o, t, str(path[1]) if path[0] == "activities" else None)
@@ -302,13 +346,27 @@ class _Merger:
         o: Any,
         t: Any,
         activity: str | None,
-        description: str = "",
+        said: Words = (),
+        *,
+        members: tuple[tuple[str, Path], ...] = (),
     ) -> Any:
-        description = description or _describe(kind, path, b, o, t)
-        self.conflicts.append(
-            Conflict(conflict_id(kind, path), kind, path, b, o, t, activity, description)
-        )
+        said = said or sentences.describe(kind, path, b, o, t, self.documents)
+        self.conflicts.append(_conflict(kind, path, (b, o, t), activity, said, members))
         return o
+
+
+def _conflict(
+    kind: str,
+    path: Path,
+    sides: tuple[Any, Any, Any],
+    activity: str | None,
+    said: Words,
+    members: tuple[tuple[str, Path], ...] = (),
+) -> Conflict:
+    description = words_text(said)
+    return Conflict(
+        conflict_id(kind, path), kind, path, *sides, activity, description, members, said
+    )
 
 
 def _item_conflict(path: Path, b: Any, o: Any, t: Any) -> str | None:
@@ -322,6 +380,32 @@ def _item_conflict(path: Path, b: Any, o: Any, t: Any) -> str | None:
     if path[0] == "activities" and type_changed and _edited(b, o) and _edited(b, t):
         return "type-changed"
     return None
+
+
+def _groups(*sides: dict[str, Any]) -> list[tuple[Path, tuple[tuple[str, Path], ...]]]:
+    """An activity's groups of fields that change together, as (lead path, ((name, path),
+    ...)) relative to the activity: its wait's length, its outcomes' percentages (only of the
+    outcomes all three sides have: an added or deleted path is merged as an item)."""
+    groups: list[tuple[Path, tuple[tuple[str, Path], ...]]] = []
+    config = ("configurationArguments",)
+    if any(_get(side, (*config, "waitDuration")) is not MISSING for side in sides):
+        wait = tuple((name, (*config, name)) for name in ("waitDuration", "waitUnit"))
+        groups.append(((*config, "waitDuration"), wait))
+    indexes = [keyed_index(side.get("outcomes")) or {} for side in sides]
+    shared = [key for key in indexes[1] if all(key in index for index in indexes)]
+    percentages = [
+        (key, ("outcomes", key, "arguments", "percentage"))
+        for key in shared
+        if any(_get(index[key], ("arguments", "percentage")) is not MISSING for index in indexes)
+    ]
+    if len(percentages) > 1:
+        groups.append((("outcomes",), tuple(percentages)))
+    return groups
+
+
+def _members_of(side: dict[str, Any], members: tuple[tuple[str, Path], ...]) -> dict[str, Any]:
+    found = {name: _get(side, member) for name, member in members}
+    return {name: value for name, value in found.items() if value is not MISSING}
 
 
 def _edited(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -373,61 +457,6 @@ def _is_next(path: Path) -> bool:
 def _is_criteria(path: Path) -> bool:
     """A filter: a decision split path's, a goal's, an exit's or an entry source's criteria."""
     return path[0] in KEYED_LISTS and path[2:4] == ("configurationArguments", "criteria")
-
-
-def _criteria_where(path: Path, ours: dict[str, Any]) -> str:
-    if path[0] == "activities" and len(path) == 5:
-        outcome = _get(ours, ("activities", path[1], "outcomes", path[4]))
-        return (
-            f"branch '{branch_name(outcome) if outcome is not MISSING else path[4]}' of {path[1]}"
-        )
-    words = {"goals": "goal", "exits": "exit criteria", "triggers": "entry source"}
-    return f"{words.get(str(path[0]), 'activity')} {path[1]}"
-
-
-def _capitalized(words: str) -> str:
-    return words[:1].upper() + words[1:]  # "SFMC" stays "SFMC"
-
-
-def _text(value: Any) -> str:
-    if value is MISSING:
-        return "nothing"
-    text = repr(value) if isinstance(value, str) else "null" if value is None else str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-def _where(path: Path) -> str:
-    if path[0] not in KEYED_LISTS or len(path) < 2:
-        return " › ".join(str(part) for part in path)
-    if len(path) > 2:
-        return " › ".join(str(part) for part in path[1:])
-    return f"{str(path[0]).rstrip('s').replace('activitie', 'activity')} {path[1]}"
-
-
-def _describe(kind: str, path: Path, b: Any, o: Any, t: Any) -> str:
-    where = _where(path)
-    if kind == "both-added":
-        return f"Both sides added {where}, differently."
-    if kind == "delete-vs-modify":
-        deleter, changer = ("ours", "theirs") if o is MISSING else ("theirs", "ours")
-        deleted = _capitalized(_SIDE_WORDS[deleter])
-        return f"{deleted} deleted {where}; {_SIDE_WORDS[changer]} changed it."
-    if kind == "type-changed":
-        types = (side.get("type") for side in (o, t, b))
-        return "{} is a {} in your draft and a {} in SFMC (was {}), and both changed it.".format(
-            path[1], *types
-        )
-    if kind == "shape-changed":
-        return f"{where} is {_shape(o)} in your draft but {_shape(t)} in SFMC (was {_shape(b)})."
-    if kind == "both-relinked":
-        return (
-            f"Outcome {path[3]} of {path[1]} goes to {_text(o)} in your draft and to {_text(t)} "
-            f"in SFMC (was {_text(b)})."
-        )
-    return (
-        f"Both sides changed {where}: your draft has {_text(o)}, SFMC has {_text(t)} "
-        f"(was {_text(b)})."
-    )
 
 
 def _get(node: Any, path: Path) -> Any:
@@ -491,23 +520,22 @@ def _start_first(document: dict[str, Any]) -> None:
 
 
 def _graph_conflicts(
-    document: dict[str, Any], sides: tuple[dict[str, Any], ...], existing: list[Conflict]
+    document: dict[str, Any], documents: Documents, existing: list[Conflict]
 ) -> list[Conflict]:
     graph = topology.JourneyGraph(document)
     found = [
-        *_dangling(graph, document, sides),
-        *_cycles(graph, document, sides),
-        *_orphans(graph, sides),
+        *_dangling(graph, document, documents),
+        *_cycles(graph, document, documents),
+        *_orphans(graph, documents),
     ]
     taken = [conflict.path for conflict in existing]
     return [c for c in found if not any(c.path[: len(path)] == path for path in taken)]
 
 
-def _graph_conflict(
-    kind: str, path: Path, sides: tuple[dict[str, Any], ...], description: str
-) -> Conflict:
+def _graph_conflict(kind: str, path: Path, documents: Documents, said: Words) -> Conflict:
+    sides = (documents.base, documents.ours, documents.theirs)
     b, o, t = (_get(side, path) for side in sides)
-    return Conflict(conflict_id(kind, path), kind, path, b, o, t, str(path[1]), description)
+    return _conflict(kind, path, (b, o, t), str(path[1]), said)
 
 
 def _outcome_path(document: dict[str, Any], key: str, outcome_key: str) -> Path:
@@ -518,21 +546,21 @@ def _outcome_path(document: dict[str, Any], key: str, outcome_key: str) -> Path:
 
 
 def _dangling(
-    graph: topology.JourneyGraph, document: dict[str, Any], sides: tuple[dict[str, Any], ...]
+    graph: topology.JourneyGraph, document: dict[str, Any], documents: Documents
 ) -> list[Conflict]:
     return [
         _graph_conflict(
             "dangling-next",
             _outcome_path(document, key, outcome_key),
-            sides,
-            f"Outcome {outcome_key} of {key} leads to {target}, which is no longer in the journey.",
+            documents,
+            sentences.dangling(key, outcome_key, target, documents),
         )
         for key, outcome_key, target in graph.dangling_nexts()
     ]
 
 
 def _cycles(
-    graph: topology.JourneyGraph, document: dict[str, Any], sides: tuple[dict[str, Any], ...]
+    graph: topology.JourneyGraph, document: dict[str, Any], documents: Documents
 ) -> list[Conflict]:
     conflicts = []
     for cycle in graph.cycles():
@@ -543,28 +571,24 @@ def _cycles(
             for outcome_key, next_key in graph.links[source]
             if next_key == target
         ]
-        relinked = [path for path in links if _get(sides[0], path) != _get(document, path)]
-        loop = " → ".join([*cycle, cycle[0]])
-        description = f"Together the two sides' links make a loop: {loop}."
-        conflicts.append(_graph_conflict("cycle", (relinked or links)[0], sides, description))
+        relinked = [path for path in links if _get(documents.base, path) != _get(document, path)]
+        said = sentences.loop(cycle, documents)
+        conflicts.append(_graph_conflict("cycle", (relinked or links)[0], documents, said))
     return conflicts
 
 
-def _orphans(graph: topology.JourneyGraph, sides: tuple[dict[str, Any], ...]) -> list[Conflict]:
+def _orphans(graph: topology.JourneyGraph, documents: Documents) -> list[Conflict]:
     unreachable = graph.unreachable()
     if not unreachable:
         return []
     predecessors = graph.predecessors()
-    side_starts = {topology.start_key(sides[1]), topology.start_key(sides[2])}
+    side_starts = {topology.start_key(documents.ours), topology.start_key(documents.theirs)}
     conflicts = []
     for key in unreachable:
         if predecessors[key]:
             continue  # it hangs off another unreachable activity, reported on its own
-        path = ("activities", key)
-        if key in side_starts:
-            text = f"{key} starts the journey on one side, so the merged journey has two starts."
-            conflicts.append(_graph_conflict("multiple-roots", path, sides, text))
-        else:
-            text = f"Nothing leads to {key} any more: it would be cut off from the journey."
-            conflicts.append(_graph_conflict("orphan", path, sides, text))
+        starts = key in side_starts
+        said = sentences.cut_off(key, starts, documents)
+        kind = "multiple-roots" if starts else "orphan"
+        conflicts.append(_graph_conflict(kind, ("activities", key), documents, said))
     return conflicts

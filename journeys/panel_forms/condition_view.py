@@ -166,7 +166,8 @@ def value_controls(name: str, node: Tree, kind: str, reference: bool) -> list[Co
 
 def _one_value(name: str, label: str, value: str, kind: str, reference: bool) -> list[Control]:
     if kind == BOOLEAN and not reference:
-        spelled = {v.lower(): v for v in (value, "true", "false") if v}
+        # The saved spelling ("False") is the option's value, so that it shows selected.
+        spelled = {v.lower(): v for v in ("true", "false", value) if v}
         choices = [(spelled["true"], "yes (true)"), (spelled["false"], "no (false)")]
         if value.lower() not in ("true", "false"):
             choices.insert(0, (value, f"{value or 'not set'} (as saved)"))

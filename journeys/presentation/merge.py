@@ -9,30 +9,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.forms.boundfield import BoundField, BoundWidget
+from django.urls import reverse
 
 from journeys.canvas import Canvas, build_canvas
 from journeys.catalog_names import activity_details, catalog_names
 from journeys.domain.catalog_changes import IdNames
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
-from journeys.domain.validate import validate
-from journeys.merge_forms import MergeForm, documents_of
-from journeys.models import MergeSession
-from journeys.presentation.merge_words import (
+from journeys.domain.merge_words import (
     Documents,
+    ItemWords,
     SideValue,
     conflict_title,
     side_value,
     technical_path,
 )
+from journeys.domain.validate import validate
+from journeys.merge_forms import MergeForm, documents_of
+from journeys.models import MergeSession
 from journeys.services.identity import lineage
 
 SIDE_LABELS = (("base", "Before (base)"), ("ours", "Your draft"), ("theirs", "SFMC now"))
 # Conflicts whose three values do not tell the whole story keep their sentence.
 EXPLAINED_KINDS = frozenset(
-    {"delete-vs-modify", "type-changed", "shape-changed", "both-added", "cycle", "orphan"}
+    {
+        "delete-vs-modify",
+        "type-changed",
+        "shape-changed",
+        "both-added",
+        "cycle",
+        "orphan",
+        "changed-together",
+    }
 )
 
 
@@ -55,12 +66,13 @@ class ConflictRow:
     conflict: dict[str, Any]
     title: str
     where: str
-    explanation: str
+    explanation: Words
     sides: list[Side]
     custom_radio: BoundWidget | None
     custom: BoundField
     kind: str
     errors: list[str]
+    conditions_url: str  # where its condition builder (kind "conditions") posts to re-draw
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,8 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
     names = catalog.id_names()
     theirs_diff = diff(base, theirs, sfmc_keys=sfmc_keys, names=names)
     ours_diff = diff(base, ours, sfmc_keys=sfmc_keys, names=names)
-    paths = [tuple(conflict["path"]) for conflict in session.conflicts]
+    paths = [path for conflict in session.conflicts for path in _paths(conflict)]
+    redraw_url = reverse("journeys:merge-conditions", args=[session.pk])
     clean = {
         (side, change.summary): (side, change.said)
         for side, found in (("SFMC", theirs_diff), ("Your draft", ours_diff))
@@ -99,7 +112,7 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
         our_changes=ours_diff.lines(),
         clean=list(clean.values()),
         rows=[
-            _row(form, index, conflict, documents, names)
+            _row(form, index, conflict, documents, names, redraw_url)
             for index, conflict in enumerate(session.conflicts)
         ],
         canvas=build_canvas(
@@ -109,12 +122,17 @@ def merge_screen(session: MergeSession, form: MergeForm) -> MergeScreen:
             details=activity_details(merged, catalog),  # names on cards, as in the editor
         ),
         form=form,
-        errors=form.numbered_errors() if form.is_bound else [],
+        errors=form.numbered_errors() if form.show_errors else [],
     )
 
 
 def _row(
-    form: MergeForm, index: int, conflict: dict[str, Any], documents: Documents, names: IdNames
+    form: MergeForm,
+    index: int,
+    conflict: dict[str, Any],
+    documents: Documents,
+    names: IdNames,
+    redraw_url: str,
 ) -> ConflictRow:
     path = conflict["path"]
     fields = form.group(index)
@@ -130,13 +148,35 @@ def _row(
         conflict=conflict,
         title=conflict_title(path, documents, fields.panel_label),
         where=technical_path(path),
-        explanation=conflict["description"] if conflict["kind"] in EXPLAINED_KINDS else "",
+        explanation=explanation(conflict) if conflict["kind"] in EXPLAINED_KINDS else (),
         sides=sides,
         custom_radio=radios.get("custom"),
         custom=fields.custom,
         kind=fields.kind,
-        errors=fields.errors if form.is_bound else [],
+        errors=fields.errors if form.show_errors else [],
+        conditions_url=f"{redraw_url}?{urlencode({'field': fields.custom.html_name})}",
     )
+
+
+def explanation(conflict: dict[str, Any]) -> Words:
+    """The conflict's sentence, each activity by name with its key on hover (a conflict stored
+    before sentences had parts is said as its plain description)."""
+    parts = conflict.get("said")
+    if not isinstance(parts, list) or not parts:
+        return (str(conflict.get("description") or ""),)
+    return tuple(
+        ItemWords(str(part.get("name")), str(part.get("key")))
+        if isinstance(part, dict)
+        else str(part)
+        for part in parts
+    )
+
+
+def _paths(conflict: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Where a conflict decides: its path, and each field decided with it."""
+    members = conflict.get("members")
+    together = members.values() if isinstance(members, dict) else []
+    return [tuple(conflict["path"]), *(tuple(path) for path in together)]
 
 
 def _overlaps(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:

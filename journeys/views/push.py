@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import URLPattern, path, reverse
@@ -17,6 +17,7 @@ from django_htmx.http import (
 
 from journeys.merge_forms import MergeForm, merge_choices_form
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
+from journeys.panel_forms.condition_field import ACTION, ConditionBoundField, without_buttons
 from journeys.permissions import (
     MAY_NOT_RESOLVE,
     can_publish_draft,
@@ -228,7 +229,12 @@ def merge_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def merge_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     session = _session_for_user(request, pk)
     require(can_resolve_merge(request.user, session.draft), MAY_NOT_RESOLVE)
-    form = merge_choices_form(session, request.POST)
+    # Without JavaScript a condition builder's button (or Enter) re-draws the screen; the
+    # "Apply" button applies.
+    redraw = "redraw" in request.POST or any(name.endswith(ACTION) for name in request.POST)
+    form = merge_choices_form(session, request.POST, redraw=redraw)
+    if redraw:
+        return _merge_page(request, session, form)
     if not form.is_valid():
         return _merge_page(request, session, form, status=400)
     try:
@@ -237,6 +243,23 @@ def merge_resolve(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _merge_page(request, session, form, refusal=refused, status=409)
     messages.success(request, resolution.message)
     return redirect(_editor_url(resolution.draft))
+
+
+@require_POST
+@login_required
+def merge_conditions(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """A condition builder of the merge screen re-drawn after a button or a change; nothing
+    is saved here (the merge form applies)."""
+    session = _session_for_user(request, pk)
+    require(can_resolve_merge(request.user, session.draft), MAY_NOT_RESOLVE)
+    name = request.GET.get("field", "")
+    data = without_buttons(request.POST, keep=request.htmx.trigger_name)
+    form = merge_choices_form(session, data, redraw=True)
+    bound = form[name] if name in form.fields else None
+    if not isinstance(bound, ConditionBoundField):
+        raise Http404("This merge has no such condition builder.")
+    context = {"builder": bound.builder, "url": request.get_full_path()}
+    return render(request, "journeys/_condition_builder.html", context)
 
 
 PUSH_URLS: list[URLPattern] = [
@@ -250,4 +273,5 @@ PUSH_URLS: list[URLPattern] = [
     path("publishes/<int:pk>/retry/", publish_retry, name="publish-retry"),
     path("merges/<int:pk>/", merge_view, name="merge"),
     path("merges/<int:pk>/resolve/", merge_resolve, name="merge-resolve"),
+    path("merges/<int:pk>/conditions/", merge_conditions, name="merge-conditions"),
 ]

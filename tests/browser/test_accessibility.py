@@ -13,7 +13,10 @@ from playwright.sync_api import Page, expect
 from journeys.models import MergeSession, PushAttempt
 from journeys.services import push
 from tests.browser.test_canvas import Editor
-from tests.browser.test_merge import roles  # noqa: F401 - the autouse fixture, here too
+from tests.browser.test_merge import (
+    condition_conflict,
+    roles,  # noqa: F401 - the autouse fixture, here too
+)
 from tests.npm_packages import npm_package
 from tests.test_push_service import approved_demo, import_demo
 
@@ -97,4 +100,16 @@ def test_pages_people_work_on_have_no_serious_accessibility_violations(
     page.goto(live_server.url + reverse("journeys:draft-review", args=[draft.pk]))
     found += serious_violations(page, axe_script, "review", ".canvas.readonly")
 
+    assert found == [], "\n".join(found)
+
+
+def test_the_merge_screens_condition_builder_has_no_serious_accessibility_violations(
+    page, live_server, login, axe_script, editor, approver, sim_connection, demo_journeys
+):
+    session = condition_conflict(editor, approver, sim_connection)
+    login(page, editor.username)
+    page.goto(live_server.url + reverse("journeys:merge", args=[session.pk]))
+    page.get_by_role("button", name="Add condition").click()
+    expect(page.locator("#id_custom-0-n1-key")).to_be_focused()
+    found = serious_violations(page, axe_script, "merge screen, conditions", ".condition-builder")
     assert found == [], "\n".join(found)

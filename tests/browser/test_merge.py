@@ -116,3 +116,62 @@ def test_a_remote_edit_is_merged_on_the_merge_screen_and_the_push_then_succeeds(
     assert wait["configurationArguments"]["waitDuration"] == 4
     assert len(simulator.request_log(method="PUT", applied="true")) == 1
     assert errors == []
+
+
+def change_goal(old, new):
+    def change(document):
+        config = document["goals"][0]["configurationArguments"]
+        config["criteria"] = config["criteria"].replace(old, new)
+
+    return change
+
+
+def condition_conflict(editor, approver, sim_connection):
+    """The goal's condition: "equals False" in the approved draft, "does not equal True" in
+    SFMC; the push meets it and opens the merge."""
+    from journeys.domain.document import put_body
+    from journeys.services.push import request_push, run_push
+    from journeys.services.remote import client_for
+
+    draft = import_demo(editor, sim_connection)
+    draft = edited(editor, draft, change_goal("[CDATA[True]]", "[CDATA[False]]"))
+    draft = approved_now(editor, approver, draft)
+    theirs = remote_doc(sim_connection)  # meanwhile someone changes the goal in SFMC
+    change_goal('Operator="Equal"', 'Operator="NotEqual"')(theirs)
+    version, modified = theirs["version"], theirs["modifiedDate"]
+    client_for(sim_connection).put_journey(
+        put_body(theirs, version=version, modified_date=modified)
+    )
+    run_push(request_push(editor, draft).pk)
+    return MergeSession.objects.get(state=MergeSession.State.OPEN)
+
+
+def test_a_conflicting_condition_is_rebuilt_in_the_condition_builder_on_the_merge_screen(
+    page, live_server, login, artifacts, editor, approver, sim_connection, demo_journeys
+):
+    session = condition_conflict(editor, approver, sim_connection)
+    draft = session.draft
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    login(page, "edna")
+    page.goto(f"{live_server.url}/merges/{session.pk}/")
+    goal = page.locator("fieldset.conflict", has_text="Goal 'Made a first purchase' — condition")
+    expect(goal.locator(".side-theirs .value")).to_have_text(
+        "HasPurchased (Members) does not equal True"
+    )
+    goal.get_by_role("button", name="Add condition").click()  # htmx: the builder is re-drawn
+    attribute = goal.locator("#id_custom-0-n1-key")
+    expect(attribute).to_be_focused()
+    attribute.fill("Email (entry data)")
+    goal.locator("#id_custom-0-n1-value").fill("vip@example.com")
+    expect(goal.locator(".cb-preview-text")).to_contain_text("Email (entry data) equals vip@")
+    goal.get_by_label("Use this value instead").check()
+    page.screenshot(path=str(artifacts / "merge-conditions.png"), full_page=True)
+    page.click("#resolve-button")
+    page.wait_for_url(f"{live_server.url}/drafts/{draft.pk}/")
+
+    draft.refresh_from_db()
+    criteria = draft.document["goals"][0]["configurationArguments"]["criteria"]
+    assert "<![CDATA[False]]>" in criteria and "<![CDATA[vip@example.com]]>" in criteria
+    assert errors == []

@@ -21,7 +21,7 @@ from journeys.domain.catalog_changes import (
     catalog_kind_at,
     catalog_value_words,
 )
-from journeys.domain.conditions import Words, filter_words, parse_filter
+from journeys.domain.conditions import AttributeWords, Words, filter_words, parse_filter
 from journeys.domain.diff import KEYED_LISTS, branch_name
 
 CONFIG = "configurationArguments"
@@ -50,6 +50,7 @@ FIELD_WORDS: dict[tuple[str, ...], str] = {
     ("arguments", "execute", "timeout"): "timeout (ms)",
     ("arguments", "activityData", "updateContactFields"): "fields to set",
     (CONFIG, "criteria"): "condition",
+    ("outcomes",): "paths",
     ("metaData", "eventDefinitionKey"): "entry event",
 }
 # The journey's own settings (a top-level path).
@@ -92,6 +93,20 @@ class Documents:
             if found is not None:
                 return found
         return None
+
+
+class ItemWords(AttributeWords):
+    """An activity (goal, exit, entry source) as people know it, "Wait 'Wait 2 days'"
+    (`name`), with its key on hover (`key`)."""
+
+
+def item_said(documents: Documents, section: Any, key: Any, first: str = "") -> ItemWords:
+    """The item of `section` with `key`, named from whichever side has it (`first`, else
+    ours first)."""
+    item = (documents.item(section, key, side=first) if first else None) or documents.item(
+        section, key
+    )
+    return ItemWords(item_words(str(section), item, key), str(key))
 
 
 def find_item(items: Any, key: Any) -> dict[str, Any] | None:
@@ -152,9 +167,9 @@ def conflict_title(path: Sequence[Any], documents: Documents, fallback: str = ""
     if not rest:
         return what
     if rest[:2] == (CONFIG, "criteria") and len(rest) == 3:
-        return f"Branch '{_branch(documents, section, key, rest[2])}' — condition"
+        return f"Branch '{outcome_words(documents, section, key, rest[2])}' — condition"
     if rest[0] == "outcomes" and len(rest) >= 2:
-        branch = f"branch '{_branch(documents, section, key, rest[1])}'"
+        branch = f"branch '{outcome_words(documents, section, key, rest[1])}'"
         if len(rest) == 2:
             return f"{what} — {branch}"
         if rest[2:] == ("next",):
@@ -163,7 +178,8 @@ def conflict_title(path: Sequence[Any], documents: Documents, fallback: str = ""
     return f"{what} — {field_words(rest, fallback)}"
 
 
-def _branch(documents: Documents, section: str, key: Any, outcome_key: Any) -> str:
+def outcome_words(documents: Documents, section: str, key: Any, outcome_key: Any) -> str:
+    """A branch of a split by its label (its key when no side has it)."""
     for side in ("ours", "theirs", "base"):
         item = documents.item(section, key, side=side)
         outcome = find_item(item.get("outcomes") if item else None, outcome_key)
@@ -202,6 +218,8 @@ def side_value(
     named = catalog_value_words(path, data, names)
     if named:
         return SideValue(True, named, _plain(data), "ID")
+    if isinstance(data, dict) and rest in (WAIT_DURATION, ("outcomes",)):
+        return SideValue(True, (together_text(path, data, documents),))  # fields decided together
     if path and path[0] == "activities" and rest == WAIT_DURATION:
         item = documents.item("activities", path[1], side=side) or {}
         unit = (item.get(CONFIG) or {}).get("waitUnit") if isinstance(item, dict) else None
@@ -209,6 +227,19 @@ def side_value(
     if path and path[0] == "activities" and not rest and isinstance(data, dict):
         return SideValue(True, (item_words("activities", data, path[1]),), json=_json(data))
     return SideValue(True, *_value_words(data))
+
+
+def together_text(path: Sequence[Any], value: Any, documents: Documents) -> str:
+    """A group of fields decided together (a merge conflict's "changed-together" side): a
+    wait's length, "4 days"; a random split's percentages, "Path 1 70%, Path 2 30%"."""
+    if not isinstance(value, dict):
+        return "nothing"
+    if path[-1] == "waitDuration":
+        return duration_words(value.get("waitDuration"), value.get("waitUnit"))
+    return ", ".join(
+        f"{outcome_words(documents, path[0], path[1], key)} {share}%"
+        for key, share in value.items()
+    )
 
 
 def duration_words(amount: Any, unit: Any) -> str:
