@@ -253,6 +253,49 @@
     openNode(document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`));
   });
 
+  // Edits answer with only what changed on the canvas when the browser says what it holds:
+  // each drawn part's fingerprint (data-fp) goes with every request aimed at the canvas, and
+  // the answer's #canvas-patch brings the new and changed parts (Canvas.patch_for).
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "canvas" || event.detail.verb !== "post") return;
+    const drawn = [...document.querySelectorAll("#canvas [data-fp]")].map((part) => part.dataset.fp);
+    event.detail.parameters.drawn = drawn.join(" ");
+  });
+  document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
+    if (!event.detail.target || event.detail.target.id !== "canvas-patch") return;
+    event.detail.shouldSwap = false;
+    const patch = event.detail.fragment.firstElementChild;
+    if (patch) applyPatch(patch);
+  });
+  function applyPatch(patch) {
+    const svg = document.querySelector("#canvas svg");
+    if (!svg) return;
+    const before = nodeKeys();
+    const nodes = svg.querySelector("g.nodes");
+    const drawnNodes = new Map([...nodes.querySelectorAll("a.node")].map((n) => [n.dataset.key, n]));
+    const fresh = [...patch.querySelectorAll("g.nodes > a.node")];
+    fresh.forEach((node) => {
+      const old = drawnNodes.get(node.dataset.key);
+      if (old) old.replaceWith(node); else nodes.appendChild(node);
+    });
+    const keep = new Set(patch.dataset.keep.split(" "));
+    nodes.querySelectorAll("a.node").forEach((node) => { if (!keep.has(node.dataset.fp)) node.remove(); });
+    const parts = ["flow", "slots"].map((name) => [svg.querySelector(`g.${name}`), patch.querySelector(`g.${name}`)]);
+    parts.forEach(([old, part]) => { if (old && part) old.replaceWith(part); });
+    [...fresh, ...parts.map(([, part]) => part).filter(Boolean)].forEach((part) => htmx.process(part));
+    const { width, height, revision } = patch.dataset;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    canvas().dataset.revision = revision;
+    canvas().classList.toggle("tracing", false); // edits draw no test contact's path
+    disarm();
+    drawMinimap();
+    const added = [...nodeKeys()].filter((key) => !before.has(key));
+    if (added.length === 1) openNode(document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`));
+  }
+
   function markSelected(node) {
     document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
     node.classList.add("selected");
