@@ -68,6 +68,7 @@ def editor_context(
         "error_count": error_count,
         "readiness": readiness(draft, error_count),
         "palette": palette(),
+        "canvas_urls": _canvas_urls(draft),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
         "has": journey_items(draft.document),
@@ -76,6 +77,13 @@ def editor_context(
         "contacts": contacts,
         "sent_back": sent_back_by(draft),
     }
+
+
+def _canvas_urls(draft: Draft) -> dict[str, str]:
+    # Reversed once, not for each of hundreds of nodes and slots.
+    names = {"editor": "journeys:draft", "panel": "journeys:draft-panel"}
+    names["insert"] = "journeys:draft-insert"
+    return {part: reverse(name, args=[draft.pk]) for part, name in names.items()}
 
 
 def _editor_url(draft: Draft, target: Target | None) -> str:
@@ -199,6 +207,7 @@ def insert_chooser(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "draft": draft,
         "palette": palette(),
+        "canvas_urls": _canvas_urls(draft),
         "after": request.GET.get("after", ""),
         "outcome_key": request.GET.get("outcome_key", ""),
     }
