@@ -98,9 +98,7 @@ def panel_save(client, draft, key, duration, held):
     return client.post(url, data, headers=HTMX)
 
 
-def test_a_panel_save_answers_with_the_changed_node_and_the_bar_out_of_band(
-    client, editor, draft
-):
+def test_a_panel_save_answers_with_the_changed_node_and_the_bar_out_of_band(client, editor, draft):
     client.force_login(editor)
     page = client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
     key = waits(draft.document)[2]
