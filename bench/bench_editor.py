@@ -42,8 +42,8 @@ from bench import UNLIMITED_WRITES
 
 HTMX = {"HX-Request": "true"}
 REVISION = re.compile(rb'id="canvas(?:-patch)?" class="canvas[^"]*"[^>]*?data-revision="(\d+)"')
-FINGERPRINT = re.compile(rb'<(a|g) class="(node|flow|slots)[^"]*"[^>]*?data-fp="([0-9a-f]+)"')
-KEEP = re.compile(rb'data-keep="([0-9a-f ]*)"')
+FINGERPRINT = re.compile(rb'data-fp="([0-9a-f]+)"')
+REMOVE = re.compile(rb'data-remove="([0-9a-f ]*)"')
 SIZES = (100, 500)
 HISTORY_REVISIONS = 200
 GUNICORN_TIMEOUT_MS = 30_000  # its default; the Dockerfile and docker-compose.yml keep it
@@ -136,7 +136,7 @@ class EditorRequests:
         self.panel_url = f"{panel_url}?target=activity:{self.wait_key}"
         form = panel_form_for(draft.document, Target("activity", self.wait_key))
         self.panel_data = {k: v for k, v in form.initial.items() if v not in (None, False)}
-        self.drawn: dict[bytes, bytes] = {}  # fingerprint -> what it is ("node", "flow", "slots")
+        self.drawn: set[bytes] = set()  # the fingerprints of the canvas parts the page holds
 
     def page(self) -> Any:
         return self.checked(self.client.get(self.page_url))
@@ -161,21 +161,16 @@ class EditorRequests:
         return response
 
     def drawn_text(self) -> str:
-        return " ".join(fp.decode() for fp in self.drawn)
+        return b" ".join(sorted(self.drawn)).decode()
 
     def remember_drawn(self, content: bytes) -> None:
         """What the browser holds after applying this response (editor.js's applyPatch)."""
-        found = {fp: part for _, part, fp in FINGERPRINT.findall(content)}
-        keep = KEEP.search(content)
-        if keep is None:  # the whole canvas
+        found = set(FINGERPRINT.findall(content))
+        removed = REMOVE.search(content)
+        if removed is None:  # the whole canvas
             self.drawn = found
-            return
-        kept = set(keep.group(1).split())
-        parts = {fp: part for fp, part in self.drawn.items() if part != b"node" or fp in kept}
-        for part in (b"flow", b"slots"):
-            if part in found.values():  # replaced
-                parts = {fp: p for fp, p in parts.items() if p != part}
-        self.drawn = {**parts, **found}
+        else:  # a patch: its parts, in place of those it removes
+            self.drawn = (self.drawn - set(removed.group(1).split())) | found
 
 
 def make_draft(user: Any, connection: Any, n_activities: int, seed: int) -> Any:

@@ -6,13 +6,12 @@ positioned with SVG attributes (no inline styles), so a strict content security 
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from journeys.canvas_parts import Part, drawn_parts
 from journeys.domain.catalog import (
     ENTRIES,
     PALETTE_GROUPS,
@@ -194,42 +193,11 @@ class Canvas:
             found.append((edge, f"Insert {where}" + (f" on path '{path}'" if path else "")))
         return found
 
-    # --- what the browser already has: fingerprints of drawn parts ---------------------------
-    # Each drawn part carries `data-fp`, a digest of everything its markup is made from; after an
-    # edit the browser sends back the fingerprints it holds, and only parts whose fingerprint is
-    # new are sent (see `patch_for`). Computed once the canvas is complete (after `trace` is set).
-
     @cached_property
-    def fingerprinted_nodes(self) -> list[tuple[CanvasNode, str]]:
-        traced = self.traced_nodes
-        stop = self.trace.stop if self.trace else None
-        return [
-            (node, _digest(_drawn_parts(node), node.key in traced, stop)) for node in self.nodes
-        ]
-
-    @cached_property
-    def flow_fingerprint(self) -> str:
-        ends = [(e.key, e.x, e.y, e.width, e.height, e.key in self.traced_nodes) for e in self.ends]
-        edges = [(e.kind, e.d, e.label_at, *rest) for e, *rest in self.marked_edges]
-        return _digest(edges, ends)
-
-    @cached_property
-    def slots_fingerprint(self) -> str:
-        slots = [(e.source, e.outcome_key, e.target, e.drop_slot, said) for e, said in self.slots]
-        return _digest(slots, self.start_slot)
-
-    def patch_for(self, drawn: Collection[str]) -> CanvasPatch | None:
-        """What the browser that holds the parts fingerprinted `drawn` lacks of this canvas; None
-        when that is most of it (the whole canvas is then as small and simpler to swap)."""
-        nodes = [(node, fp) for node, fp in self.fingerprinted_nodes if fp not in drawn]
-        if not drawn or len(nodes) * 2 > max(len(self.nodes), 1):
-            return None
-        return CanvasPatch(
-            nodes=nodes,
-            keep=" ".join(fp for _, fp in self.fingerprinted_nodes),
-            flow=self.flow_fingerprint not in drawn,
-            slots=self.slots_fingerprint not in drawn,
-        )
+    def parts(self) -> dict[str, list[Part]]:
+        """Its parts as the editor draws them, fingerprinted (journeys.canvas_parts); read once
+        the canvas is complete (after `trace` is set)."""
+        return drawn_parts(self)
 
     def edge_label(self, edge: Any) -> tuple[str, str]:
         """An edge's label and its whole text: a decision path's name a person gave it (the
@@ -238,34 +206,6 @@ class Canvas:
         if branch is None:
             return edge.label, edge.label
         return branch.shown, branch.full
-
-
-@dataclass(frozen=True)
-class CanvasPatch:
-    """The parts of a canvas a browser lacks: changed or new nodes, the flow (edges and ends)
-    and the insert slots when they changed; `keep` lists every node's fingerprint, so the
-    browser removes the nodes that are gone."""
-
-    nodes: list[tuple[CanvasNode, str]]
-    keep: str
-    flow: bool
-    slots: bool
-
-
-def _drawn_parts(node: CanvasNode) -> tuple[object, ...]:
-    """Everything a node's markup is drawn from (the `canvas-node` partial)."""
-    box = node.box
-    problems = [(problem.severity, problem.message) for problem in node.problems]
-    return (
-        *(node.key, node.kind, box.x, box.y, box.width, box.height, node.title),
-        *(node.label_lines, node.type_label, node.type_text, node.badge, node.css_class),
-        *(problems, node.mark, node.comments, node.search_text),
-    )
-
-
-def _digest(*parts: object) -> str:
-    # Stable across processes (unlike hash()): any web worker may answer the next edit.
-    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 
 def _items_by_key(document: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:

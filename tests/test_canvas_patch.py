@@ -1,7 +1,7 @@
 """Edits answer with what changed on the canvas, not the whole canvas.
 
 The browser sends the fingerprints (`data-fp`) of the canvas parts it holds; the answer brings
-only the nodes, flow or slots whose fingerprint is new (journeys.canvas.Canvas.patch_for).
+only the nodes, edges, ends and slots whose fingerprint is new (journeys.canvas_parts).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from bench.journeys_gen import generate_journey
 from journeys.canvas import build_canvas
+from journeys.canvas_parts import patch_for
 from journeys.domain.graph import set_field
 from journeys.domain.validate import WARNING, Problem, validate
 from journeys.models import Draft
@@ -42,8 +43,11 @@ def canvas_of(document):
 
 
 def drawn(canvas) -> set[str]:
-    nodes = {fp for _, fp in canvas.fingerprinted_nodes}
-    return nodes | {canvas.flow_fingerprint, canvas.slots_fingerprint}
+    return {part.fp for parts in canvas.parts.values() for part in parts}
+
+
+def patch_of(before, after):
+    return patch_for(after.parts, drawn(before))
 
 
 def with_duration(document, key, duration):
@@ -56,11 +60,12 @@ def test_a_field_edit_patches_only_its_own_node(draft):
     before = canvas_of(draft.document)
     key = waits(draft.document)[3]
     after = canvas_of(with_duration(draft.document, key, 9))
-    patch = after.patch_for(drawn(before))
+    patch = patch_of(before, after)
     assert patch is not None
-    assert [node.key for node, _ in patch.nodes] == [key]
-    assert not patch.flow and not patch.slots
-    assert set(patch.keep.split()) == {fp for _, fp in after.fingerprinted_nodes}
+    assert [part.key for part in patch.nodes] == [key]
+    assert patch.edges == patch.ends == patch.slots == []
+    (old,) = [part.fp for part in before.parts["nodes"] if part.key == key]
+    assert patch.remove == old  # the browser drops the node's old drawing
 
 
 def test_a_node_whose_problems_change_is_patched_though_its_activity_is_not(draft):
@@ -69,25 +74,26 @@ def test_a_node_whose_problems_change_is_patched_though_its_activity_is_not(draf
     flagged = [Problem(WARNING, "team-rule", "$.activities[0]", "Name says 4 days.", key)]
     clean = build_canvas(draft.document, [])
     with_badge = build_canvas(draft.document, flagged)
-    patch = with_badge.patch_for(drawn(clean))
-    assert patch is not None and [node.key for node, _ in patch.nodes] == [key]
-    cleared = clean.patch_for(drawn(with_badge))  # and the badge goes when the problem does
-    assert cleared is not None and [node.key for node, _ in cleared.nodes] == [key]
+    patch = patch_of(clean, with_badge)
+    assert patch is not None and [part.key for part in patch.nodes] == [key]
+    cleared = patch_of(with_badge, clean)  # and the badge goes when the problem does
+    assert cleared is not None and [part.key for part in cleared.nodes] == [key]
 
 
 def test_fingerprints_are_the_same_in_every_process_and_for_equal_canvases(draft):
     # Any web worker may answer the next edit: no per-process hash() in a fingerprint.
     first, second = canvas_of(draft.document), canvas_of(json.loads(json.dumps(draft.document)))
-    assert first.fingerprinted_nodes == second.fingerprinted_nodes
-    assert first.flow_fingerprint == second.flow_fingerprint
-    assert all(re.fullmatch(r"[0-9a-f]{16}", fp) for _, fp in first.fingerprinted_nodes)
+    assert first.parts == second.parts
+    assert all(re.fullmatch(r"[0-9a-f]{16}", fp) for fp in drawn(first))
+    keys = [(group, part.key) for group, parts in first.parts.items() for part in parts]
+    assert len(keys) == len(set(keys))  # a part is found by its key
 
 
 def test_nothing_held_or_most_changed_means_the_whole_canvas(draft):
     canvas = canvas_of(draft.document)
-    assert canvas.patch_for(set()) is None
-    one_node = {canvas.fingerprinted_nodes[0][1]}
-    assert canvas.patch_for(one_node) is None
+    assert patch_for(canvas.parts, set()) is None
+    one_node = {canvas.parts["nodes"][0].fp}
+    assert patch_for(canvas.parts, one_node) is None
 
 
 def panel_save(client, draft, key, duration, held):
@@ -139,7 +145,8 @@ def test_an_insert_answers_with_new_nodes_moved_ones_and_the_new_flow(client, ed
     draft.refresh_from_db()
     new_keys = {a["key"] for a in draft.document["activities"]} - set(NODE.findall(page))
     assert len(new_keys) == 1
-    # At the end of a path nothing else moves: the new node, the new edges and slots.
+    # At the end of a path nothing else moves: the new node, its edge, end and slot.
     assert response["HX-Reswap"] == "none"
     assert set(NODE.findall(content)) == new_keys
-    assert '<g class="flow"' in content and '<g class="slots"' in content
+    assert content.count('class="edge-part"') <= 2 and content.count('class="slot"') <= 2
+    assert len(content) * 20 < len(page)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.canvas import build_canvas, palette
+from journeys.canvas_parts import patch_for
 from journeys.catalog_names import activity_details
 from journeys.contact_display import draft_contacts
 from journeys.domain.validate import validate
@@ -114,7 +115,7 @@ def _workspace(
     context = editor_context(request, draft, target, form, notice)
     # The browser says which parts of the canvas it holds (editor.js sends their fingerprints):
     # it gets only what changed, or the whole canvas when it says nothing or most changed.
-    patch = context["canvas"].patch_for(set(request.POST.get("drawn", "").split()))
+    patch = patch_for(context["canvas"].parts, set(request.POST.get("drawn", "").split()))
     context["oob"] = True
     if patch:
         context["patch"] = patch

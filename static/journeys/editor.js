@@ -255,7 +255,7 @@
 
   // Edits answer with only what changed on the canvas when the browser says what it holds:
   // each drawn part's fingerprint (data-fp) goes with every request aimed at the canvas, and
-  // the answer's #canvas-patch brings the new and changed parts (Canvas.patch_for).
+  // the answer's #canvas-patch brings the new and changed parts (canvas_parts.patch_for).
   document.body.addEventListener("htmx:configRequest", (event) => {
     const target = event.detail.target;
     if (!target || target.id !== "canvas" || event.detail.verb !== "post") return;
@@ -272,18 +272,22 @@
     const svg = document.querySelector("#canvas svg");
     if (!svg) return;
     const before = nodeKeys();
-    const nodes = svg.querySelector("g.nodes");
-    const drawnNodes = new Map([...nodes.querySelectorAll("a.node")].map((n) => [n.dataset.key, n]));
-    const fresh = [...patch.querySelectorAll("g.nodes > a.node")];
-    fresh.forEach((node) => {
-      const old = drawnNodes.get(node.dataset.key);
-      if (old) old.replaceWith(node); else nodes.appendChild(node);
+    const gone = new Set(patch.dataset.remove.split(" ").filter(Boolean));
+    svg.querySelectorAll("[data-fp]").forEach((part) => { if (gone.has(part.dataset.fp)) part.remove(); });
+    const fresh = [];
+    ["edges", "ends", "nodes", "slots"].forEach((name) => {
+      const group = svg.querySelector(`g.${name}`), parts = patch.querySelector(`g.${name}`);
+      if (!group || !parts) return;
+      // From the last: the part each one goes before is in place already, if it is new too.
+      [...parts.children].reverse().forEach((part) => {
+        const same = group.querySelector(`:scope > [data-pk="${CSS.escape(part.dataset.pk)}"]`);
+        const next = part.dataset.next && group.querySelector(`:scope > [data-pk="${CSS.escape(part.dataset.next)}"]`);
+        if (same) same.remove();
+        group.insertBefore(part, next || null);
+        fresh.push(part);
+      });
     });
-    const keep = new Set(patch.dataset.keep.split(" "));
-    nodes.querySelectorAll("a.node").forEach((node) => { if (!keep.has(node.dataset.fp)) node.remove(); });
-    const parts = ["flow", "slots"].map((name) => [svg.querySelector(`g.${name}`), patch.querySelector(`g.${name}`)]);
-    parts.forEach(([old, part]) => { if (old && part) old.replaceWith(part); });
-    [...fresh, ...parts.map(([, part]) => part).filter(Boolean)].forEach((part) => htmx.process(part));
+    fresh.forEach((part) => htmx.process(part));
     const { width, height, revision } = patch.dataset;
     svg.setAttribute("width", width);
     svg.setAttribute("height", height);
