@@ -194,7 +194,24 @@ def set_field(doc: Journey, path: Sequence[str | int], value: Any) -> Journey:
     if not (fits_object or fits_list):
         raise EditError(f"There is no field at {_path_words(path)}.")
     node[last] = copy.deepcopy(value)
-    return _checked(doc, new)
+    return _checked(doc, new) if _reads_graph(path) else new
+
+
+# The fields the graph rules (GRAPH_CODES) read: an activity's key, type, outcomes (links,
+# counts, percentages) and the email an engagement split checks; a trigger's outcomes.
+_GRAPH_FIELDS = {"activities": {"key", "type", "outcomes"}, "triggers": {"outcomes"}}
+_ENGAGEMENT_REFERENCE = ("configurationArguments", "refActivityCustomerKey")
+
+
+def _reads_graph(path: Sequence[str | int]) -> bool:
+    """Whether setting the field at `path` can change what the graph rules find: the check
+    validates the whole journey, and a wait's duration or an email's subject never could."""
+    section, rest = path[0], tuple(path[2:])
+    if section not in _GRAPH_FIELDS:
+        return section in ("activities", "triggers") or not isinstance(section, str)
+    if len(path) < 3 or rest[0] in _GRAPH_FIELDS[str(section)]:
+        return True
+    return section == "activities" and _ENGAGEMENT_REFERENCE[: len(rest)] == rest[:2]
 
 
 def set_criteria(doc: Journey, path: Sequence[str | int], text: str) -> Journey:
