@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from journeys.canvas_parts import Part, drawn_parts
 from journeys.domain.catalog import (
     ENTRIES,
     PALETTE_GROUPS,
@@ -190,6 +192,12 @@ class Canvas:
             path = self.edge_label(edge)[0]
             found.append((edge, f"Insert {where}" + (f" on path '{path}'" if path else "")))
         return found
+
+    @cached_property
+    def parts(self) -> dict[str, list[Part]]:
+        """Its parts as the editor draws them, fingerprinted (journeys.canvas_parts); read once
+        the canvas is complete (after `trace` is set)."""
+        return drawn_parts(self)
 
     def edge_label(self, edge: Any) -> tuple[str, str]:
         """An edge's label and its whole text: a decision path's name a person gave it (the

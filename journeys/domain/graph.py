@@ -184,7 +184,7 @@ def set_field(doc: Journey, path: Sequence[str | int], value: Any) -> Journey:
     """Set any field by path (keys and list indexes), creating missing objects on the way."""
     if not path:
         raise EditError("Say which field to set.")
-    new = _copy(doc)
+    new = _copy_item(doc, path)
     node: Any = new
     for part, following in zip(path, path[1:], strict=False):
         node = _step(node, part, create=isinstance(following, str))
@@ -194,7 +194,24 @@ def set_field(doc: Journey, path: Sequence[str | int], value: Any) -> Journey:
     if not (fits_object or fits_list):
         raise EditError(f"There is no field at {_path_words(path)}.")
     node[last] = copy.deepcopy(value)
-    return _checked(doc, new)
+    return _checked(doc, new) if _reads_graph(path) else new
+
+
+# The fields the graph rules (GRAPH_CODES) read: an activity's key, type, outcomes (links,
+# counts, percentages) and the email an engagement split checks; a trigger's outcomes.
+_GRAPH_FIELDS = {"activities": {"key", "type", "outcomes"}, "triggers": {"outcomes"}}
+_ENGAGEMENT_REFERENCE = ("configurationArguments", "refActivityCustomerKey")
+
+
+def _reads_graph(path: Sequence[str | int]) -> bool:
+    """Whether setting the field at `path` can change what the graph rules find: the check
+    validates the whole journey, and a wait's duration or an email's subject never could."""
+    section, rest = path[0], tuple(path[2:])
+    if section not in _GRAPH_FIELDS:
+        return section in ("activities", "triggers") or not isinstance(section, str)
+    if len(path) < 3 or rest[0] in _GRAPH_FIELDS[str(section)]:
+        return True
+    return section == "activities" and _ENGAGEMENT_REFERENCE[: len(rest)] == rest[:2]
 
 
 def set_criteria(doc: Journey, path: Sequence[str | int], text: str) -> Journey:
@@ -255,6 +272,24 @@ def _copy(doc: Journey) -> Journey:
     if not isinstance(doc, dict):
         raise EditError("This is not a journey document.")
     return copy.deepcopy(doc)
+
+
+def _copy_item(doc: Journey, path: Sequence[str | int]) -> Journey:
+    """A copy of `doc` whose item on `path` (an activity, trigger, goal, a section) is its own,
+    sharing every other part with `doc`: a field edit changes one activity, and copying the
+    other 499 was most of its cost. Documents are values: no edit changes one in place."""
+    if not isinstance(doc, dict):
+        raise EditError("This is not a journey document.")
+    new = dict(doc)
+    section, index = path[0], path[1] if len(path) > 1 else None
+    if not isinstance(section, str) or section not in doc:
+        return new
+    items = doc[section]
+    if isinstance(items, list) and isinstance(index, int) and 0 <= index < len(items):
+        new[section] = [*items[:index], copy.deepcopy(items[index]), *items[index + 1 :]]
+    else:
+        new[section] = copy.deepcopy(items)
+    return new
 
 
 # The parts of a journey the graph edits read: the activities list, each activity's key, type,

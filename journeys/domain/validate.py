@@ -549,14 +549,15 @@ def _graph_problems(doc: dict[str, Any], activities: list[Any]) -> list[Problem]
             index[key] = position
     if not index:
         return problems  # no activity has a usable key: the shapes are reported already
-    problems.extend(_root_problems(doc, index))
-    problems.extend(_link_problems(doc, activities, index))
+    graph = topology.JourneyGraph(doc)  # read once for every question below
+    problems.extend(_root_problems(graph, index))
+    problems.extend(_link_problems(graph, activities, index))
     problems.extend(_engagement_problems(activities, index))
     return problems
 
 
-def _root_problems(doc: dict[str, Any], index: dict[str, int]) -> list[Problem]:
-    roots = topology.roots(doc)
+def _root_problems(graph: topology.JourneyGraph, index: dict[str, int]) -> list[Problem]:
+    roots = graph.roots()
     if len(roots) == 1:
         if index.get(roots[0]) == 0:
             return []
@@ -572,17 +573,17 @@ def _root_problems(doc: dict[str, Any], index: dict[str, int]) -> list[Problem]:
 
 
 def _link_problems(
-    doc: dict[str, Any], activities: list[Any], index: dict[str, int]
+    graph: topology.JourneyGraph, activities: list[Any], index: dict[str, int]
 ) -> list[Problem]:
     problems = []
-    for key, outcome_key, target in topology.dangling_nexts(doc):
+    for key, outcome_key, target in graph.dangling_nexts():
         path = _outcome_path(activities, index[key], outcome_key) + ".next"
         message = f"A path of {key} leads to {json.dumps(target)}, which is not in this journey."
         problems.append(Problem(ERROR, "dangling-next", path, message, key))
-    for key in topology.unreachable(doc):
+    for key in graph.unreachable():
         message = f"No path from the start leads to {key}."
         problems.append(Problem(ERROR, "unreachable", f"$.activities[{index[key]}]", message, key))
-    for cycle in topology.cycles(doc):
+    for cycle in graph.cycles():
         loop = " → ".join([*cycle, cycle[0]])
         message = f"These activities form a loop ({loop}); a journey must not loop."
         path = f"$.activities[{index[cycle[0]]}]"

@@ -174,6 +174,7 @@ class PanelForm(forms.Form):
         except EditError as error:
             self.add_error(None, error.message)
             return
+        self._edited = (self.document, after)  # apply() to the same document reuses it
         before = {_signature(p) for p in validate(self.document) if p.severity == ERROR}
         for problem in validate(after):
             if problem.severity == ERROR and _signature(problem) not in before:
@@ -188,7 +189,8 @@ class PanelForm(forms.Form):
         """
         if not self.is_valid():
             raise ValueError("Only a valid panel form can be applied; check is_valid() first.")
-        new = self.edit(document)
+        edited = getattr(self, "_edited", None)
+        new = edited[1] if edited and edited[0] is document else self.edit(document)
         return (copy.deepcopy(document) if new is document else new), self.summary()
 
     def edit(self, document: Document) -> Document:

@@ -147,6 +147,20 @@ def upload_refusal(raw: bytes, what: str) -> str:
 UNDO_DEPTH = 100
 
 
+def lock_draft(draft: Draft) -> Draft:
+    """The draft's row, locked for this transaction. Its document is parsed again only when it
+    is not the one `draft` already holds (same revision and content): parsing the whole journey
+    is an edit's largest fixed cost. Call inside a transaction."""
+    locked = Draft.objects.select_for_update().defer("document").get(pk=draft.pk)
+    same = (locked.revision_number, locked.content_hash) == (
+        draft.revision_number,
+        draft.content_hash,
+    )
+    if same and "document" in draft.__dict__:
+        locked.document = draft.document
+    return locked  # otherwise its document is read on first use
+
+
 @transaction.atomic
 def save_revision(
     user: Any,
@@ -168,10 +182,11 @@ def save_revision(
     may push the draft); by default, only those who may edit the draft may.
     """
     require(can_edit_draft(user, draft) if permitted is None else permitted)
-    locked = Draft.objects.select_for_update().get(pk=draft.pk)
+    locked = lock_draft(draft)
     if locked.revision_number != expected_revision:
         raise StaleRevision(locked, expected_revision)
-    if history == "edit" and content_hash(document) == locked.content_hash:
+    new_hash = content_hash(document)  # once: it serialises the whole document
+    if history == "edit" and new_hash == locked.content_hash:
         return locked  # nothing changed: no revision, and a review or approval stands
     guard_revision(user, document, revisions=locked.revision_number)
     _move_history(locked, history)
@@ -183,8 +198,10 @@ def save_revision(
         record_event(withdrawn, actor=user, draft=locked, details={"by_edit": summary[:500]})
     if locked.state == Draft.State.APPROVED:
         notifications.approval_voided(user, locked, summary[:200])
+    # The keys of the revision this one follows were recorded when it was saved.
+    previous = locked.document if "document" in locked.__dict__ else None
     locked.document = document
-    locked.content_hash = content_hash(document)
+    locked.content_hash = new_hash
     locked.revision_number += 1
     if locked.state != Draft.State.CHANGES_REQUESTED:
         # A sent-back draft stays so while its author works on it: the approver's comment
@@ -199,7 +216,7 @@ def save_revision(
         author=user,
         summary=summary[:500],
     )
-    record_keys(locked.journey_id, document)
+    record_keys(locked.journey_id, document, recorded=previous)
     record_event("draft.edited", actor=user, draft=locked, details={"summary": summary[:500]})
     return locked
 

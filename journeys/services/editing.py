@@ -22,8 +22,8 @@ from journeys.domain.journey_items import new_exit, new_goal
 from journeys.domain.merge import merge
 from journeys.models import Draft, Revision
 from journeys.permissions import can_edit_draft, require
-from journeys.services.drafts import save_revision
-from journeys.services.identity import activity_keys, lineage
+from journeys.services.drafts import lock_draft, save_revision
+from journeys.services.identity import Lineage, activity_keys, lineage
 from journeys.services.limits import LimitRefused
 
 Document = dict[str, Any]
@@ -69,11 +69,9 @@ def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -
     """
     require(can_edit_draft(user, draft))
     with transaction.atomic():
-        locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        known = lineage(locked.journey_id)
-        taken = known.taken | activity_keys(locked.document).keys()
+        locked = lock_draft(draft)
         if locked.revision_number == expected_revision:
-            document, summary = _run(edit, locked.document, taken)
+            document, summary = _run(edit, locked.document, _taken(edit, locked))
             saved = _save(
                 user,
                 locked,
@@ -85,7 +83,8 @@ def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -
         seen = Revision.objects.filter(draft=locked, number=expected_revision).first()
         if seen is None:
             raise EditRefused(f"Revision {expected_revision} of this draft does not exist.")
-        ours, summary = _run(edit, seen.document, taken)
+        known = lineage(locked.journey_id)
+        ours, summary = _run(edit, seen.document, _taken(edit, locked, known))
         result = merge(seen.document, ours, locked.document, sfmc_keys=known.sfmc_keys)
         # The merge reports overlapping fields and graph breakage (dangling next, cycle, orphan).
         if result.conflicts:
@@ -103,6 +102,15 @@ def apply_edit(user: Any, draft: Draft, edit: Edit, *, expected_revision: int) -
             summary=f"{summary} (merged with newer changes)",
         )
         return EditResult(saved, summary, merged=True)
+
+
+def _taken(edit: Edit, draft: Draft, known: Lineage | None = None) -> Collection[str]:
+    """The keys a new activity must not take: only an insert makes one (reading the lineage's
+    keys costs a query and a row per activity the journey ever had)."""
+    if not isinstance(edit, Insert):
+        return frozenset()
+    known = known or lineage(draft.journey_id)
+    return known.taken | activity_keys(draft.document).keys()
 
 
 def _run(edit: Edit, document: Document, taken: Collection[str]) -> tuple[Document, str]:

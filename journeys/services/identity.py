@@ -28,17 +28,22 @@ def activity_keys(document: Any) -> dict[str, bool]:
     return found
 
 
-def record_keys(journey_id: int, document: Any) -> None:
+def record_keys(journey_id: int, document: Any, *, recorded: Any = None) -> None:
     """Record the document's activity keys for the journey; a key seen before keeps its origin.
 
-    Rows go in key order with ON CONFLICT DO NOTHING, so concurrent saves never fail and
-    cannot deadlock on each other's rows.
+    `recorded` is a document whose keys were recorded already (the revision this one follows):
+    only the keys it lacks are written, so a field edit writes none. Rows go in key order with
+    ON CONFLICT DO NOTHING, so concurrent saves never fail and cannot deadlock on each other's
+    rows.
     """
+    known = activity_keys(recorded) if recorded is not None else {}
     rows = [
         ActivityKey(journey_id=journey_id, key=key, from_sfmc=from_sfmc)
         for key, from_sfmc in sorted(activity_keys(document).items())
+        if key not in known
     ]
-    ActivityKey.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        ActivityKey.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def with_base_ids(document: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from journeys.canvas import build_canvas, palette
+from journeys.canvas_parts import patch_for
 from journeys.catalog_names import activity_details
 from journeys.contact_display import draft_contacts
 from journeys.domain.validate import validate
@@ -71,14 +72,22 @@ def editor_context(
         # Lazy: worked out once, and only by the renders that draw the editor bar (not a panel's).
         "push": SimpleLazyObject(lambda: push_panel(request.user, draft)),
         "palette": palette(),
+        "canvas_urls": _canvas_urls(draft),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
         "has": journey_items(draft.document),
-        **panel_context(draft, target, form, offered),
+        **panel_context(draft, target, form, offered, problems),
         "catalog": offered,
         "contacts": contacts,
         "sent_back": sent_back_by(draft),
     }
+
+
+def _canvas_urls(draft: Draft) -> dict[str, str]:
+    # Reversed once, not for each of hundreds of nodes and slots.
+    names = {"editor": "journeys:draft", "panel": "journeys:draft-panel"}
+    names["insert"] = "journeys:draft-insert"
+    return {part: reverse(name, args=[draft.pk]) for part, name in names.items()}
 
 
 def _editor_url(draft: Draft, target: Target | None) -> str:
@@ -96,7 +105,8 @@ def _workspace(
     status: int = 200,
     keep_panel: bool = False,
 ) -> HttpResponse:
-    """After an edit: htmx gets the canvas, plus the bar, panel and notice out of band.
+    """After an edit: htmx gets the canvas (or the patch of what changed on it), plus the bar,
+    panel and notice out of band.
 
     `keep_panel` leaves the panel the user is typing in alone (only its revision moves on), so
     auto-saving one field never steals the focus from the next. A plain POST is redirected.
@@ -106,14 +116,26 @@ def _workspace(
             messages.warning(request, notice)
         return redirect(_editor_url(draft, target))
     context = editor_context(request, draft, target, form, notice)
-    html = [render_to_string(f"{EDITOR}#canvas", context, request)]
+    # The browser says which parts of the canvas it holds (editor.js sends their fingerprints):
+    # it gets only what changed, or the whole canvas when it says nothing or most changed.
+    patch = patch_for(context["canvas"].parts, set(request.POST.get("drawn", "").split()))
     context["oob"] = True
+    if patch:
+        context["patch"] = patch
+        html = [render_to_string(f"{EDITOR}#canvas-patch", context, request)]
+    else:
+        context["oob"] = False
+        html = [render_to_string(f"{EDITOR}#canvas", context, request)]
+        context["oob"] = True
     # A kept panel still gets what the edit may have changed around its fields.
     kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal"]
     panel = kept if keep_panel else ["panel"]
     parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
-    return HttpResponse("".join(html), status=status)
+    response = HttpResponse("".join(html), status=status)
+    if patch:
+        response["HX-Reswap"] = "none"  # every part is out of band; editor.js applies the patch
+    return response
 
 
 @require_GET
@@ -190,6 +212,7 @@ def insert_chooser(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context = {
         "draft": draft,
         "palette": palette(),
+        "canvas_urls": _canvas_urls(draft),
         "after": request.GET.get("after", ""),
         "outcome_key": request.GET.get("outcome_key", ""),
     }

@@ -11,7 +11,7 @@ from django.urls import reverse
 from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
 from journeys.domain.document import items
 from journeys.domain.layout import outcome_label
-from journeys.domain.validate import validate
+from journeys.domain.validate import Problem, validate
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
 from journeys.panel_forms.catalog_pickers import PanelCatalog
@@ -115,8 +115,14 @@ def conditions_url(draft: Draft, target: Target, field: str) -> str:
 
 
 def panel_context(
-    draft: Draft, target: Target | None, form: PanelForm | None, catalog: PanelCatalog | None = None
+    draft: Draft,
+    target: Target | None,
+    form: PanelForm | None,
+    catalog: PanelCatalog | None = None,
+    problems: list[Problem] | None = None,
 ) -> dict[str, Any]:
+    """The panel's part of the editor's context; `problems` are the journey's, as the canvas
+    shows them (the panel lists the selected item's own), else checked here."""
     if target is None:
         return {
             "target": None,
@@ -126,7 +132,8 @@ def panel_context(
             "removal": None,
         }
     catalog = catalog or PanelCatalog(draft)
-    problems = validate(draft.document) + catalog.names.problems()
+    if problems is None:
+        problems = validate(draft.document) + catalog.names.problems()
     if target.kind == "activity" and target.key:
         structure = _structure(draft.document, target.key)
         mine = [p for p in problems if p.activity_key == target.key]

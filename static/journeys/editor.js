@@ -253,6 +253,53 @@
     openNode(document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`));
   });
 
+  // Edits answer with only what changed on the canvas when the browser says what it holds:
+  // each drawn part's fingerprint (data-fp) goes with every request aimed at the canvas, and
+  // the answer's #canvas-patch brings the new and changed parts (canvas_parts.patch_for).
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const target = event.detail.target;
+    if (!target || target.id !== "canvas" || event.detail.verb !== "post") return;
+    const drawn = [...document.querySelectorAll("#canvas [data-fp]")].map((part) => part.dataset.fp);
+    event.detail.parameters.drawn = drawn.join(" ");
+  });
+  document.body.addEventListener("htmx:oobBeforeSwap", (event) => {
+    if (!event.detail.target || event.detail.target.id !== "canvas-patch") return;
+    event.detail.shouldSwap = false;
+    const patch = event.detail.fragment.firstElementChild;
+    if (patch) applyPatch(patch);
+  });
+  function applyPatch(patch) {
+    const svg = document.querySelector("#canvas svg");
+    if (!svg) return;
+    const before = nodeKeys();
+    const gone = new Set(patch.dataset.remove.split(" ").filter(Boolean));
+    svg.querySelectorAll("[data-fp]").forEach((part) => { if (gone.has(part.dataset.fp)) part.remove(); });
+    const fresh = [];
+    ["edges", "ends", "nodes", "slots"].forEach((name) => {
+      const group = svg.querySelector(`g.${name}`), parts = patch.querySelector(`g.${name}`);
+      if (!group || !parts) return;
+      // From the last: the part each one goes before is in place already, if it is new too.
+      [...parts.children].reverse().forEach((part) => {
+        const same = group.querySelector(`:scope > [data-pk="${CSS.escape(part.dataset.pk)}"]`);
+        const next = part.dataset.next && group.querySelector(`:scope > [data-pk="${CSS.escape(part.dataset.next)}"]`);
+        if (same) same.remove();
+        group.insertBefore(part, next || null);
+        fresh.push(part);
+      });
+    });
+    fresh.forEach((part) => htmx.process(part));
+    const { width, height, revision } = patch.dataset;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    canvas().dataset.revision = revision;
+    canvas().classList.toggle("tracing", false); // edits draw no test contact's path
+    disarm();
+    drawMinimap();
+    const added = [...nodeKeys()].filter((key) => !before.has(key));
+    if (added.length === 1) openNode(document.querySelector(`#canvas a.node[data-key="${CSS.escape(added[0])}"]`));
+  }
+
   function markSelected(node) {
     document.querySelectorAll("a.node.selected").forEach((n) => n.classList.remove("selected"));
     node.classList.add("selected");
