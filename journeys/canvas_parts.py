@@ -72,10 +72,10 @@ def patch_for(parts: dict[str, list[Part]], drawn: Collection[str]) -> CanvasPat
         return None
     new: dict[str, list[Part]] = {}
     for group, found in parts.items():
-        following = [part.key for part in found[1:]] + [""]
+        following = [part.key for part in found[1:]] + [""]  # the last goes at the end
         new[group] = [
             Part(part.key, part.fp, part.item, after)
-            for part, after in zip(found, following, strict=True)
+            for part, after in zip(found, following, strict=False)  # an empty group: none
             if part.fp not in drawn
         ]
     total = sum(len(found) for found in parts.values())
