@@ -23,7 +23,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
-from journeys.domain.catalog import type_of
+from journeys.domain.catalog import activity_title
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
 from journeys.domain.condition_eval import YES, Lookup, evaluate_filter, read_filter
 from journeys.domain.contact_paths import (
@@ -80,13 +80,6 @@ class Moves:
 
 
 Rule = Callable[[dict[str, Any], WalkState, TestContact, Names], "Moves | Ending"]
-
-
-def activity_title(activity: dict[str, Any]) -> str:
-    """ "Email 'Welcome'": the kind of activity and its name (its key when it has none)."""
-    entry = type_of(activity)
-    kind = entry.label if entry else str(activity.get("type") or "Activity")
-    return f"{kind} '{activity.get('name') or activity.get('key')}'"
 
 
 def asks_for_a_branch(activity: dict[str, Any]) -> bool:
