@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from journeys.domain.catalog_changes import CatalogWords
 from journeys.domain.conditions import AttributeWords, Segment
+from journeys.domain.diff import ActivityWords
 from journeys.domain.document import items
 
 register = template.Library()
@@ -18,7 +19,8 @@ def said(words: str | tuple[Segment, ...]) -> SafeString:
     """`{{ line|said }}`: a line of plain words (a string, or the domain's parts), escaped, with
     each attribute as `<span class="attribute" title="its key">its name</span>` and each
     catalog object (an email, a data extension...) as `<span class="catalog-name" title="email
-    808714">Welcome</span>`."""
+    808714">Welcome</span>` and each activity as `<span class="activity-name" title="its
+    key">Email 'Welcome'</span>`."""
     parts = (words,) if isinstance(words, str) else words
     return mark_safe(  # noqa: S308 - every part is escaped here
         "".join(
@@ -33,6 +35,8 @@ def said(words: str | tuple[Segment, ...]) -> SafeString:
 
 
 def _css_class(part: AttributeWords) -> str:
+    if isinstance(part, ActivityWords):
+        return "activity-name"
     return "catalog-name" if isinstance(part, CatalogWords) else "attribute"
 
 
