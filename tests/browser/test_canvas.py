@@ -864,3 +864,43 @@ def test_branch_labels_of_a_real_journey_get_room_to_be_read(
         assert not text.startswith("("), text
     assert page.evaluate(EDGE_LABEL_CLEARANCE) == []
     assert page.evaluate(LABEL_COLLISIONS) == []
+
+
+LONG_NAME = "Welcome to the spring collection for our most loyal customers in Europe"
+# The canvas cards on which the browser's find (Ctrl+F) finds `name`, from the top of the page.
+FOUND_ON = """name => {
+  window.getSelection().removeAllRanges();
+  const keys = [];
+  for (let i = 0; i < 50 && window.find(name, false, false, false); i++) {
+    const node = window.getSelection().anchorNode.parentElement.closest("a.node");
+    if (node) keys.push(node.dataset.key);
+  }
+  window.getSelection().removeAllRanges();
+  return keys;
+}"""
+
+
+def test_browser_find_finds_a_cut_name_whole_and_the_card_looks_the_same(
+    signed_in, live_server, editor, connection, artifacts
+):
+    page = signed_in
+    draft = build(editor, create_new_journey(editor, connection, "Find"), insert("EMAILV2"))
+    document = copy.deepcopy(draft.document)
+    document["activities"][0]["name"] = LONG_NAME
+    save_revision(editor, draft, document, expected_revision=draft.revision_number, summary="n")
+    canvas = open_editor(page, live_server, draft)
+    card = canvas.node("EMAILV2-1")
+    shown = card.locator("text.node-label").text_content()
+    assert shown.endswith("…") and len(shown) < len(LONG_NAME)  # the card cuts it
+
+    assert page.evaluate(FOUND_ON, LONG_NAME) == ["EMAILV2-1"]
+    assert page.evaluate(FOUND_ON, "loyal customers in Europe") == ["EMAILV2-1"]
+    page.evaluate("name => window.find(name)", LONG_NAME)  # to look at: the card found
+    card.screenshot(path=str(artifacts / "find-card-found.png"))
+    page.evaluate("window.getSelection().removeAllRanges()")
+
+    with_whole = card.screenshot(path=str(artifacts / "find-card-with-whole-name.png"))
+    page.evaluate("document.querySelectorAll('.node-name-whole').forEach(e => e.remove())")
+    without = card.screenshot(path=str(artifacts / "find-card-without-whole-name.png"))
+    assert with_whole == without  # the whole name is not seen
+    assert page.evaluate(FOUND_ON, LONG_NAME) == []  # and without it find misses the card
