@@ -298,7 +298,7 @@ def test_a_loop_and_a_dangling_link_end_the_path_as_cannot_tell():
     assert looped.ending.kind == CANNOT_TELL and "loops" in looped.ending.words
     journey["activities"][0]["outcomes"][0]["next"] = "GONE"
     [dangling] = step_contact(journey, contact())
-    assert dangling.ending.words == "the path goes to 'GONE', which does not exist"
+    assert dangling.ending.words == "the path goes to an activity that does not exist (key GONE)"
 
 
 def test_every_shared_fixture_is_stepped_without_an_error(real_fixtures_dir):

@@ -17,7 +17,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
-from journeys.domain.catalog import activity_title
+from journeys.domain.catalog import activity_title, title_of
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
 from journeys.domain.condition_eval import (
     YES,
@@ -192,9 +192,7 @@ def _advance(
             return Ending(END, "reached the end of the path", walk.clock)
         activity = journey.activities.get(walk.key)
         if activity is None:
-            return Ending(
-                CANNOT_TELL, f"the path goes to '{walk.key}', which does not exist", walk.clock
-            )
+            return Ending(CANNOT_TELL, f"the path goes to {title_of(walk.key, {})}", walk.clock)
         if walk.key in walk.visited:
             words = f"the path comes back to {activity_title(activity)}: the journey loops"
             return Ending(CANNOT_TELL, words, walk.clock, walk.key)

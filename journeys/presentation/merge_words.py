@@ -113,14 +113,18 @@ def humanized(part: Any) -> str:
 
 def item_words(section: str, item: dict[str, Any] | None, key: Any) -> str:
     """ "Email 'Welcome aboard'", "Wait 'Wait 2 days'", "Goal 'Bought'": the item as a
-    marketer knows it (its key when it has no name)."""
+    marketer knows it (an activity without a name by its default name)."""
     if section == "activities":
         entry = catalog.type_of(item) if item else None
         noun = entry.label.split(" by ")[0] if entry else "Activity"
     else:
         noun = _ITEM_WORDS.get(section, humanized(section).capitalize())
     name = item.get("name") if item else None
-    return f"{noun} '{name}'" if isinstance(name, str) and name else f"{noun} {key}"
+    if isinstance(name, str) and name:
+        return f"{noun} '{name}'"
+    if section == "activities" and item:
+        return catalog.activity_name(item)  # its default name ("Wait 2 days"), not its key
+    return f"{noun} {key}"
 
 
 def field_words(rest: Sequence[Any], fallback: str = "") -> str:
