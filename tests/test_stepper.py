@@ -123,6 +123,7 @@ def test_an_engagement_split_reads_what_the_contact_did_with_the_email(real_fixt
     [unstated] = step_contact(journey, bob)
     assert unstated.branches_taken == ("No",)
     assert "none stated" in unstated.steps[3].details[0]
+    assert "EMAILV2-1" not in unstated.steps[3].details[0]  # people see no keys
 
 
 def test_a_random_split_is_followed_down_every_branch_with_its_share(real_fixtures_dir):

@@ -160,9 +160,9 @@ def _engagement(
     stated = contact.assumptions.engagement.get(email_key)
     got = set(stated or ()) | ({OPENED} if stated and CLICKED in stated else set())
     if not walk.sent(email_key):
-        answer, why = False, f"email {email_key} was not sent on this path"
+        answer, why = False, "the email it checks was not sent on this path"
     elif stated is None:
-        answer, why = False, f"assumed: no engagement with {email_key} (none stated)"
+        answer, why = False, "assumed: no engagement with the email it checks (none stated)"
     else:
         answer, why = kind in got, f"assumed: {', '.join(sorted(got)) or 'no engagement'}"
     chosen = [o for o in _outcomes(activity) if _dig(o, "arguments", "when") is answer]
