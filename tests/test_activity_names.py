@@ -26,3 +26,11 @@ def test_sfmc_sentences_get_names_for_whole_keys_only():
     said = named_keys("Activity EMAILV2-1 leads to EMAILV2-10; EMAILV2-100 and XEMAILV2-1.", titles)
     assert said == "Activity Email 'Welcome' leads to Email 'Bye'; EMAILV2-100 and XEMAILV2-1."
     assert named_keys("no keys here", {}) == "no keys here"
+
+
+def test_the_activity_label_of_an_activity_without_a_name_is_its_default_name():
+    from django.template import Context, Template
+
+    label = Template("{% load words_tags %}{% activity_label doc key %}")
+    html = label.render(Context({"doc": {"activities": [WAIT]}, "key": "WAITBYDURATION-1"}))
+    assert html == '<span class="activity-name" title="WAITBYDURATION-1">Wait 2 days</span>'

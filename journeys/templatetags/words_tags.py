@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from journeys.domain.catalog import activity_name
 from journeys.domain.catalog_changes import CatalogWords
 from journeys.domain.conditions import AttributeWords, Segment
 from journeys.domain.diff import ActivityWords
@@ -43,7 +44,8 @@ def _css_class(part: AttributeWords) -> str:
 @register.simple_tag(takes_context=True)
 def activity_label(context: template.Context, document: object, key: str) -> SafeString:
     """`{% activity_label draft.document problem.activity_key %}`: the activity's name with its
-    key on hover; the key alone when the document has no activity of that key (or no name).
+    key on hover (an activity without a name by its default name); the key alone when the
+    document has no activity of that key.
     The names of one document are collected once per render, not once per label."""
     slot = f"activity-names-{id(document)}"
     names = context.render_context.get(slot)
@@ -58,7 +60,7 @@ def activity_label(context: template.Context, document: object, key: str) -> Saf
 def _activity_names(document: object) -> dict[str, str]:
     """Key to name of every activity of a stored document, whatever odd shapes it holds."""
     return {
-        activity["key"]: str(activity.get("name") or "")
+        activity["key"]: activity_name(activity)
         for activity in items(document, "activities")
         if isinstance(activity.get("key"), str)
     }
