@@ -110,6 +110,12 @@ class CanvasNode:
         return [(first + 14 * index, line) for index, line in enumerate(self.label_lines)]
 
     @property
+    def name_cut(self) -> bool:
+        """Whether the card cuts the name short: then it also holds the whole name, unseen, for
+        the browser's find (which does not search <title> nor aria-label)."""
+        return "".join(self.label_lines) != self.title
+
+    @property
     def type_y(self) -> int:
         return self.center_y + (19 if len(self.label_lines) > 1 else 14)
 

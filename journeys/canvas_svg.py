@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from django.utils.html import escape
 
-from journeys.canvas import CanvasNode
+from journeys.canvas import LABEL_LINE_WIDTHS_PX, CanvasNode
 from journeys.canvas_parts import Part
 from journeys.domain.layout import NodeBox
 
@@ -31,6 +31,7 @@ def node_body(node: CanvasNode, show_problems: bool) -> str:
         ' rx="8"></rect>',
         f'<circle class="badge" cx="{node.badge_x}" cy="{node.center_y}" r="16"></circle>',
         f'<text class="badge-text" {badge}>{escape(node.badge)}</text>',
+        _whole_name(node),
         f'<text class="node-label">{lines}</text>',
         f'<text class="node-type" x="{text_x}" y="{node.type_y}">{escape(node.type_label)}</text>',
     ]
@@ -52,6 +53,18 @@ def node_body(node: CanvasNode, show_problems: bool) -> str:
             f"{len(node.problems)}</text>"
         )
     return "".join(html)
+
+
+def _whole_name(node: CanvasNode) -> str:
+    """A name the card cuts short, whole but unseen, squeezed into the label's place: the
+    browser's find (Ctrl+F) searches no <title> nor aria-label, but finds this."""
+    if not node.name_cut:
+        return ""
+    return (
+        f'<text class="node-name-whole" x="{node.text_x}" y="{node.center_y - 4}"'
+        f' textLength="{LABEL_LINE_WIDTHS_PX[0]:g}" lengthAdjust="spacingAndGlyphs"'
+        f' aria-hidden="true">{escape(node.title)}</text>'
+    )
 
 
 def edge(drawn: tuple[Any, bool, str, str, bool], canvas_id: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from journeys.canvas import Canvas, build_canvas
 from journeys.catalog_names import CatalogNames, activity_details
+from journeys.domain.catalog import activity_name
 from journeys.domain.conditions import Words
 from journeys.domain.diff import JourneyDiff, diff
 from journeys.domain.document import items
@@ -42,10 +43,8 @@ class Comparison:
 
 
 def activity_names(document: dict[str, Any]) -> dict[str, str]:
-    """Activity key -> its name (the key when it has none)."""
-    return {
-        str(a.get("key")): str(a.get("name") or a.get("key")) for a in items(document, "activities")
-    }
+    """Activity key -> its name (its default name when it has none: never the key)."""
+    return {str(a.get("key")): activity_name(a) for a in items(document, "activities")}
 
 
 def _groups(

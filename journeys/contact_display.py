@@ -14,12 +14,13 @@ from typing import Any
 
 from journeys.catalog_names import CatalogNames
 from journeys.contact_models import TestContact, as_domain_contact
+from journeys.domain.catalog import activity_title
 from journeys.domain.contact_paths import CANNOT_TELL, END, Names, Path, day_and_time
 from journeys.domain.contact_records import Record, test_record
 from journeys.domain.contact_runs import ContactResult, graph_problems, run_contacts
 from journeys.domain.contact_trace import Trace, keyed_items, path_trace
 from journeys.domain.expectations import FAILED, PASSED, UNKNOWN, Outcome
-from journeys.domain.stepper_activities import WAIT_TYPES, activity_title
+from journeys.domain.stepper_activities import WAIT_TYPES
 from journeys.domain.validate import Problem
 
 logger = logging.getLogger(__name__)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from journeys.catalog_names import CatalogNames
 from journeys.contact_models import TestContact, wall_clock
+from journeys.domain.catalog import activity_title
 from journeys.domain.condition_eval import attribute_lookup
 from journeys.domain.contact_paths import CLICKED, EVERY_BRANCH, OPENED
 from journeys.domain.contact_sheet import NO_ENGAGEMENT
@@ -23,7 +24,7 @@ from journeys.domain.contact_trace import keyed_items
 from journeys.domain.diff import branch_name
 from journeys.domain.expectations import PHRASE_HELP
 from journeys.domain.journey_filters import journey_attributes
-from journeys.domain.stepper_activities import activity_title, asks_for_a_branch
+from journeys.domain.stepper_activities import asks_for_a_branch
 from journeys.uploads import UploadField
 
 ENTRY_FORMAT = "%Y-%m-%dT%H:%M"

@@ -95,13 +95,13 @@ def test_a_path_that_cannot_be_told_traces_the_link_into_the_activity_it_stopped
     assert trace.nodes == {"IN", "MAIL", "X"}
     assert trace.edges == {("IN", ""), ("MAIL", "a")}
     assert trace.stop == "X"
-    assert ending_words(path, {}) == "cannot tell what SOMETHINGNEW 'X' does (type SOMETHINGNEW)"
+    assert ending_words(path, {}) == "cannot tell what SOMETHINGNEW does (type SOMETHINGNEW)"
     [rows_end] = timeline_rows(path)[-1:]
     assert rows_end.ending and rows_end.key == "X"
     outcome = check(parse_expectation("receives Goodbye"), [path])
     assert expectation_problem("Alice", outcome) == (
         "Test contact 'Alice': expected to receive 'Goodbye' — "
-        "cannot tell what SOMETHINGNEW 'X' does (type SOMETHINGNEW)"
+        "cannot tell what SOMETHINGNEW does (type SOMETHINGNEW)"
     )
 
 

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.journeys_gen import edit_journey, generate_journey
-from journeys.domain.diff import MISSING, SERVER_OWNED_FIELDS, diff
+from journeys.domain.diff import MISSING, SERVER_OWNED_FIELDS, ActivityWords, diff
 
 
 def load_real(real_fixtures_dir, name):
@@ -118,15 +118,39 @@ def test_a_removed_branch_reads_branch_path_2_removed(real_fixtures_dir):
 def test_a_relinked_outcome_names_the_outcome_and_both_targets(real_fixtures_dir):
     doc = load_real(real_fixtures_dir, "13-coh-engagement-decision-goal.json")
     changed = copy.deepcopy(doc)
+    for named in (doc, changed):  # where it went is named from the old document
+        act(named, "WAITBYDURATION-1")["name"] = "Wait 1 minute"
     act(changed, "ENGAGEMENTSPLITV2-1")["outcomes"][0]["next"] = "WAITBYDURATION-2"
-    (change,) = diff(doc, changed).changes
-    assert change.kind == "outcome-relinked"
+    act(changed, "WAITBYDURATION-2")["name"] = "Pause"  # where it goes, from the new one
+    act(changed, "WAITBYDURATION-1")["name"] = "Renamed wait"
+    changes = diff(doc, changed).changes
+    (change,) = [c for c in changes if c.kind == "outcome-relinked"]
     assert change.summary == (
-        "Outcome 'Yes' of ENGAGEMENTSPLITV2-1 now goes to WAITBYDURATION-2 (was WAITBYDURATION-1)"
+        "Outcome 'Yes' of Engagement Split 'Bounce RMT Abandoner Email' now goes to 'Pause' "
+        "(was 'Wait 1 minute')"
     )
+    hovered = {part.name: part.key for part in change.said if isinstance(part, ActivityWords)}
+    assert hovered == {
+        "Engagement Split 'Bounce RMT Abandoner Email'": "ENGAGEMENTSPLITV2-1",
+        "Pause": "WAITBYDURATION-2",
+        "Wait 1 minute": "WAITBYDURATION-1",
+    }
     del act(changed, "ENGAGEMENTSPLITV2-1")["outcomes"][0]["next"]
-    assert diff(doc, changed).summaries() == [
-        "Outcome 'Yes' of ENGAGEMENTSPLITV2-1 now ends the path (was WAITBYDURATION-1)"
+    assert (
+        "Outcome 'Yes' of Engagement Split 'Bounce RMT Abandoner Email' now ends the path "
+        "(was 'Wait 1 minute')"
+    ) in diff(doc, changed).summaries()
+
+
+def test_a_path_to_an_activity_that_does_not_exist_says_so_with_its_key():
+    old = {
+        "activities": [{"key": "A", "type": "WAIT", "name": "Pause", "outcomes": [{"key": "o"}]}]
+    }
+    new = copy.deepcopy(old)
+    new["activities"][0]["outcomes"][0]["next"] = "GONE"
+    assert diff(old, new).summaries() == [
+        "Wait by Duration 'Pause' now goes to an activity that does not exist (key GONE) "
+        "(was the end of the path)"
     ]
 
 
@@ -140,7 +164,10 @@ def test_added_and_removed_activities_are_listed_with_their_type(real_fixtures_d
     result = diff(doc, changed)
     assert result.activities_added == ("WAITBYDURATION-9",)
     assert result.activities_removed == (last["key"],)
-    assert "Wait by Duration '2 days' (WAITBYDURATION-9) added" in result.summaries()
+    assert f"Update Contact '{last['name']}' removed" in result.summaries()  # from the old one
+    added = result.changes[0]
+    assert added.summary == "Wait by Duration '2 days' added"
+    assert added.said == (ActivityWords("Wait by Duration '2 days'", "WAITBYDURATION-9"), " added")
     assert [c.kind for c in result.changes] == ["activity-added", "activity-removed"]
 
 
@@ -171,12 +198,11 @@ def test_trigger_goal_and_exit_changes_are_keyed_and_named(real_fixtures_dir):
         ("field-changed", ("goals", "GOAL")),
         ("exit-removed", ("exits", "EXITCRITERIA")),
     ]
-    assert result.changes[0].summary.startswith("Entry source TRIGGER: Entry event DEAudience-")
-    assert result.changes[0].summary.endswith(" → DEAudience-new")  # no names given: the keys
-    assert (
-        result.changes[2].summary
-        == "Exit criteria 'Should not be contacted' (EXITCRITERIA) removed"
+    assert result.changes[0].summary.startswith(
+        "Entry source 'RMT Education Series - No Diagnosis': Entry event DEAudience-"
     )
+    assert result.changes[0].summary.endswith(" → DEAudience-new")  # no names given: the keys
+    assert result.changes[2].summary == "Exit criteria 'Should not be contacted' removed"
     assert result.activities_changed == ()
 
 

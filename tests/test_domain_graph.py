@@ -220,7 +220,10 @@ def test_deleting_a_split_whose_branches_join_keeps_the_joined_activity(real_fix
 
 def test_deleting_the_email_an_engagement_split_checks_is_refused(real_fixtures_dir):
     doc = load(real_fixtures_dir, "13")
-    with pytest.raises(EditError, match="ENGAGEMENTSPLITV2-1 checks the email EMAILV2-1"):
+    with pytest.raises(
+        EditError,
+        match="Engagement Split 'Bounce RMT Abandoner Email' checks Email 'RMT Abandoner Email'",
+    ):
         delete_activity(doc, "EMAILV2-1")
 
 
@@ -257,7 +260,7 @@ def test_adding_a_decision_path_puts_it_before_the_remainder_with_an_empty_crite
 
 def test_paths_of_fixed_splits_and_past_the_limits_cannot_be_added(real_fixtures_dir):
     with pytest.raises(
-        EditError, match="paths of the engagement split ENGAGEMENTSPLITV2-1 are fixed"
+        EditError, match="paths of Engagement Split 'Bounce RMT Abandoner Email' are fixed"
     ):
         add_branch(load(real_fixtures_dir, "13"), "ENGAGEMENTSPLITV2-1")
     with pytest.raises(EditError, match="not a split"):
@@ -316,9 +319,12 @@ def test_relinking_an_ended_path_to_an_existing_activity_makes_a_join():
 
 def test_relinks_that_loop_or_cut_off_activities_are_refused():
     doc = chain("WAITBYDURATION", "EMAILV2", "UPDATECONTACTDATAV2")
-    with pytest.raises(EditError, match="would make the journey loop"):
+    update, wait = "Update Contact 'Update Contact 1'", "Wait by Duration 'Wait 1 day'"
+    with pytest.raises(EditError, match=f"Linking {update} to {wait} would make the journey loop"):
         relink_outcome(doc, "UPDATECONTACTDATAV2-1", None, "WAITBYDURATION-1")
-    with pytest.raises(EditError, match="leave EMAILV2-1, UPDATECONTACTDATAV2-1 with no way in"):
+    with pytest.raises(
+        EditError, match="leave Email 'Email 1', Update Contact 'Update Contact 1' with no way in"
+    ):
         relink_outcome(doc, "WAITBYDURATION-1", None, None)
     with pytest.raises(EditError, match="no activity 'GONE'"):
         relink_outcome(doc, "WAITBYDURATION-1", None, "GONE")
@@ -384,7 +390,7 @@ def test_inserting_and_deleting_around_every_real_activity_keeps_the_graph_sound
             try:
                 deleted = delete_activity(doc, activity["key"], keep_branch=keep)
             except EditError as refused:
-                assert "engagement split" in refused.message
+                assert "Engagement Split" in refused.message
                 continue
             assert graph_errors(deleted) == [], (path.name, activity["key"])
             edits += 2

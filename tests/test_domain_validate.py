@@ -42,6 +42,10 @@ def wait(key, next_key=None, **config):
     }
 
 
+def named(activity, name):
+    return activity | {"name": name}
+
+
 def journey(*activities, **fields):
     return {
         "key": "journey-key",
@@ -130,12 +134,13 @@ def test_random_split_percentages_must_add_up_to_100():
 
 
 def test_a_split_outside_its_outcome_limits_is_an_error():
-    split = new_activity("ENGAGEMENTSPLITV2", "ENGAGEMENTSPLITV2-1")
+    split = new_activity("ENGAGEMENTSPLITV2", "ENGAGEMENTSPLITV2-1", name="Opened?")
     split["outcomes"].append(copy.deepcopy(split["outcomes"][0]) | {"key": "third"})
     problems = [p for p in validate(journey(split)) if p.code == "outcome-count"]
     assert problems[0].message == (
-        "Engagement Split ENGAGEMENTSPLITV2-1 needs exactly 2 outcomes, but it has 3."
+        "Engagement Split 'Opened?' needs exactly 2 outcomes, but it has 3."
     )
+    assert problems[0].activity_key == "ENGAGEMENTSPLITV2-1"  # for links and hover
     assert problems[0].path == "$.activities[0].outcomes"
 
 
@@ -169,24 +174,37 @@ def test_an_engagement_split_must_check_an_existing_email():
     split["outcomes"][0]["next"] = "WAIT-1"
     for reference, expected in (
         ("EMAILV2-1", []),
-        ("EMAILV2-9", [("error", "engagement-reference")]),
-        ("WAIT-1", [("error", "engagement-reference")]),
+        ("EMAILV2-9", ["an activity that does not exist (key EMAILV2-9)."]),
+        ("WAIT-1", ["Wait by Duration 'Pause', which is not an email."]),
     ):
         split["configurationArguments"]["refActivityCustomerKey"] = reference
         unconfigured_email = email | {"metaData": {}}
-        found = validate(journey(unconfigured_email, split, wait("WAIT-1")))
-        assert codes(found) == expected, reference
+        found = validate(journey(unconfigured_email, split, named(wait("WAIT-1"), "Pause")))
+        assert codes(found) == [("error", "engagement-reference")] * len(expected), reference
+        said = [p.message.removeprefix("This engagement split checks ") for p in found]
+        assert said == expected
+
+
+def test_an_activity_without_a_name_is_said_by_its_default_name_never_its_key():
+    email = new_activity("EMAILV2", "EMAILV2-1")
+    email["metaData"]["isConfigured"] = True
+    problems = validate(journey(email, wait("WAIT-1")))
+    assert [p.message for p in problems if p.code != "root-count"] == [
+        "Email needs an email to send before it can be pushed.",
+        "No path from the start leads to Wait 1 day.",
+    ]
+    assert not any("EMAILV2-1" in p.message or "WAIT-1" in p.message for p in problems)
 
 
 def test_a_missing_required_field_is_an_error_unless_journey_builder_marks_it_unconfigured():
-    email = new_activity("EMAILV2", "EMAILV2-1")
+    email = new_activity("EMAILV2", "EMAILV2-1", name="Welcome")
     problems = validate(journey(email))
     assert codes(problems) == [("warning", "not-configured")]
     email["metaData"]["isConfigured"] = True
     problems = validate(journey(email))
     assert codes(problems) == [("error", "missing-field")]
     assert problems[0].path == "$.activities[0].configurationArguments.triggeredSend.emailId"
-    assert problems[0].message == "Email EMAILV2-1 needs an email to send before it can be pushed."
+    assert problems[0].message == "Email 'Welcome' needs an email to send before it can be pushed."
 
 
 def test_an_unknown_activity_type_is_checked_as_a_generic_block_only():
@@ -203,35 +221,44 @@ def test_duplicate_activity_keys_are_an_error():
 
 
 def test_two_starts_are_an_error_and_the_second_one_is_unreachable():
-    problems = validate(journey(wait("A"), wait("B")))
+    problems = validate(journey(named(wait("A"), "First"), wait("B")))
     assert codes(problems) == [("error", "root-count"), ("error", "unreachable")]
-    assert "A, B" in problems[0].message
+    assert "no way in: Wait by Duration 'First', Wait 1 day." in problems[0].message
+    assert problems[1].message == "No path from the start leads to Wait 1 day."
 
 
 def test_a_start_that_is_not_first_is_only_a_warning():
-    problems = validate(journey(wait("B"), wait("A", "B")))
+    problems = validate(journey(wait("B"), named(wait("A", "B"), "Start here")))
     assert problems == [
         Problem(
             "warning",
             "root-not-first",
             "$.activities[1]",
-            "The start activity A is not the first in the list, as SFMC keeps it.",
+            "The start activity Wait by Duration 'Start here' is not the first in the list, "
+            "as SFMC keeps it.",
             "A",
         )
     ]
 
 
 def test_a_dangling_next_is_an_error_located_on_the_outcome():
-    problems = validate(journey(wait("A", "B"), wait("B", "GONE")))
+    problems = validate(journey(wait("A", "B"), named(wait("B", "GONE"), "Pause")))
     assert codes(problems) == [("error", "dangling-next")]
+    assert problems[0].message == (
+        "A path of Wait by Duration 'Pause' leads to an activity that does not exist (key GONE)."
+    )
     assert problems[0].path == "$.activities[1].outcomes[0].next"
     assert problems[0].activity_key == "B"
 
 
 def test_a_loop_is_an_error():
-    problems = validate(journey(wait("S", "A"), wait("A", "B"), wait("B", "A")))
+    loop = (named(wait("A", "B"), "Pause"), named(wait("B", "A"), "Rest"))
+    problems = validate(journey(wait("S", "A"), *loop))
     assert codes(problems) == [("error", "cycle")]
-    assert "A → B → A" in problems[0].message
+    assert (
+        "(Wait by Duration 'Pause' → Wait by Duration 'Rest' → Wait by Duration 'Pause')"
+        in problems[0].message
+    )
 
 
 def test_a_trigger_with_outcomes_is_an_error_and_an_unconfigured_one_a_warning():

@@ -852,8 +852,7 @@ def test_json_editor_reports_errors_the_result_would_have_but_not_warnings(real_
     form = submit(doc, target, configurationArguments=emptied)
     assert not form.is_valid()
     assert form.non_field_errors() == [
-        "Path Optimizer Winner ABNTESTSTOP-1 needs the Path Optimizer it belongs to before it "
-        "can be pushed."
+        "Path Optimizer Winner needs the Path Optimizer it belongs to before it can be pushed."
     ]
 
     meta = {**activity(doc, "ABNTESTSTOP-1")["metaData"], "isConfigured": False}

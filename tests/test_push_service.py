@@ -394,7 +394,13 @@ def test_sfmc_validation_errors_are_kept_per_activity(
     assert dangling["activity_key"] == draft.document["activities"][1]["key"]
     assert all(p["activity_key"] for p in problems)  # each one can be drawn on its activity
     shown = [(p.activity_key, p.detail) for p in describe_attempt(attempt).problems]
-    assert shown == [(p["activity_key"], p["message"]) for p in problems]
+    assert [key for key, _ in shown] == [p["activity_key"] for p in problems]
+    # SFMC's sentences are shown with the activities it quotes by key said by name.
+    assert shown[0][1] == (
+        "Activity Wait by Duration 'Wait 2 days' leads to \"NOWHERE-1\", no activity of this "
+        "journey."
+    )
+    assert not any(key in detail for key, detail in shown)
 
 
 # the remote moved on

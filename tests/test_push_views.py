@@ -442,3 +442,6 @@ def test_sfmc_validation_errors_are_listed_per_activity_with_links(
     assert "Push failed" in html and "SFMC refused the journey as invalid" in html
     shown = f'<span class="activity-name" title="{key}">{escape(name)}</span>'  # key on hover
     assert f'?select=activity:{key}">{shown}</a>: ' in html
+    # SFMC's own sentence names the activity too; the key it quoted is only on hover.
+    assert escape(f"'{name}' leads to \"NOWHERE-1\"") in html
+    assert f"Activity {key} leads to" not in html

@@ -403,3 +403,23 @@ def test_open_comments_show_as_markers_on_the_editor_canvas(client, editor, appr
     page = client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
     assert page.count('class="comment-dot"') == 1
     assert "1 open comment<" in page
+
+
+def test_change_lines_name_activities_with_their_keys_on_hover(client, editor, draft):
+    apply_edit(
+        editor,
+        draft,
+        structural_edit("insert", {"type_id": "EMAILV2", "after": "WAITBYDURATION-1"}),
+        expected_revision=2,
+    )
+    client.force_login(editor)
+    page = client.get(
+        reverse("journeys:draft-compare", args=[draft.pk]), {"a": "rev:2", "b": "rev:3"}
+    ).content.decode()
+    wait = "Wait by Duration &#x27;Wait 1 day&#x27;"
+    wait = f'<span class="activity-name" title="WAITBYDURATION-1">{wait}</span>'
+    email = '<span class="activity-name" title="EMAILV2-1">Email 1</span>'
+    assert f"<li>{wait} now goes to &#x27;{email}&#x27; (was the end of the path)</li>" in page
+    added = '<span class="activity-name" title="EMAILV2-1">Email &#x27;Email 1&#x27;</span>'
+    assert f"<li>{added} added</li>" in page
+    assert "(EMAILV2-1)" not in page and "goes to EMAILV2-1" not in page

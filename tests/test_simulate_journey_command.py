@@ -75,7 +75,7 @@ def test_json_contacts_with_assumptions(real_fixtures_dir, tmp_path, capsys):
         path,
     )
     out = capsys.readouterr().out
-    assert "Random Split 'RANDOMSPLITV2-1': Path 2" in out and "waited 1 hour" in out
+    assert "Random Split: Path 2" in out and "waited 1 hour" in out
 
 
 def test_bad_contacts_are_all_reported_with_their_rows(real_fixtures_dir, tmp_path):

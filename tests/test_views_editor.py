@@ -411,3 +411,17 @@ def test_sfmc_rejections_of_the_current_revision_show_on_their_activity(
     )
     page = editor_client.get(reverse("journeys:draft", args=[draft.pk])).content.decode()
     assert "SFMC refused it" not in page  # a newer revision has not been pushed yet
+
+
+def test_the_panel_names_a_path_and_its_targets_never_by_key(editor_client, editor, connection):
+    draft = create_new_journey(editor, connection, "Paths")
+    draft = build(editor_client, draft, {"op": "insert", "type_id": "WAITBYDURATION", "after": ""})
+    draft = build(
+        editor_client, draft, {"op": "insert", "type_id": "EMAILV2", "after": "WAITBYDURATION-1"}
+    )
+    outcome = draft.document["activities"][0]["outcomes"][0]["key"]
+    url = reverse("journeys:draft-panel", args=[draft.pk]) + "?target=activity:WAITBYDURATION-1"
+    panel = editor_client.get(url, headers=HTMX).content.decode()
+    assert re.search(r'<label for="relink-1">The path goes to</label>', panel)
+    assert f">{outcome} goes to" not in panel
+    assert '<option value="EMAILV2-1" selected>Email 1</option>' in panel

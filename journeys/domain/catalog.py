@@ -268,6 +268,66 @@ def default_name(type_id: str, doc: Any, activity: dict[str, Any]) -> str:
     return f"{label} {max(used) + 1}"
 
 
+def activity_name(activity: object) -> str:
+    """An activity's name as people see it: the name it was given, else the name Journey
+    Builder gives one of its type ("Wait 2 days", "Email"); never its key."""
+    if not isinstance(activity, dict):
+        return "Activity"
+    name = activity.get("name")
+    if isinstance(name, str) and name.strip():
+        return name
+    entry = type_of(activity)
+    if entry is not None and entry.type_id == "WAITBYDURATION":
+        config = activity.get(_CONFIG)
+        config = config if isinstance(config, dict) else {}
+        if config.get("waitDuration") not in (None, ""):
+            return wait_name(config.get("waitDuration"), config.get("waitUnit"))
+    return _kind(activity)
+
+
+def activity_title(activity: object) -> str:
+    """ "Email 'Welcome'": the kind of activity and its name in a sentence; the default name
+    alone ("Wait 2 days", "Email") for an activity without a name of its own."""
+    name = activity_name(activity)
+    own = isinstance(activity, dict) and activity.get("name") == name
+    return f"{_kind(activity)} '{name}'" if own else name
+
+
+def activity_titles(doc: object) -> dict[str, str]:
+    """Each activity's key -> its `activity_title`, for sentences about other activities."""
+    return {
+        activity["key"]: activity_title(activity)
+        for activity in items(doc, "activities")
+        if isinstance(activity.get("key"), str)
+    }
+
+
+def title_of(key: str, titles: dict[str, str]) -> str:
+    """The activity `key` names in a sentence: its title, or what a dangling key is."""
+    if key in titles:
+        return titles[key]
+    return f"an activity that does not exist (key {key})" if key else "an empty key"
+
+
+def named_keys(text: str, titles: dict[str, str]) -> str:
+    """Someone else's sentence (SFMC's) with each activity key it quotes replaced by the
+    activity's title; keys of no activity are left as they are."""
+    if not titles or not text:
+        return text
+    # The longest key first, and whole keys only: EMAILV2-1 is not the start of EMAILV2-10.
+    keys = sorted((key for key in titles if key), key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+    return pattern.sub(lambda match: titles[match.group(1)], text)
+
+
+def _kind(activity: object) -> str:
+    entry = type_of(activity)
+    if entry is not None:
+        return entry.label
+    sfmc_type = activity.get("type") if isinstance(activity, dict) else None
+    return sfmc_type if isinstance(sfmc_type, str) and sfmc_type else "Activity"
+
+
 def new_activity(type_id: str, key: str, *, name: str = "") -> dict[str, Any]:
     """Build a new activity of a catalogue type as Journey Builder creates it.
 

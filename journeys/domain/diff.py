@@ -27,7 +27,9 @@ from typing import Any, Final
 
 from journeys.domain import catalog
 from journeys.domain.catalog_changes import NO_NAMES, IdNames, catalog_change_words
+from journeys.domain.condition_words import AttributeWords
 from journeys.domain.conditions import Words, words_text
+from journeys.domain.document import items
 from journeys.domain.filter_changes import filter_change_words
 from journeys.domain.layout import outcome_label
 
@@ -49,6 +51,15 @@ _ITEM_WORDS = {"triggers": "Entry source", "goals": "Goal", "exits": "Exit crite
 
 PathPart = str | int
 Path = tuple[PathPart, ...]
+# The activities of the old and the new document by key: a line names each by its name in the
+# document it is about (a removed activity, or where a path went before, from the old one).
+Activities = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ActivityWords(AttributeWords):
+    """An activity (or entry source, goal, exit) by its name (``name``), its key (``key``)
+    shown on hover."""
 
 
 class _Missing:
@@ -146,6 +157,7 @@ def diff(
     `names` gives it (kind -> id -> name, domain.catalog_changes), else by the id."""
     old_doc = old if isinstance(old, dict) else {}
     new_doc = new if isinstance(new, dict) else {}
+    activities = (_by_key(old_doc), _by_key(new_doc))
     changes: list[Change] = []
     for field in union_keys(new_doc, old_doc):
         if field in SERVER_OWNED_FIELDS:
@@ -158,7 +170,8 @@ def diff(
             before, after = _empty_if_missing(before), _empty_if_missing(after)
         indexes = (keyed_index(before), keyed_index(after)) if field in KEYED_LISTS else None
         if indexes and indexes[0] is not None and indexes[1] is not None:
-            changes += _keyed_items(field, indexes[0], indexes[1], sfmc_keys, names)
+            pair = (indexes[0], indexes[1])
+            changes += _keyed_items(field, pair, sfmc_keys, names, activities)
         else:
             changes += [_setting(path, a, b) for path, a, b in _leaves((field,), before, after)]
     by_kind = {
@@ -172,6 +185,10 @@ def diff(
         by_kind["activity-removed"],
         tuple(dict.fromkeys(changed)),
     )
+
+
+def _by_key(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["key"]: a for a in items(doc, "activities") if isinstance(a.get("key"), str)}
 
 
 def _empty_if_missing(value: Any) -> Any:
@@ -195,11 +212,12 @@ def _leaves(path: Path, old: Any, new: Any) -> Iterator[tuple[Path, Any, Any]]:
 
 def _keyed_items(
     field: str,
-    before: dict[str, dict[str, Any]],
-    after: dict[str, dict[str, Any]],
+    indexes: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]],
     sfmc_keys: Collection[str],
     names: IdNames,
+    activities: Activities,
 ) -> list[Change]:
+    before, after = indexes
     changes: list[Change] = []
     for key in union_keys(after, before):
         item_old, item_new = before.get(key, MISSING), after.get(key, MISSING)
@@ -209,36 +227,40 @@ def _keyed_items(
             changes.append(_item_presence(field, key, item_old, MISSING))
             changes.append(_item_presence(field, key, MISSING, item_new))
         elif isinstance(item_old, dict) and isinstance(item_new, dict):
-            changes += _item_changes(field, key, item_old, item_new, names)
+            changes += _item_changes(field, key, (item_old, item_new), names, activities)
         else:
             changes.append(_item_presence(field, key, item_old, item_new))
     return changes
 
 
-def _describe_item(field: str, item: dict[str, Any]) -> str:
+def _describe_item(field: str, key: str, item: Any) -> ActivityWords:
+    """An activity, entry source, goal or exit in a sentence by its name, its key on hover."""
     if field == "activities":
-        entry = catalog.type_of(item)
-        word = entry.label if entry else str(item.get("type", "Activity"))
-    else:
-        word = _ITEM_WORDS[field]
-    name = item.get("name")
-    return f"{word} '{name}' ({item['key']})" if name else f"{word} {item['key']}"
+        return ActivityWords(catalog.activity_title(item), key)
+    name = item.get("name") if isinstance(item, dict) else None
+    word = _ITEM_WORDS[field]
+    return ActivityWords(f"{word} '{name}'" if isinstance(name, str) and name else word, key)
 
 
 def _item_presence(field: str, key: str, old: Any, new: Any) -> Change:
     added = old is MISSING
-    words = _describe_item(field, new if added else old)
     noun = "activity" if field == "activities" else field.rstrip("s")
     kind = f"{noun}-{'added' if added else 'removed'}"
     activity = key if field == "activities" else None
-    return Change(kind, (field, key), old, new, activity, f"{words} {kind.split('-')[1]}")
+    line = (_describe_item(field, key, new if added else old), f" {kind.split('-')[1]}")
+    return Change(kind, (field, key), old, new, activity, words_text(line), line)
 
 
 def _item_changes(
-    field: str, key: str, old: dict[str, Any], new: dict[str, Any], names: IdNames
+    field: str,
+    key: str,
+    sides: tuple[dict[str, Any], dict[str, Any]],
+    names: IdNames,
+    activities: Activities,
 ) -> list[Change]:
+    old, new = sides
     activity = key if field == "activities" else None
-    prefix = "" if field == "activities" else f"{_ITEM_WORDS[field]} {key}: "
+    prefix: Words = () if activity else (_describe_item(field, key, new), ": ")
     changes: list[Change] = []
     for name in union_keys(new, old):
         if name in SERVER_OWNED_FIELDS:
@@ -247,21 +269,21 @@ def _item_changes(
         before, after = old.get(name, MISSING), new.get(name, MISSING)
         outcomes = (keyed_index(before), keyed_index(after)) if name == "outcomes" else None
         if outcomes and outcomes[0] is not None and outcomes[1] is not None:
-            changes += _outcome_changes(path, outcomes[0], outcomes[1], (old, new))
+            pair = (outcomes[0], outcomes[1])
+            changes += _outcome_changes(path, pair, (old, new), activities)
             continue
         for leaf, a, b in _leaves(path, before, after):
             conditions = _condition_summaries(leaf[2:], a, b, old, new)
             if conditions:
                 changes += [
                     Change("condition-changed", leaf, a, b, activity, words_text(line), line)
-                    for line in ((prefix, *words) for words in conditions)
+                    for line in ((*prefix, *words) for words in conditions)
                 ]
                 continue
             named = catalog_change_words(leaf, _none_if_missing(a), _none_if_missing(b), names)
-            line: Words = (prefix, *named) if named is not None else ()
-            summary = (
-                words_text(line) if line else prefix + _field_summary(leaf[2:], a, b, old, new)
-            )
+            said = named if named is not None else (_field_summary(leaf[2:], a, b, old, new),)
+            line: Words = (*prefix, *said) if prefix or named is not None else ()
+            summary = words_text(line or said)
             changes.append(Change("field-changed", leaf, a, b, activity, summary, line))
     return changes
 
@@ -287,10 +309,11 @@ def _condition_summaries(
 
 def _outcome_changes(
     path: Path,
-    before: dict[str, dict[str, Any]],
-    after: dict[str, dict[str, Any]],
+    outcomes: tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]],
     items: tuple[dict[str, Any], dict[str, Any]],
+    activities: Activities,
 ) -> list[Change]:
+    before, after = outcomes
     key = str(path[1])
     activity = key if path[0] == "activities" else None
     changes = []
@@ -306,8 +329,13 @@ def _outcome_changes(
             continue
         for leaf, x, y in _leaves((*path, outcome_key), a, b):
             if leaf[4:] == ("next",):
-                summary = _relink_summary(key, a, x, y, len(before))
-                changes.append(Change("outcome-relinked", leaf, x, y, activity, summary))
+                subject: Words = (_describe_item(str(path[0]), key, items[1]),)
+                if len(before) > 1:
+                    subject = (f"Outcome '{branch_name(a)}' of ", *subject)
+                line = _relink_words(subject, x, y, activities)
+                changes.append(
+                    Change("outcome-relinked", leaf, x, y, activity, words_text(line), line)
+                )
             else:
                 summary = f"{branch}: {_field_summary(leaf[4:], x, y, *items)}"
                 changes.append(Change("field-changed", leaf, x, y, activity, summary))
@@ -327,14 +355,22 @@ def branch_name(outcome: Any) -> str:
     return name or outcome_label(outcome) or str(outcome.get("key") or "")
 
 
-def _relink_summary(key: str, outcome: dict[str, Any], old: Any, new: Any, count: int) -> str:
-    def target(value: Any) -> str:
-        return value if isinstance(value, str) and value else "the end of the path"
-
-    subject = key if count == 1 else f"Outcome '{branch_name(outcome)}' of {key}"
+def _relink_words(subject: Words, old: Any, new: Any, activities: Activities) -> Words:
+    """ "Email 'Welcome' now goes to 'Wait 2 days' (was 'Opened?')": where a path went is named
+    from the old document, where it goes from the new one."""
+    was = (" (was ", *_target_words(old, activities[0]), ")")
     if not (isinstance(new, str) and new):
-        return f"{subject} now ends the path (was {target(old)})"
-    return f"{subject} now goes to {new} (was {target(old)})"
+        return (*subject, " now ends the path", *was)
+    return (*subject, " now goes to ", *_target_words(new, activities[1]), *was)
+
+
+def _target_words(target: Any, activities: dict[str, dict[str, Any]]) -> Words:
+    if not (isinstance(target, str) and target):
+        return ("the end of the path",)
+    activity = activities.get(target)
+    if activity is None:
+        return (f"an activity that does not exist (key {target})",)
+    return ("'", ActivityWords(catalog.activity_name(activity), target), "'")
 
 
 def _short(value: Any) -> str:

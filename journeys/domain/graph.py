@@ -27,11 +27,14 @@ from journeys.domain.catalog import (
     BY_TYPE_ID,
     REMAINDER_PATH,
     CatalogEntry,
+    activity_title,
+    activity_titles,
     add_branch_outcome,
     default_name,
     new_activity,
     next_key,
     remove_branch_outcome,
+    title_of,
     type_of,
 )
 from journeys.domain.document import SETTINGS_FIELDS, Journey, minimal_journey
@@ -111,7 +114,7 @@ def delete_activity(doc: Journey, key: str, *, keep_branch: str | None = None) -
         start = successor
         if successor is not None:
             _move_to_front(new, successor)
-    _remove_orphans(new, start, lost_before, removed={key})
+    _remove_orphans(new, start, lost_before, removed={key}, original=doc)
     return _checked(doc, new)
 
 
@@ -121,9 +124,7 @@ def add_branch(doc: Journey, key: str, *, label: str | None = None) -> Journey:
     activity = _activity(new, key)
     entry = _branchable(activity, key)
     if len(_outcomes(activity)) >= entry.max_outcomes:
-        raise EditError(
-            f"The {entry.label.lower()} {key} can have at most {entry.max_outcomes} paths."
-        )
+        raise EditError(f"{activity_title(activity)} can have at most {entry.max_outcomes} paths.")
     add_branch_outcome(activity, label)
     return _checked(doc, new)
 
@@ -137,12 +138,10 @@ def remove_branch(doc: Journey, key: str, outcome_key: str) -> Journey:
     if outcome_key == REMAINDER_PATH:
         raise EditError("The remainder path catches everyone else; it cannot be removed.")
     if len(_outcomes(activity)) <= entry.min_outcomes:
-        raise EditError(
-            f"The {entry.label.lower()} {key} needs at least {entry.min_outcomes} paths."
-        )
+        raise EditError(f"{activity_title(activity)} needs at least {entry.min_outcomes} paths.")
     start, lost_before = topology.start_key(new), set(topology.unreachable(new))
     remove_branch_outcome(activity, outcome_key)
-    _remove_orphans(new, start, lost_before, removed=set())
+    _remove_orphans(new, start, lost_before, removed=set(), original=doc)
     return _checked(doc, new)
 
 
@@ -154,7 +153,7 @@ def relabel_branch(doc: Journey, key: str, outcome_key: str, label: str) -> Jour
     outcome = _outcome(activity, outcome_key)
     meta = outcome.setdefault("metaData", {})
     if not isinstance(meta, dict):
-        raise EditError(f"The path {outcome_key!r} of {key} has unreadable metadata.")
+        raise EditError(f"A path of {activity_title(activity)} has unreadable metadata.")
     meta[BRANCH_NAME_FIELDS.get(activity.get("type", ""), "label")] = label
     return new
 
@@ -171,11 +170,13 @@ def relink_outcome(doc: Journey, key: str, outcome_key: str, target: str | None)
     start, lost_before = topology.start_key(new), set(topology.unreachable(new))
     loops_before = len(topology.cycles(new))
     _link(outcome, target)
+    titles = activity_titles(new)
     if len(topology.cycles(new)) > loops_before:
-        raise EditError(f"Linking {key} to {target} would make the journey loop.")
+        linked = f"{title_of(key, titles)} to {title_of(target or '', titles)}"
+        raise EditError(f"Linking {linked} would make the journey loop.")
     orphans = _orphans(new, start, lost_before)
     if orphans:
-        names = ", ".join(sorted(orphans))
+        names = ", ".join(sorted(title_of(orphan, titles) for orphan in orphans))
         raise EditError(f"That would leave {names} with no way in; delete or relink them first.")
     return _checked(doc, new)
 
@@ -308,16 +309,19 @@ def _graph_copy(doc: Journey) -> Journey:
         p for p in validate(new) if p.code in SHAPE_CODES and _GRAPH_PARTS.fullmatch(p.path)
     ]
     if malformed:
+        where = _where(malformed[0], new)
         raise EditError(
             "The canvas cannot change this journey's paths while a part of it is malformed: "
-            f"{_where(malformed[0])}{malformed[0].message} Correct it first (in the activity's "
+            f"{where}{malformed[0].message} Correct it first (in the activity's "
             "panel, or download the journey, fix the file and upload it)."
         )
     return new
 
 
-def _where(problem: Problem) -> str:
-    return f"in {problem.activity_key}, " if problem.activity_key else ""
+def _where(problem: Problem, doc: Journey) -> str:
+    if not problem.activity_key:
+        return ""
+    return f"in {title_of(problem.activity_key, activity_titles(doc))}, "
 
 
 def _checked(before: Journey, after: Journey) -> Journey:
@@ -356,15 +360,14 @@ def _outcomes(activity: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _outcome(activity: dict[str, Any], outcome_key: str | None) -> dict[str, Any]:
     outcomes = _outcomes(activity)
-    key = activity.get("key")
     if outcome_key is None:
         if len(outcomes) == 1:
             return outcomes[0]
-        raise EditError(f"{key} has {len(outcomes)} paths: say which one.")
+        raise EditError(f"{activity_title(activity)} has {len(outcomes)} paths: say which one.")
     for outcome in outcomes:
         if outcome.get("key") == outcome_key:
             return outcome
-    raise EditError(f"{key} has no path {outcome_key!r}.")
+    raise EditError(f"{activity_title(activity)} has no path {outcome_key!r}.")
 
 
 def _outcomes_leading_to(doc: Journey, key: str) -> list[dict[str, Any]]:
@@ -388,9 +391,10 @@ def _link(outcome: dict[str, Any], target: str | None) -> None:
 def _branchable(activity: dict[str, Any], key: str) -> CatalogEntry:
     entry = type_of(activity)
     if entry is None or not entry.is_split:
-        raise EditError(f"{key} is not a split; only splits have paths to add or remove.")
+        what = activity_title(activity)
+        raise EditError(f"{what} is not a split; only splits have paths to add or remove.")
     if activity.get("type") not in BRANCHABLE_TYPES:
-        what = f"the {entry.label.lower()} {key}"
+        what = activity_title(activity)
         raise EditError(f"The paths of {what} are fixed; they cannot be added or removed.")
     return entry
 
@@ -402,11 +406,11 @@ def _orphans(doc: Journey, start: str | None, lost_before: set[str]) -> set[str]
 
 
 def _remove_orphans(
-    doc: Journey, start: str | None, lost_before: set[str], removed: set[str]
+    doc: Journey, start: str | None, lost_before: set[str], removed: set[str], original: Journey
 ) -> None:
     orphans = _orphans(doc, start, lost_before)
     _remove(doc, orphans)
-    _refuse_lost_engagement_email(doc, removed | orphans)
+    _refuse_lost_engagement_email(doc, removed | orphans, original)
 
 
 def _remove(doc: Journey, keys: set[str]) -> None:
@@ -424,15 +428,18 @@ def _move_to_front(doc: Journey, key: str) -> None:
         activities.insert(0, activities.pop(_position(activities, key)))
 
 
-def _refuse_lost_engagement_email(doc: Journey, removed: set[str]) -> None:
+def _refuse_lost_engagement_email(doc: Journey, removed: set[str], original: Journey) -> None:
+    """Refuse an edit that removes an email an engagement split checks (named as `original`,
+    the document before the edit, has it)."""
     for activity in _activities(doc):
         if not isinstance(activity, dict) or activity.get("type") != "ENGAGEMENTDECISION":
             continue
         config = activity.get("configurationArguments")
         reference = config.get("refActivityCustomerKey") if isinstance(config, dict) else None
         if reference in removed:
+            email = title_of(reference, activity_titles(original))
             raise EditError(
-                f"The engagement split {activity.get('key')} checks the email {reference}; "
+                f"{activity_title(activity)} checks {email}; "
                 "point it at another email or delete it first."
             )
 

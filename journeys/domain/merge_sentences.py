@@ -1,7 +1,7 @@
 """What a merge conflict is, said in a sentence that names activities as people know them.
 
 "Wait 'Wait 2 days' was deleted in SFMC but you changed its duration." Each activity (goal,
-exit, entry source) is an `ItemWords`, so that pages show its key on hover; `words_text` gives
+exit, entry source) is an `ActivityWords`, so that pages show its key on hover; `words_text` gives
 the plain sentence (the conflict's `description`). Pure: the merge passes its three documents.
 """
 
@@ -12,10 +12,9 @@ from typing import Any
 
 from journeys.domain import catalog
 from journeys.domain.conditions import Words, explain_filter, parse_filter
-from journeys.domain.diff import KEYED_LISTS, MISSING, SERVER_OWNED_FIELDS
+from journeys.domain.diff import KEYED_LISTS, MISSING, SERVER_OWNED_FIELDS, ActivityWords
 from journeys.domain.merge_words import (
     Documents,
-    ItemWords,
     conflict_title,
     field_words,
     item_said,
@@ -36,7 +35,7 @@ def subject(path: Path, documents: Documents) -> Words:
     if title.startswith(item.name):
         return (item, title[len(item.name) :]) if title != item.name else (item,)
     head, dash, rest = title.partition(" — ")  # "Branch 'Gold' — condition"
-    return (ItemWords(head, str(path[1])), dash + rest)
+    return (ActivityWords(head, str(path[1])), dash + rest)
 
 
 def describe(kind: str, path: Path, b: Any, o: Any, t: Any, documents: Documents) -> Words:
@@ -105,7 +104,7 @@ def dangling(key: str, outcome_key: str, target: str, documents: Documents) -> W
 
 
 def loop(cycle: Sequence[str], documents: Documents) -> Words:
-    steps: list[str | ItemWords] = []
+    steps: list[str | ActivityWords] = []
     for key in [*cycle, cycle[0]]:
         steps += [" → ", item_said(documents, "activities", key)]
     return ("Together the two sides' links make a loop: ", *steps[1:], ".")

@@ -21,8 +21,8 @@ from journeys.domain.catalog_changes import (
     catalog_kind_at,
     catalog_value_words,
 )
-from journeys.domain.conditions import AttributeWords, Words, filter_words, parse_filter
-from journeys.domain.diff import KEYED_LISTS, branch_name
+from journeys.domain.conditions import Words, filter_words, parse_filter
+from journeys.domain.diff import KEYED_LISTS, ActivityWords, branch_name
 
 CONFIG = "configurationArguments"
 SEND = (CONFIG, "triggeredSend")
@@ -95,18 +95,13 @@ class Documents:
         return None
 
 
-class ItemWords(AttributeWords):
-    """An activity (goal, exit, entry source) as people know it, "Wait 'Wait 2 days'"
-    (`name`), with its key on hover (`key`)."""
-
-
-def item_said(documents: Documents, section: Any, key: Any, first: str = "") -> ItemWords:
+def item_said(documents: Documents, section: Any, key: Any, first: str = "") -> ActivityWords:
     """The item of `section` with `key`, named from whichever side has it (`first`, else
     ours first)."""
     item = (documents.item(section, key, side=first) if first else None) or documents.item(
         section, key
     )
-    return ItemWords(item_words(str(section), item, key), str(key))
+    return ActivityWords(item_words(str(section), item, key), str(key))
 
 
 def find_item(items: Any, key: Any) -> dict[str, Any] | None:
@@ -128,14 +123,18 @@ def humanized(part: Any) -> str:
 
 def item_words(section: str, item: dict[str, Any] | None, key: Any) -> str:
     """ "Email 'Welcome aboard'", "Wait 'Wait 2 days'", "Goal 'Bought'": the item as a
-    marketer knows it (its key when it has no name)."""
+    marketer knows it (an activity without a name by its default name)."""
     if section == "activities":
         entry = catalog.type_of(item) if item else None
         noun = entry.label.split(" by ")[0] if entry else "Activity"
     else:
         noun = _ITEM_WORDS.get(section, humanized(section).capitalize())
     name = item.get("name") if item else None
-    return f"{noun} '{name}'" if isinstance(name, str) and name else f"{noun} {key}"
+    if isinstance(name, str) and name:
+        return f"{noun} '{name}'"
+    if section == "activities" and item:
+        return catalog.activity_name(item)  # its default name ("Wait 2 days"), not its key
+    return f"{noun} {key}"
 
 
 def field_words(rest: Sequence[Any], fallback: str = "") -> str:

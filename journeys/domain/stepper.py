@@ -17,6 +17,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any
 
+from journeys.domain.catalog import activity_title, title_of
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
 from journeys.domain.condition_eval import (
     YES,
@@ -43,7 +44,7 @@ from journeys.domain.contact_paths import (
     Write,
 )
 from journeys.domain.journey_items import goal_exits_contacts
-from journeys.domain.stepper_activities import WAIT_TYPES, Moves, activity_moves, activity_title
+from journeys.domain.stepper_activities import WAIT_TYPES, Moves, activity_moves
 from journeys.domain.topology import start_key
 
 # Beyond this many paths for one contact, the contact must choose branches.
@@ -191,9 +192,7 @@ def _advance(
             return Ending(END, "reached the end of the path", walk.clock)
         activity = journey.activities.get(walk.key)
         if activity is None:
-            return Ending(
-                CANNOT_TELL, f"the path goes to '{walk.key}', which does not exist", walk.clock
-            )
+            return Ending(CANNOT_TELL, f"the path goes to {title_of(walk.key, {})}", walk.clock)
         if walk.key in walk.visited:
             words = f"the path comes back to {activity_title(activity)}: the journey loops"
             return Ending(CANNOT_TELL, words, walk.clock, walk.key)

@@ -23,7 +23,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
-from journeys.domain.catalog import type_of
+from journeys.domain.catalog import activity_title
 from journeys.domain.condition_eval import CANNOT_TELL as UNKNOWN
 from journeys.domain.condition_eval import YES, Lookup, evaluate_filter, read_filter
 from journeys.domain.contact_paths import (
@@ -80,13 +80,6 @@ class Moves:
 
 
 Rule = Callable[[dict[str, Any], WalkState, TestContact, Names], "Moves | Ending"]
-
-
-def activity_title(activity: dict[str, Any]) -> str:
-    """ "Email 'Welcome'": the kind of activity and its name (its key when it has none)."""
-    entry = type_of(activity)
-    kind = entry.label if entry else str(activity.get("type") or "Activity")
-    return f"{kind} '{activity.get('name') or activity.get('key')}'"
 
 
 def asks_for_a_branch(activity: dict[str, Any]) -> bool:
@@ -167,9 +160,9 @@ def _engagement(
     stated = contact.assumptions.engagement.get(email_key)
     got = set(stated or ()) | ({OPENED} if stated and CLICKED in stated else set())
     if not walk.sent(email_key):
-        answer, why = False, f"email {email_key} was not sent on this path"
+        answer, why = False, "the email it checks was not sent on this path"
     elif stated is None:
-        answer, why = False, f"assumed: no engagement with {email_key} (none stated)"
+        answer, why = False, "assumed: no engagement with the email it checks (none stated)"
     else:
         answer, why = kind in got, f"assumed: {', '.join(sorted(got)) or 'no engagement'}"
     chosen = [o for o in _outcomes(activity) if _dig(o, "arguments", "when") is answer]

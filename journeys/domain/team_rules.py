@@ -14,9 +14,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from journeys.domain.catalog import REMAINDER_PATH, duration_words
+from journeys.domain.catalog import REMAINDER_PATH, activity_title, duration_words
 from journeys.domain.document import items as objects_in
-from journeys.domain.stepper_activities import activity_title
 from journeys.domain.validate import ERROR, WARNING, Problem
 
 SEVERITIES = (ERROR, WARNING)

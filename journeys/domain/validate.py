@@ -27,7 +27,14 @@ from typing import Any
 from jsonschema import Draft7Validator, ValidationError
 
 from journeys.domain import topology
-from journeys.domain.catalog import REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.catalog import (
+    REMAINDER_PATH,
+    CatalogEntry,
+    activity_title,
+    activity_titles,
+    title_of,
+    type_of,
+)
 from journeys.domain.conditions import (
     Condition,
     Unknown,
@@ -312,8 +319,7 @@ def _activity_findings(activity: object) -> tuple[_Finding, ...]:
         findings.extend(_required_fields(entry, activity))
         findings.extend(_split_rules(activity, outcomes))
     if not findings and _marked_unconfigured(activity):
-        what = entry.label if entry else "This activity"
-        message = f"{what} is marked as not configured yet in Journey Builder."
+        message = f"{activity_title(activity)} is marked as not configured yet in Journey Builder."
         findings.append((WARNING, "not-configured", ".metaData.isConfigured", message))
     return tuple(findings)
 
@@ -345,7 +351,7 @@ def _outcome_count(entry: CatalogEntry, activity: dict[str, Any], count: int) ->
         wanted = f"exactly {low} outcome{'s' if low > 1 else ''}"
     else:
         wanted = f"between {low} and {high} paths"
-    message = f"{entry.label} {activity.get('key')} needs {wanted}, but it has {count}."
+    message = f"{activity_title(activity)} needs {wanted}, but it has {count}."
     return [(ERROR, "outcome-count", ".outcomes", message)]
 
 
@@ -355,7 +361,7 @@ def _required_fields(entry: CatalogEntry, activity: dict[str, Any]) -> list[_Fin
         return []
     needs = _and_list([_NEEDS.get(path[-1], path[-1]) for path in missing])
     path_text = _path_text(missing[0])
-    name = f"{entry.label} {activity.get('key')}"
+    name = activity_title(activity)
     if _marked_unconfigured(activity):
         message = f"{name} is not configured yet: it needs {needs}."
         return [(WARNING, "not-configured", path_text, message)]
@@ -550,22 +556,27 @@ def _graph_problems(doc: dict[str, Any], activities: list[Any]) -> list[Problem]
     if not index:
         return problems  # no activity has a usable key: the shapes are reported already
     graph = topology.JourneyGraph(doc)  # read once for every question below
-    problems.extend(_root_problems(graph, index))
-    problems.extend(_link_problems(graph, activities, index))
-    problems.extend(_engagement_problems(activities, index))
+    # Messages name the activities they are about (the Problem keeps the key, for links).
+    titles = activity_titles(doc)
+    problems.extend(_root_problems(graph, index, titles))
+    problems.extend(_link_problems(graph, activities, index, titles))
+    problems.extend(_engagement_problems(activities, index, titles))
     return problems
 
 
-def _root_problems(graph: topology.JourneyGraph, index: dict[str, int]) -> list[Problem]:
+def _root_problems(
+    graph: topology.JourneyGraph, index: dict[str, int], titles: dict[str, str]
+) -> list[Problem]:
     roots = graph.roots()
     if len(roots) == 1:
         if index.get(roots[0]) == 0:
             return []
-        message = f"The start activity {roots[0]} is not the first in the list, as SFMC keeps it."
+        start = title_of(roots[0], titles)
+        message = f"The start activity {start} is not the first in the list, as SFMC keeps it."
         path = f"$.activities[{index.get(roots[0])}]"
         return [Problem(WARNING, "root-not-first", path, message, roots[0])]
     if roots:
-        names = ", ".join(roots)
+        names = ", ".join(title_of(root, titles) for root in roots)
         message = f"A journey has one start activity, but {len(roots)} have no way in: {names}."
     else:
         message = "Every activity has a way in, so there is no start activity: the paths loop."
@@ -573,18 +584,21 @@ def _root_problems(graph: topology.JourneyGraph, index: dict[str, int]) -> list[
 
 
 def _link_problems(
-    graph: topology.JourneyGraph, activities: list[Any], index: dict[str, int]
+    graph: topology.JourneyGraph,
+    activities: list[Any],
+    index: dict[str, int],
+    titles: dict[str, str],
 ) -> list[Problem]:
     problems = []
     for key, outcome_key, target in graph.dangling_nexts():
         path = _outcome_path(activities, index[key], outcome_key) + ".next"
-        message = f"A path of {key} leads to {json.dumps(target)}, which is not in this journey."
+        message = f"A path of {title_of(key, titles)} leads to {title_of(target, titles)}."
         problems.append(Problem(ERROR, "dangling-next", path, message, key))
     for key in graph.unreachable():
-        message = f"No path from the start leads to {key}."
+        message = f"No path from the start leads to {title_of(key, titles)}."
         problems.append(Problem(ERROR, "unreachable", f"$.activities[{index[key]}]", message, key))
     for cycle in graph.cycles():
-        loop = " → ".join([*cycle, cycle[0]])
+        loop = " → ".join(title_of(key, titles) for key in [*cycle, cycle[0]])
         message = f"These activities form a loop ({loop}); a journey must not loop."
         path = f"$.activities[{index[cycle[0]]}]"
         problems.append(Problem(ERROR, "cycle", path, message, cycle[0]))
@@ -600,7 +614,9 @@ def _outcome_path(activities: list[Any], position: int, outcome_key: str) -> str
     return f"$.activities[{position}].outcomes"
 
 
-def _engagement_problems(activities: list[Any], index: dict[str, int]) -> list[Problem]:
+def _engagement_problems(
+    activities: list[Any], index: dict[str, int], titles: dict[str, str]
+) -> list[Problem]:
     problems = []
     for position, activity in enumerate(activities):
         if not isinstance(activity, dict) or activity.get("type") != "ENGAGEMENTDECISION":
@@ -611,8 +627,8 @@ def _engagement_problems(activities: list[Any], index: dict[str, int]) -> list[P
         target = index.get(reference)
         if target is not None and _dig(activities[target], ("type",)) == "EMAILV2":
             continue
-        what = "is not in this journey" if target is None else "is not an email"
-        message = f"This engagement split checks {reference}, which {what}."
+        what = "" if target is None else ", which is not an email"
+        message = f"This engagement split checks {title_of(reference, titles)}{what}."
         path = f"$.activities[{position}].configurationArguments.refActivityCustomerKey"
         key = activity.get("key")
         key = key if isinstance(key, str) else None

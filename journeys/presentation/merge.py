@@ -18,10 +18,9 @@ from journeys.canvas import Canvas, build_canvas
 from journeys.catalog_names import activity_details, catalog_names
 from journeys.domain.catalog_changes import IdNames
 from journeys.domain.conditions import Words
-from journeys.domain.diff import JourneyDiff, diff
+from journeys.domain.diff import ActivityWords, JourneyDiff, diff
 from journeys.domain.merge_words import (
     Documents,
-    ItemWords,
     SideValue,
     conflict_title,
     side_value,
@@ -165,7 +164,7 @@ def explanation(conflict: dict[str, Any]) -> Words:
     if not isinstance(parts, list) or not parts:
         return (str(conflict.get("description") or ""),)
     return tuple(
-        ItemWords(str(part.get("name")), str(part.get("key")))
+        ActivityWords(str(part.get("name")), str(part.get("key")))
         if isinstance(part, dict)
         else str(part)
         for part in parts

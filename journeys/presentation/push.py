@@ -4,12 +4,13 @@ words, the editor bar's push panel, and SFMC's own rejections drawn per activity
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
 
+from journeys.domain.catalog import activity_titles, named_keys
 from journeys.domain.validate import Problem
 from journeys.models import Draft, MergeSession, PublishRequest, PushAttempt
 from journeys.permissions import can_edit_draft, can_publish_draft, can_push_draft
@@ -120,6 +121,8 @@ def describe_attempt(attempt: PushAttempt) -> RunStatus:
         ShownProblem("error", str(item.get("message", "")), "", item.get("activity_key") or "")
         for item in details.get("problems") or []
     ]
+    if problems or attempt.state == State.FAILED:
+        detail, problems = _named(detail, problems, attempt.draft)
     return RunStatus(
         kind="push",
         run=attempt,
@@ -240,6 +243,16 @@ def _drift_panel(
     return DriftPanel(banner=banner, check=remote_check_state(draft.journey), can_update=can_update)
 
 
+def _named(
+    detail: str, problems: list[ShownProblem], draft: Draft
+) -> tuple[str, list[ShownProblem]]:
+    """SFMC's words (a failure's detail, its objections) with the activity keys they quote
+    said by the activities' names; the links and hovers keep the keys."""
+    titles = activity_titles(draft.document)
+    named = [replace(problem, detail=named_keys(problem.detail, titles)) for problem in problems]
+    return named_keys(detail, titles), named
+
+
 def remote_rejections(draft: Draft) -> list[Problem]:
     """SFMC's own objections to the draft's current revision: the validation errors of its last
     failed push, and the errors and warnings of its last finished publish."""
@@ -254,12 +267,13 @@ def _push_rejections(draft: Draft) -> list[Problem]:
     )
     if attempt is None:
         return []
+    titles = activity_titles(draft.document)
     return [
         Problem(
             severity="error",
             code="sfmc-rejected",
             path="",
-            message=f"SFMC refused it: {item.get('message', '')}",
+            message=f"SFMC refused it: {named_keys(str(item.get('message', '')), titles)}",
             activity_key=item.get("activity_key") or None,
         )
         for item in (attempt.error_details or {}).get("problems") or []
@@ -277,14 +291,17 @@ def _publish_rejections(draft: Draft) -> list[Problem]:
     if request is None:
         return []
     errors = request.errors if request.state == PublishState.FAILED else []
+    titles = activity_titles(draft.document)
     return [
-        _publish_problem(draft.document, item, severity)
+        _publish_problem(draft.document, item, severity, titles)
         for severity, items in (("error", errors), ("warning", request.warnings))
         for item in items
     ]
 
 
-def _publish_problem(document: dict[str, Any], item: dict[str, Any], severity: str) -> Problem:
+def _publish_problem(
+    document: dict[str, Any], item: dict[str, Any], severity: str, titles: dict[str, str]
+) -> Problem:
     """One publishStatus error or warning, placed on its node: an activity by key; the entry
     source, a goal or an exit by path (the canvas places those by path)."""
     problem = ShownProblem.from_publish(item, severity)
@@ -294,7 +311,7 @@ def _publish_problem(document: dict[str, Any], item: dict[str, Any], severity: s
         severity=severity,
         code=f"sfmc-publish-{severity}",
         path=path,
-        message=f"SFMC publish: {problem.detail}{code}",
+        message=f"SFMC publish: {named_keys(problem.detail, titles)}{code}",
         activity_key=activity_key,
     )
 
@@ -319,13 +336,16 @@ def describe_publish(request: PublishRequest) -> RunStatus:
     title, detail = _publish_words(request, stalled)
     errors = [ShownProblem.from_publish(item, "error") for item in request.errors or []]
     warnings = [ShownProblem.from_publish(item, "warning") for item in request.warnings or []]
+    problems = errors + warnings
+    if problems or request.state == PublishState.FAILED:
+        detail, problems = _named(detail, problems, request.draft)
     return RunStatus(
         kind="publish",
         run=request,
         title=title,
         detail=detail,
         stalled=stalled,
-        problems=errors + warnings,
+        problems=problems,
         notes=list(request.notes or []),
     )
 

@@ -17,7 +17,9 @@ from typing import Any
 from django.db import transaction
 
 from journeys.domain import graph
-from journeys.domain.catalog import BY_TYPE_ID
+from journeys.domain.catalog import BY_TYPE_ID, activity_name, title_of
+from journeys.domain.diff import branch_name
+from journeys.domain.document import items
 from journeys.domain.journey_items import new_exit, new_goal
 from journeys.domain.merge import merge
 from journeys.models import Draft, Revision
@@ -195,10 +197,20 @@ def structural_edit(op: str, params: dict[str, Any]) -> Edit:
 
 
 def _label(document: Document, key: str) -> str:
-    for activity in document.get("activities", []):
-        if isinstance(activity, dict) and activity.get("key") == key:
-            return f"'{activity.get('name') or key}'"
-    return key
+    """An activity in a revision's summary by its name (the history shows it), never its key."""
+    activity = _activity(document, key)
+    return f"'{activity_name(activity)}'" if activity else title_of(key, {})
+
+
+def _activity(document: Document, key: str) -> dict[str, Any] | None:
+    return next((a for a in items(document, "activities") if a.get("key") == key), None)
+
+
+def _branch(document: Document, key: str, outcome_key: str) -> str:
+    """A path of an activity by its name ("Path 2", "Yes"), as the canvas labels it."""
+    outcomes = items(_activity(document, key), "outcomes")
+    outcome = next((o for o in outcomes if o.get("key") == outcome_key), None)
+    return f"'{branch_name(outcome)}'" if outcome else "a path"
 
 
 @dataclass(frozen=True)
@@ -250,7 +262,8 @@ def _add_branch(params: dict[str, Any]) -> Edit:
 def _remove_branch(params: dict[str, Any]) -> Edit:
     def edit(document: Document) -> tuple[Document, str]:
         new = graph.remove_branch(document, params["key"], params["outcome_key"])
-        return new, f"Removed branch {params['outcome_key']} of {_label(document, params['key'])}"
+        branch = _branch(document, params["key"], params["outcome_key"])
+        return new, f"Removed branch {branch} of {_label(document, params['key'])}"
 
     return edit
 
@@ -261,7 +274,8 @@ def _relink(params: dict[str, Any]) -> Edit:
         new = graph.relink_outcome(document, params["key"], params["outcome_key"], target)
         where = _label(document, target) if target else "the end of the journey"
         source = _label(document, params["key"])
-        return new, f"Outcome {params['outcome_key']} of {source} now goes to {where}"
+        branch = _branch(document, params["key"], params["outcome_key"])
+        return new, f"Outcome {branch} of {source} now goes to {where}"
 
     return edit
 

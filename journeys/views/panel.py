@@ -8,7 +8,13 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from journeys.domain.catalog import BRANCHABLE_TYPES, REMAINDER_PATH, CatalogEntry, type_of
+from journeys.domain.catalog import (
+    BRANCHABLE_TYPES,
+    REMAINDER_PATH,
+    CatalogEntry,
+    activity_name,
+    type_of,
+)
 from journeys.domain.document import items
 from journeys.domain.layout import outcome_label
 from journeys.domain.validate import Problem, validate
@@ -59,6 +65,11 @@ def target_param(target: Target | None) -> str:
     return f"{target.kind}:{target.key}" if target.key else target.kind
 
 
+def _unnamed_path(number: int, count: int) -> str:
+    """A path without a label, said as people see it (its key is an id no one knows)."""
+    return "The path" if count == 1 else f"Path {number}"
+
+
 def _structure(document: dict[str, Any], key: str) -> Structure:
     activities = items(document, "activities")
     activity = next(a for a in activities if a.get("key") == key)
@@ -70,14 +81,14 @@ def _structure(document: dict[str, Any], key: str) -> Structure:
     rows = [
         OutcomeRow(
             key=str(o.get("key")),
-            label=outcome_label(o) or str(o.get("key")),
+            label=outcome_label(o) or _unnamed_path(number, len(outcomes)),
             next=str(o.get("next") or ""),
             removable=branchable and len(outcomes) > minimum and o.get("key") != REMAINDER_PATH,
         )
-        for o in outcomes
+        for number, o in enumerate(outcomes, 1)
     ]
     targets = [
-        (a["key"], str(a.get("name") or a["key"]))
+        (a["key"], activity_name(a))
         for a in activities
         if isinstance(a.get("key"), str) and a["key"] != key
     ]

@@ -864,3 +864,56 @@ def test_branch_labels_of_a_real_journey_get_room_to_be_read(
         assert not text.startswith("("), text
     assert page.evaluate(EDGE_LABEL_CLEARANCE) == []
     assert page.evaluate(LABEL_COLLISIONS) == []
+
+
+LONG_NAME = "Welcome to the spring collection for our most loyal customers in Europe"
+# The canvas cards on which the browser's find (Ctrl+F) finds `name`, from the top of the page.
+FOUND_ON = """name => {
+  window.getSelection().removeAllRanges();
+  const keys = [];
+  for (let i = 0; i < 50 && window.find(name, false, false, false); i++) {
+    const node = window.getSelection().anchorNode.parentElement.closest("a.node");
+    if (node) keys.push(node.dataset.key);
+  }
+  window.getSelection().removeAllRanges();
+  return keys;
+}"""
+
+
+TAKE_WHOLE_NAMES = """() => {
+  window.wholeNames = [...document.querySelectorAll(".node-name-whole")]
+    .map((e) => [e, e.parentNode, e.nextSibling]);
+  window.wholeNames.forEach(([e]) => e.remove());
+}"""
+PUT_BACK_WHOLE_NAMES = """() => {
+  window.wholeNames.forEach(([e, parent, next]) => parent.insertBefore(e, next));
+}"""
+
+
+def test_browser_find_finds_a_cut_name_whole_and_the_card_looks_the_same(
+    signed_in, live_server, editor, connection, artifacts
+):
+    page = signed_in
+    draft = build(editor, create_new_journey(editor, connection, "Find"), insert("EMAILV2"))
+    document = copy.deepcopy(draft.document)
+    document["activities"][0]["name"] = LONG_NAME
+    save_revision(editor, draft, document, expected_revision=draft.revision_number, summary="n")
+    canvas = open_editor(page, live_server, draft)
+    card = canvas.node("EMAILV2-1")
+    shown = card.locator("text.node-label").text_content()
+    assert shown.endswith("…") and len(shown) < len(LONG_NAME)  # the card cuts it
+
+    # Both looks taken before any find, which scrolls the page to what it finds.
+    page.evaluate("document.fonts.ready")
+    page.wait_for_function("() => document.getElementById('stage').getAnimations().length === 0")
+    with_whole = card.screenshot(path=str(artifacts / "find-card-with-whole-name.png"))
+    page.evaluate(TAKE_WHOLE_NAMES)
+    without = card.screenshot(path=str(artifacts / "find-card-without-whole-name.png"))
+    assert with_whole == without  # the whole name is not seen
+    assert page.evaluate(FOUND_ON, LONG_NAME) == []  # and without it find misses the card
+
+    page.evaluate(PUT_BACK_WHOLE_NAMES)
+    assert page.evaluate(FOUND_ON, LONG_NAME) == ["EMAILV2-1"]
+    assert page.evaluate(FOUND_ON, "loyal customers in Europe") == ["EMAILV2-1"]
+    page.evaluate("name => window.find(name)", LONG_NAME)  # to look at: the card found
+    card.screenshot(path=str(artifacts / "find-card-found.png"))
