@@ -37,6 +37,7 @@ from journeys.views.panel import journey_items, panel_context, parse_target, tar
 
 EDITOR = "journeys/editor.html"
 DRIFT = "journeys/_drift.html"
+PANEL_MESSAGES = ["panel-errors", "panel-field-errors"]
 
 
 def editor_context(
@@ -59,6 +60,7 @@ def editor_context(
     )
     details = activity_details(draft.document, offered.names)
     error_count = sum(1 for p in problems if p.severity == "error")
+    warning_count = sum(1 for p in problems if p.severity == "warning")
     return {
         "draft": draft,
         "canvas": build_canvas(
@@ -66,7 +68,7 @@ def editor_context(
         ),
         "problems": problems,
         "error_count": error_count,
-        "readiness": readiness(draft, error_count),
+        "readiness": readiness(draft, error_count, warning_count),
         "palette": palette(),
         "can_edit": can_edit_draft(request.user, draft),
         "notice": notice,
@@ -105,8 +107,9 @@ def _workspace(
     context = editor_context(request, draft, target, form, notice)
     html = [render_to_string(f"{EDITOR}#canvas", context, request)]
     context["oob"] = True
-    # A kept panel still gets what the edit may have changed around its fields.
-    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal"]
+    # A kept panel still gets what the edit may have changed around its fields, and its
+    # messages afresh: a saved edit leaves none of a refused one's behind.
+    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal", *PANEL_MESSAGES]
     panel = kept if keep_panel else ["panel"]
     parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
