@@ -50,9 +50,14 @@
     if (!trigger || trigger.type !== "change" || !panelForm(event.detail.elt)) return;
     const fieldset = group(trigger.target);
     if (!fieldset) return;
+    // A value that cannot be right (a wait of -3) is sent at once: the server's message shows.
+    const wrong = Array.from(fieldset.elements).some((e) => e.willValidate && !e.checkValidity());
+    // The change of the last field edited arrives after the focus left the group (it is
+    // delayed): then it is the group's save.
+    const left = !fieldset.contains(document.activeElement);
     if (fieldset.dataset.sent === values(fieldset)) {
       event.preventDefault(); // already posted when the focus left the group
-    } else if (consistent(fieldset)) {
+    } else if (wrong || left || consistent(fieldset)) {
       hint(fieldset, false);
       fieldset.dataset.sent = values(fieldset);
     } else {
