@@ -149,3 +149,10 @@ def test_a_refresh_while_typing_keeps_the_panel_and_its_revision(
     assert "The panel keeps what you typed" in kept
     whole = editor_client.get(url, {"select": SPLIT}, headers=HTMX).content.decode()
     assert '<aside id="panel"' in whole and 'id="panel-revision"' in whole
+
+
+def test_a_refresh_asked_for_without_htmx_is_the_editor_page(editor_client, split_draft):
+    url = reverse("journeys:draft-refresh", args=[split_draft.pk])
+    response = editor_client.get(url, {"select": SPLIT})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/drafts/{split_draft.pk}/?select={SPLIT}")

@@ -14,13 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from journeys.models import Connection, Draft, Revision
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.editor import EDITOR, editor_context
-from journeys.views.panel import parse_target
+from journeys.views.panel import parse_target, target_param
 
 
 def _has_perm(user: Any, codename: str) -> Exists:
@@ -85,6 +87,8 @@ def refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """
     draft = get_draft_for_user(request, pk)
     target = parse_target(request.GET.get("select"), draft.document)
+    if not request.htmx:  # only the bar's button asks for these parts; a person gets the page
+        return redirect(f"{reverse('journeys:draft', args=[pk])}?select={target_param(target)}")
     typing = request.GET.get("typing") == "1" and target is not None
     context = editor_context(request, draft, target)
     context["oob"] = True
