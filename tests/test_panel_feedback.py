@@ -142,13 +142,21 @@ def test_a_refresh_while_typing_keeps_the_panel_and_its_revision(
     editor_client, editor, split_draft
 ):
     url = reverse("journeys:draft-refresh", args=[split_draft.pk])
-    kept = editor_client.get(url, {"select": SPLIT, "typing": "1"}, headers=HTMX).content.decode()
+    typing = {"select": SPLIT, "typing": "1", "since": "2"}
+    kept = editor_client.get(url, typing, headers=HTMX).content.decode()
     assert 'id="canvas"' in kept and 'id="editor-bar"' in kept
     assert 'id="panel-title"' in kept
     assert 'id="panel-revision"' not in kept and '<form class="panel-form"' not in kept
-    assert "The panel keeps what you typed" in kept
+    assert "The panel keeps what you typed; saving it merges with the newer changes." in kept
     whole = editor_client.get(url, {"select": SPLIT}, headers=HTMX).content.decode()
     assert '<aside id="panel"' in whole and 'id="panel-revision"' in whole
+
+    # The split itself changed since the panel was opened at revision 2: the user is told.
+    document = copy.deepcopy(split_draft.document)
+    document["activities"][0]["name"] = "Renamed elsewhere"
+    save_revision(editor, split_draft, document, expected_revision=2, summary="renamed")
+    told = editor_client.get(url, typing, headers=HTMX).content.decode()
+    assert "“Random Split · Renamed elsewhere” was changed there too" in told
 
 
 def test_a_refresh_asked_for_without_htmx_is_the_editor_page(editor_client, split_draft):

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from journeys.models import Connection, Draft, Revision
+from journeys.panel_forms.base import Target, locate, value_at
 from journeys.views.base import HtmxHttpRequest, get_draft_for_user
 from journeys.views.editor import EDITOR, editor_context
 from journeys.views.panel import parse_target, target_param
@@ -94,10 +95,17 @@ def refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     context["oob"] = True
     shown = f"Now showing revision {draft.revision_number}."
     if typing:
+        assert target is not None
         panel = ["panel-title", "panel-problems", "panel-removal"]
-        context["notice"] = (
-            f"{shown} The panel keeps what you typed; saving it merges with the newer changes "
-            "or says what conflicts."
+        since = request.GET.get("since", "")
+        changed = _item_changed(draft, target, int(since) if since.isdigit() else None)
+        context["notice"] = f"{shown} " + (
+            f"“{context['panel_form'].title}” was changed there too: the panel keeps what you "
+            "typed over the version you opened; saving it merges with the newer changes or "
+            "says what conflicts. Select it again to see the new version (what you typed and "
+            "did not save would go)."
+            if changed
+            else "The panel keeps what you typed; saving it merges with the newer changes."
         )
     else:
         panel = ["panel"]
@@ -107,3 +115,19 @@ def refresh(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse("".join(html))
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _item_changed(draft: Draft, target: Target, since: int | None) -> bool:
+    """Whether the panel's item differs from what it was at revision `since` (the revision the
+    panel was opened or last saved at); True when that cannot be told."""
+    if since is None or target.kind == "settings":  # the settings are the whole journey
+        return True
+    opened = draft.revisions.filter(number=since).first()
+    if opened is None:
+        return True
+    try:
+        before = value_at(opened.document, locate(opened.document, target))
+        now = value_at(draft.document, locate(draft.document, target))
+    except LookupError:
+        return True
+    return bool(before != now)

@@ -151,6 +151,8 @@
     const editor = document.getElementById("editor");
     const form = document.querySelector("#panel form.panel-form");
     const params = new URLSearchParams({ typing: typing && form ? "1" : "0" });
+    const opened = document.getElementById("panel-revision"); // what the panel was drawn from
+    if (opened) params.set("since", opened.value);
     // The panel's item: its form says it (the goal, settings…), else the selected card.
     const selected = document.querySelector("#canvas a.node.selected");
     const target = form ? new URL(form.action, location.href).searchParams.get("target") : null;
