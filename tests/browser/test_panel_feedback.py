@@ -4,6 +4,7 @@ messages that go with their cause, and a tab that learns of newer revisions made
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -183,3 +184,19 @@ def test_a_tab_left_open_learns_of_a_newer_revision_and_reloads_keeping_what_is_
     found = activities(draft)
     assert found["STOWAIT-1"]["name"] == "Best hour"
     assert found["EMAILV2-1"]["description"] == "Typed in tab A, not saved yet"
+
+
+def test_not_configured_yet_leaves_the_panel_with_the_canvas_badge(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    draft = build(editor, create_new_journey(editor, connection, "Email"), insert("EMAILV2"))
+    canvas = open_editor(page, live_server, draft)
+    canvas.open_panel("EMAILV2-1")
+    problems = page.locator("#panel-problems")
+    expect(problems).to_contain_text("is not configured yet: it needs an email to send")
+
+    canvas.change_field("#id_emailId", "48213")
+    expect(canvas.node("EMAILV2-1")).not_to_have_class(re.compile(r"\bhas-warning\b"))
+    expect(problems).not_to_contain_text("not configured yet")
+    expect(page.locator("#warning-count")).to_have_text("1 warning")  # the entry source's
