@@ -144,6 +144,12 @@ class Editor:
         else:
             field.fill(value)
             field.press("Tab")
+        # Fields saved together (a wait's number and unit) save once the focus leaves them all.
+        group = field.locator("xpath=ancestor::fieldset[@data-together][1]")
+        if group.count():
+            field.focus()
+            while group.evaluate("g => g.contains(document.activeElement)"):
+                self.page.keyboard.press("Tab")
         self.wait_for_revision_after(before)
 
     def click_and_wait(self, selector: str) -> None:
