@@ -99,6 +99,21 @@
   }
   document.addEventListener("htmx:afterSettle", () => markInvalid(document));
 
+  // A save answered after its panel was replaced (the user selected another item meanwhile):
+  // the canvas and bar it brings still apply, but the parts of the kept panel (title, problems,
+  // messages) are the old item's and must not land in the new panel. htmx would look for the
+  // out-of-band parts around the form that asked, which is gone: they are swapped from here.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const elt = event.detail.requestConfig && event.detail.requestConfig.elt; // detail.elt: the target
+    if (!event.detail.shouldSwap || !panelForm(elt) || document.body.contains(elt)) return;
+    const response = document.createElement("template");
+    response.innerHTML = event.detail.serverResponse;
+    response.content.querySelectorAll("[data-panel-part]").forEach((part) => part.remove());
+    event.detail.shouldSwap = false;
+    const style = (elt.getAttribute("hx-swap") || "innerHTML").split(" ")[0];
+    htmx.swap(event.detail.target, response.innerHTML, { swapStyle: style });
+  });
+
   // --- Newer revisions made elsewhere ------------------------------------------------------
   // Every POLL_MS while the tab is visible, and when it comes back into view, ask the draft's
   // revision (an ETag makes an unchanged answer a bodiless 304). Newer than the canvas: a bar

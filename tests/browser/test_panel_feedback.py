@@ -200,3 +200,42 @@ def test_not_configured_yet_leaves_the_panel_with_the_canvas_badge(
     expect(canvas.node("EMAILV2-1")).not_to_have_class(re.compile(r"\bhas-warning\b"))
     expect(problems).not_to_contain_text("not configured yet")
     expect(page.locator("#warning-count")).to_have_text("1 warning")  # the entry source's
+
+
+def test_a_save_answered_after_another_item_opened_leaves_the_new_panel_alone(
+    signed_in, live_server, editor, connection
+):
+    page = signed_in
+    draft = build(
+        editor,
+        create_new_journey(editor, connection, "Quick"),
+        insert("WAITBYDURATION"),
+        insert("EMAILV2", after="WAITBYDURATION-1"),
+    )
+    canvas = open_editor(page, live_server, draft)
+    canvas.open_panel("WAITBYDURATION-1")
+    held = []  # the wait's save, answered only once the email's panel is open
+
+    def hold_the_save(route):
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(lambda url: "/panel/" in url and "WAITBYDURATION-1" in url, hold_the_save)
+    before = canvas.revision
+    page.fill("#panel #id_waitDuration", "3")
+    page.press("#panel #id_waitDuration", "Tab")  # the unit is next: held in the group
+    canvas.node("EMAILV2-1").click()  # leaving the group saves it; the email's panel opens
+    title = page.locator("#panel h2")
+    expect(title).to_have_attribute("title", "EMAILV2-1")
+    while not held:  # the route handler runs while Playwright waits
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    canvas.wait_for_revision_after(before)
+
+    expect(canvas.node("WAITBYDURATION-1").locator(".node-label")).to_have_text("Wait 3 days")
+    expect(title).to_have_attribute("title", "EMAILV2-1")
+    expect(title).to_contain_text("Email")
+    expect(page.locator("#panel-problems")).to_contain_text("needs an email to send")
+    assert activities(draft)["WAITBYDURATION-1"]["configurationArguments"]["waitDuration"] == 3
