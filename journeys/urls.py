@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from journeys.views import catalog, conditions, contacts, editor, remote, review
+from journeys.views import catalog, conditions, contacts, editor, freshness, remote, review
 from journeys.views import drafts as views
 from journeys.views.notifications import NOTIFICATION_URLS
 from journeys.views.push import PUSH_URLS
@@ -26,6 +26,8 @@ app_urls = (
         path("drafts/<int:pk>/redo/", editor.redo, name="draft-redo"),
         path("drafts/<int:pk>/history/", editor.history, name="draft-history"),
         path("drafts/<int:pk>/drift/", editor.drift, name="draft-drift"),
+        path("drafts/<int:pk>/revision/", freshness.revision, name="draft-revision"),
+        path("drafts/<int:pk>/refresh/", freshness.refresh, name="draft-refresh"),
         path("drafts/<int:pk>/restore/<int:number>/", editor.restore, name="draft-restore"),
         path("drafts/<int:pk>/contacts/", contacts.contacts, name="draft-contacts"),
         path("drafts/<int:pk>/contacts/save/", contacts.contact_save, name="draft-contact-save"),

@@ -84,6 +84,8 @@ APP_URLS: dict[str, str] = {
     "journeys:draft-push": "draft",
     "journeys:draft-check-sfmc": "draft",
     "journeys:draft-drift": "draft",
+    "journeys:draft-revision": "draft",
+    "journeys:draft-refresh": "draft",
     "journeys:draft-update-from-sfmc": "draft",
     "journeys:journey-audit": "journey",
     "journeys:remote-list": "connection",

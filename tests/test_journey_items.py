@@ -480,7 +480,8 @@ def test_giving_the_event_key_in_the_panel_clears_the_warning_in_the_kept_panel(
     html = response.content.decode()
     assert response.status_code == 200
     assert '<aside id="panel"' not in html  # the panel being typed in is kept ...
-    assert '<div id="panel-problems" hx-swap-oob="true">' in html  # ... its problems redrawn
+    # ... its problems redrawn
+    assert '<div id="panel-problems" hx-swap-oob="true" data-panel-part>' in html
     assert "not configured yet" not in html
     draft.refresh_from_db()
     assert not needs_configuration(draft.document["triggers"][0])

@@ -241,9 +241,10 @@ def test_panels_come_with_titles_and_fieldsets_for_the_template(real_fixtures_di
     doc = load(real_fixtures_dir, "01")
     form = panel_form_for(doc, Target("activity", "MULTICRITERIADECISIONV2-1"))
     assert form.title == "Decision Split · MULTICRITERIADECISIONV2-1"
-    legends = [legend for legend, _ in form.fieldsets]
+    legends = [group.legend for group in form.fieldsets]
     assert legends == ["", "Path 1", "Everyone else"]
-    assert [bound.name for bound in form.fieldsets[1][1]] == ["path_1_label", "path_1_criteria"]
+    assert [bound.name for bound in form.fieldsets[1].fields] == ["path_1_label", "path_1_criteria"]
+    assert all(group.together is None for group in form.fieldsets)
     assert panel_form_for(doc, Target("settings")).title == "Journey settings"
 
 
@@ -544,6 +545,35 @@ def test_random_split_shares_must_add_up_to_100(real_fixtures_dir):
     assert form.non_field_errors() == ["The percentages add up to 90; they must add up to 100."]
     too_big = submit(doc, Target("activity", "RANDOMSPLITV2-1"), path_1_percentage="100")
     assert "path_1_percentage" in too_big.errors
+
+
+def test_random_split_shares_are_one_group_saved_together_and_a_refusal_says_what_is_kept(
+    real_fixtures_dir,
+):
+    doc = load(real_fixtures_dir, "10")
+    form = panel_form_for(doc, Target("activity", "RANDOMSPLITV2-1"))
+    shares = next(group for group in form.fieldsets if group.together)
+    assert [bound.name for bound in shares.fields] == [f"path_{n}_percentage" for n in range(1, 6)]
+    assert shares.together is not None and shares.together.total == 100
+    assert all(note == "" for _, note in shares.rows)  # nothing refused yet
+
+    refused = submit(doc, Target("activity", "RANDOMSPLITV2-1"), path_1_percentage="30")
+    assert not refused.is_valid()
+    notes = {bound.name: note for group in refused.fieldsets for bound, note in group.rows}
+    assert notes["path_1_percentage"] == "Not saved: the journey still has “20”."
+    assert notes["path_2_percentage"] == ""  # left alone: nothing to say
+
+
+def test_a_wait_saves_its_number_and_unit_together(real_fixtures_dir):
+    doc = load(real_fixtures_dir, "01")
+    form = panel_form_for(doc, Target("activity", "WAITBYDURATION-2"))
+    together = [group for group in form.fieldsets if group.together]
+    assert [[bound.name for bound in group.fields] for group in together] == [
+        ["waitDuration", "waitUnit"]
+    ]
+    assert together[0].together is not None and together[0].together.total is None
+    names = [bound.name for group in form.fieldsets for bound in group.fields]
+    assert sorted(names) == sorted(form.fields)  # every field drawn once
 
 
 def test_random_split_shares_saved_as_text_stay_text(real_fixtures_dir):

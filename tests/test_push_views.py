@@ -95,6 +95,13 @@ def test_ready_to_push_only_for_an_approved_draft_without_an_open_merge(
     assert validity(as_editor, draft) == "No errors; needs approval before a push"
 
 
+def test_ready_to_push_is_not_said_while_a_push_is_under_way(
+    as_editor, editor, approved_draft, simulator
+):
+    push.request_push(editor, approved_draft)
+    assert validity(as_editor, approved_draft) == "Push under way"
+
+
 def review_page(client, draft):
     return client.get(reverse("journeys:draft-review", args=[draft.pk])).content.decode()
 

@@ -16,7 +16,15 @@ from django.core.validators import URLValidator
 
 from journeys.domain.catalog import duration_words, type_of, wait_name
 from journeys.domain.graph import set_field
-from journeys.panel_forms.base import Document, FieldPath, ItemPath, PanelForm, Target, value_at
+from journeys.panel_forms.base import (
+    Document,
+    FieldPath,
+    ItemPath,
+    PanelForm,
+    Target,
+    Together,
+    value_at,
+)
 from journeys.panel_forms.catalog_pickers import select_widget, use_selects
 from journeys.panel_forms.field_rows import FieldRowsWidget
 from journeys.panel_forms.fields import (
@@ -99,6 +107,10 @@ class ActivityForm(PanelForm):
         )
 
 
+HOW_LONG = "How long"
+EXTENSION = ("isExtended", "specifiedTime", "timeZone")
+
+
 class WaitByDurationForm(ActivityForm):
     waitDuration = forms.IntegerField(label="Wait for", min_value=1)
     waitUnit = forms.ChoiceField(label="Unit", choices=WAIT_UNITS)
@@ -121,6 +133,22 @@ class WaitByDurationForm(ActivityForm):
         "specifiedTime": (CONFIG, "specifiedTime"),
         "timeZone": (CONFIG, "timeZone"),
     }
+
+    def __init__(
+        self, document: Document, target: Target, data: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(document, target, data)
+        # The number and unit are one value ("3 weeks"): saved together, as one revision that
+        # renames a wait named for its duration once, not twice.
+        duration = ["waitDuration", "waitUnit"]
+        self.groups = [
+            ("", [name for name in self.fields if name not in (*duration, *EXTENSION)]),
+            (HOW_LONG, duration),
+            ("", list(EXTENSION)),
+        ]
+        self.together[HOW_LONG] = Together(
+            "The number and unit are saved together when you leave them (or press Enter)."
+        )
 
     def check_together(self) -> None:
         if not self.cleaned_data.get("isExtended"):

@@ -24,7 +24,32 @@ from journeys.panel_forms.fields import fit_to_current, whole_number
 Document = dict[str, Any]
 ItemPath = tuple[str | int, ...]
 FieldPath = tuple[str, ...]
+SHORT_VALUE = 60  # longer stored values are not quoted in a refusal's note
 _LISTS = {"activity": "activities", "trigger": "triggers", "goal": "goals", "exit": "exits"}
+
+
+@dataclass(frozen=True)
+class Together:
+    """Fields the panel saves as one edit (a split's shares, a wait's number and unit): they are
+    not auto-saved one by one, so no refused in-between state (60/40 → 70/40 → 70/30) is ever
+    posted. They are saved once they add up to `total` (when given), when the focus leaves them,
+    or on Save."""
+
+    hint: str
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class Fieldset:
+    """A group of fields as the template draws it; `note` is what a refusal left unsaved."""
+
+    legend: str
+    rows: list[tuple[BoundField, str]]
+    together: Together | None
+
+    @property
+    def fields(self) -> list[BoundField]:
+        return [bound for bound, _ in self.rows]
 
 
 @dataclass(frozen=True)
@@ -105,6 +130,7 @@ class PanelForm(forms.Form):
         for name, path in self.paths.items():
             self.set_initial(name, value_at(self.item, path))
         self.groups: list[tuple[str, list[str]]] = [("", list(self.fields))]
+        self.together: dict[str, Together] = {}  # legend of a group → how its fields save
 
     def use_catalog(self, catalog: Any) -> None:
         """Offer SFMC's catalog (panel_forms.catalog_pickers.PanelCatalog) in the fields: here the
@@ -133,9 +159,37 @@ class PanelForm(forms.Form):
             prepare(self.document, self.initial[name], name)
 
     @property
-    def fieldsets(self) -> list[tuple[str, list[BoundField]]]:
-        """The fields in groups for the template: (legend, bound fields); "" = no legend."""
-        return [(legend, [self[name] for name in names]) for legend, names in self.groups]
+    def fieldsets(self) -> list[Fieldset]:
+        """The fields in groups for the template ("" = no legend), each field with its note."""
+        return [
+            Fieldset(
+                legend,
+                [(self[name], self.unsaved_note(name)) for name in names],
+                self.together.get(legend) if legend else None,
+            )
+            for legend, names in self.groups
+        ]
+
+    def unsaved_note(self, name: str) -> str:
+        """After a refusal, what the journey still has where the user typed something else: the
+        field keeps what was typed (nothing is lost) and says what is stored."""
+        if not self.is_bound or not self.errors or name not in self.changed_data:
+            return ""
+        return f"Not saved: the journey still has {self.shown_value(name)}."
+
+    def shown_value(self, name: str) -> str:
+        """A field's stored (initial) value as people read it."""
+        field, value = self.fields[name], self.initial.get(name)
+        if value in (None, "", []):
+            return "nothing here"
+        if isinstance(field, forms.BooleanField):
+            return "yes" if value else "no"
+        if isinstance(field, forms.ChoiceField):
+            return f"“{choice_label(field, value)}”"
+        text = str(value)
+        if len(text) > SHORT_VALUE or "\n" in text:  # a condition or JSON: not quoted whole
+            return "its earlier value"
+        return f"“{text}”"
 
     # --- checking ------------------------------------------------------------------------
 

@@ -27,11 +27,12 @@ from journeys.panel_forms.activities import (
     CustomActivityForm,
     mark_configured,
 )
-from journeys.panel_forms.base import Document, ItemPath, Target, stored, value_at
+from journeys.panel_forms.base import Document, ItemPath, Target, Together, stored, value_at
 from journeys.panel_forms.condition_field import ConditionField
 from journeys.panel_forms.fields import ExactTextField, LinesField
 
 OPENED, CLICKED, BOUNCED = 2, 3, 6
+SHARES = "Share of contacts per path"
 ENGAGEMENT_KINDS = [(OPENED, "Opened the email"), (CLICKED, "Clicked a link"), (BOUNCED, "Bounced")]
 
 
@@ -128,7 +129,13 @@ class RandomSplitForm(SplitForm):
             )
             self.set_initial(share, value_at(outcome, ("arguments", "percentage")))
             self.shares[share] = outcome["key"]
-            self.groups.append((f"Path {number}", [label, share]))
+        # The shares in one group, saved together: one at a time, 60/40 → 70/30 would pass
+        # through a refused 70/40.
+        self.groups.append((SHARES, list(self.shares)))
+        self.together[SHARES] = Together(
+            "Percentages must add up to 100 — saved when they do.", total=100
+        )
+        self.groups.append(("Path names", list(self.labels)))
 
     def check_together(self) -> None:
         values = [self.cleaned_data.get(name) for name in self.shares]

@@ -111,10 +111,7 @@ def _stalled(run: PushAttempt | PublishRequest, due: Any, doing: str, done: str)
 def describe_attempt(attempt: PushAttempt) -> RunStatus:
     """The attempt's state, why, and what the user can do, in plain language."""
     stalled = pushing.is_stalled(attempt)
-    merged = (
-        attempt.state == State.CONFLICT
-        and attempt.merges.filter(state=MergeSession.State.RESOLVED).exists()
-    )
+    merged = attempt.state == State.CONFLICT and _merged(attempt)
     title, detail = _words(attempt, stalled) if not merged else _MERGED_WORDS
     details = attempt.error_details or {}
     problems = [
@@ -195,17 +192,42 @@ class PushPanel:
     publish: PublishPanel
 
 
-def readiness(draft: Draft, error_count: int) -> str:
-    """The editor bar's word on the draft: "Ready to push" only when a push would be taken."""
+@dataclass(frozen=True)
+class Readiness:
+    """The editor bar's word on the draft, its colour ("ready" green, "blocked" red, "waiting"
+    neutral), and the warnings apart: amber, never mistaken for errors or for readiness."""
+
+    text: str
+    look: str
+    warnings: str = ""
+
+
+def _counted(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def readiness(draft: Draft, error_count: int, warning_count: int = 0) -> Readiness:
+    """ "Ready to push" only when a push would be taken: no errors, an approval of this very
+    content, no push under way and no change in SFMC still to merge."""
+    warnings = _counted(warning_count, "warning") if warning_count else ""
     if error_count:
-        return f"{error_count} error{'s' if error_count != 1 else ''}"
+        return Readiness(_counted(error_count, "error"), "blocked", warnings)
     if draft.state == Draft.State.PUSHED:
-        return "Pushed"
+        return Readiness("Pushed", "ready", warnings)
     if valid_approval(draft) is None:  # no query unless the draft is approved
-        return "No errors; needs approval before a push"
+        return Readiness("No errors; needs approval before a push", "waiting", warnings)
     if merging.open_session_for(draft) is not None:
-        return "SFMC changed meanwhile: resolve the merge first"
-    return "Ready to push"
+        return Readiness("SFMC changed meanwhile: resolve the merge first", "blocked", warnings)
+    latest = draft.push_attempts.order_by("-created_at", "-id").first()
+    if latest is not None and latest.state in pushing.ACTIVE_STATES:
+        return Readiness("Push under way", "waiting", warnings)
+    if latest is not None and latest.state == State.CONFLICT and not _merged(latest):
+        return Readiness("SFMC changed meanwhile: merge its changes first", "blocked", warnings)
+    return Readiness("Ready to push", "ready", warnings)
+
+
+def _merged(attempt: PushAttempt) -> bool:
+    return attempt.merges.filter(state=MergeSession.State.RESOLVED).exists()
 
 
 def push_panel(user: Any, draft: Draft) -> PushPanel:

@@ -39,6 +39,7 @@ from journeys.views.panel import journey_items, panel_context, parse_target, tar
 
 EDITOR = "journeys/editor.html"
 DRIFT = "journeys/_drift.html"
+PANEL_MESSAGES = ["panel-errors", "panel-field-errors"]
 
 
 def editor_context(
@@ -61,6 +62,7 @@ def editor_context(
     )
     details = activity_details(draft.document, offered.names)
     error_count = sum(1 for p in problems if p.severity == "error")
+    warning_count = sum(1 for p in problems if p.severity == "warning")
     return {
         "draft": draft,
         "canvas": build_canvas(
@@ -68,7 +70,7 @@ def editor_context(
         ),
         "problems": problems,
         "error_count": error_count,
-        "readiness": readiness(draft, error_count),
+        "readiness": readiness(draft, error_count, warning_count),
         # Lazy: worked out once, and only by the renders that draw the editor bar (not a panel's).
         "push": SimpleLazyObject(lambda: push_panel(request.user, draft)),
         "palette": palette(),
@@ -127,8 +129,9 @@ def _workspace(
         context["oob"] = False
         html = [render_to_string(f"{EDITOR}#canvas", context, request)]
         context["oob"] = True
-    # A kept panel still gets what the edit may have changed around its fields.
-    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal"]
+    # A kept panel still gets what the edit may have changed around its fields, and its
+    # messages afresh: a saved edit leaves none of a refused one's behind.
+    kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal", *PANEL_MESSAGES]
     panel = kept if keep_panel else ["panel"]
     parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]

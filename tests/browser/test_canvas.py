@@ -144,6 +144,12 @@ class Editor:
         else:
             field.fill(value)
             field.press("Tab")
+        # Fields saved together (a wait's number and unit) save once the focus leaves them all.
+        group = field.locator("xpath=ancestor::fieldset[@data-together][1]")
+        if group.count():
+            field.focus()
+            while group.evaluate("g => g.contains(document.activeElement)"):
+                self.page.keyboard.press("Tab")
         self.wait_for_revision_after(before)
 
     def click_and_wait(self, selector: str) -> None:
@@ -497,17 +503,20 @@ def test_the_panel_configures_a_wait_an_email_and_a_two_branch_decision_split(
     canvas = open_editor(page, live_server, draft)
 
     canvas.open_panel("WAITBYDURATION-1")
-    canvas.change_field("#id_waitDuration", "3")
+    # The number and unit save together (tests/browser/test_panel_feedback.py), once the
+    # focus leaves them.
+    page.fill("#panel #id_waitDuration", "3")
+    page.press("#panel #id_waitDuration", "Tab")
+    before = canvas.revision
+    page.select_option("#panel #id_waitUnit", "WEEKS")
+    page.press("#panel #id_waitUnit", "Tab")
+    canvas.wait_for_revision_after(before)
     # The auto-save leaves the panel alone, so the focus stays where the user tabbed to.
-    assert page.evaluate("() => document.activeElement.id") == "id_waitUnit"
-    # (a new wait is in days already: choosing days again would change nothing, and a change
-    # that changes nothing saves no revision)
-    canvas.change_field("#id_waitUnit", "WEEKS")
-    canvas.change_field("#id_waitUnit", "DAYS")
-    canvas.change_field("#id_name", "Wait three days")
-    expect(canvas.node("WAITBYDURATION-1").locator(".node-label")).to_have_text("Wait three days")
+    assert page.evaluate("() => document.activeElement.id") == "id_isExtended"
+    canvas.change_field("#id_name", "Wait three weeks")
+    expect(canvas.node("WAITBYDURATION-1").locator(".node-label")).to_have_text("Wait three weeks")
     wait = activities(draft)["WAITBYDURATION-1"]["configurationArguments"]
-    assert (wait["waitDuration"], wait["waitUnit"]) == (3, "DAYS")
+    assert (wait["waitDuration"], wait["waitUnit"]) == (3, "WEEKS")
 
     canvas.open_panel("EMAILV2-1")
     expect(canvas.node("EMAILV2-1")).to_have_class(re.compile(r"\bhas-warning\b"))
@@ -646,7 +655,7 @@ def test_validation_problems_show_as_badges_on_nodes_until_fixed(
     # The panel refuses a total that is still wrong, and says why.
     canvas.open_panel("RANDOMSPLITV2-1")
     page.fill("#panel #id_path_1_percentage", "90")
-    page.press("#panel #id_path_1_percentage", "Tab")
+    page.locator("#panel #id_path_1_name").click()  # leaving the shares saves them
     expect(page.locator("#panel")).to_contain_text("The percentages add up to 120")
     expect(page.locator("#notice")).to_have_text("Check the highlighted fields.")
     assert canvas.revision == 4
