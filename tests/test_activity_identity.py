@@ -98,7 +98,7 @@ def test_a_new_activity_that_took_the_old_key_is_not_grafted_onto_in_either_dire
         replacement,
     )
     assert swapped.description == (
-        "SFMC deleted Wait 'Wait 1 days' and added a new activity in its place; you changed it."
+        "SFMC deleted Wait 'Wait 1 day' and added a new activity in its place; you changed it."
     )
 
 

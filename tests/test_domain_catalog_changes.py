@@ -92,7 +92,7 @@ def test_profiles_classifications_data_extensions_fields_and_events_are_named():
     summaries = diff(journey(), changed(change), names=NAMES).summaries()
 
     assert summaries == [
-        "Entry source TRIGGER: Entry event 'Signup' → 'Purchase'",
+        "Entry source: Entry event 'Signup' → 'Purchase'",
         "Sender profile 'Northwind Marketing' → 'Northwind Support'",
         "Send classification 'Commercial' → 'Transactional'",
         "Delivery profile removed (was 'Default delivery')",

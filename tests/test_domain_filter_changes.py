@@ -138,7 +138,7 @@ def test_the_diff_says_which_condition_a_goal_gained(real_fixtures_dir):
         "</ConditionSet>", cond(POINTS, "GreaterThanOrEqual", "500") + "</ConditionSet>"
     )
     assert diff(doc, edited).summaries() == [
-        "Goal GOAL: condition added: Points (entry data) is at least 500"
+        "Goal 'GOAL': condition added: Points (entry data) is at least 500"
     ]
 
 
@@ -161,8 +161,7 @@ def test_the_same_condition_changed_differently_is_one_conflict_in_plain_words(r
     [conflict] = result.conflicts
     assert conflict.path == ("activities", SPLIT, "configurationArguments", "criteria", PHONE_PATH)
     assert conflict.description == (
-        "Both sides changed the conditions of branch '🤖PHONE_NOT_VALID' of Decision Split "
-        f"{SPLIT}: "
+        "Both sides changed the conditions of branch '🤖PHONE_NOT_VALID' of Decision Split: "
         "“MobilePhone (Contact) contains 1234567”: your draft has “MobilePhone (Contact) contains "
         "7654321”, SFMC has “MobilePhone (Contact) contains 1111111”."
     )
