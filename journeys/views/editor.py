@@ -132,9 +132,12 @@ def _workspace(
     # A kept panel still gets what the edit may have changed around its fields, and its
     # messages afresh: a saved edit leaves none of a refused one's behind.
     kept = ["panel-revision", "panel-title", "panel-problems", "panel-removal", *PANEL_MESSAGES]
-    panel = kept if keep_panel else ["panel"]
+    panel = kept if keep_panel else []
     parts = ["editor-bar", "state-banner", "journey-tools", *panel, "notice"]
     html += [render_to_string(f"{EDITOR}#{part}", context, request) for part in parts]
+    if not keep_panel:  # the whole panel out of band, its own parts in it (not out of band)
+        whole = {**context, "oob": False, "panel_oob": True}
+        html.append(render_to_string(f"{EDITOR}#panel", whole, request))
     response = HttpResponse("".join(html), status=status)
     if patch:
         response["HX-Reswap"] = "none"  # every part is out of band; editor.js applies the patch

@@ -37,7 +37,9 @@
   }
 
   function release(fieldset) {
-    if (!fieldset.classList.contains("pending")) return;
+    // Not only a group waiting with its hint: the focus may leave before the (delayed) change
+    // of its last field was even looked at, and that change would die with the panel.
+    if (fieldset.dataset.sent === undefined || fieldset.dataset.sent === values(fieldset)) return;
     hint(fieldset, false);
     fieldset.dataset.sent = values(fieldset);
     const form = panelForm(fieldset);
@@ -64,6 +66,12 @@
       event.preventDefault();
       hint(fieldset, true);
     }
+  });
+
+  // What a group held when the focus came in: leaving it unchanged saves nothing.
+  document.addEventListener("focusin", (event) => {
+    const fieldset = group(event.target);
+    if (fieldset && fieldset.dataset.sent === undefined) fieldset.dataset.sent = values(fieldset);
   });
 
   // Leaving the group saves what it holds (a refusal then says why, at once).
