@@ -16,6 +16,7 @@ from journeys.domain.catalog import (
     ENTRIES,
     PALETTE_GROUPS,
     CatalogEntry,
+    activity_name,
     activity_summary,
     type_of,
 )
@@ -245,7 +246,13 @@ def _dress(box: NodeBox, kind: str, item: dict[str, Any]) -> CanvasNode:
             shown, whole = goal_outcome_words(item)
             type_label = f"{type_label} · {whole}"
         badge, css = {"trigger": "IN", "goal": "GO", "exit": "EX"}[kind], kind
-    title = str(item.get("name") or item.get("key") or "")
+    # An activity without a name is called as Journey Builder calls one ("Wait 2 days"), never by
+    # its key; the key stays in the search text and on the panel's hover.
+    title = (
+        activity_name(item)
+        if kind == "activity"
+        else str(item.get("name") or item.get("key") or "")
+    )
     outcomes = items(item, "outcomes")
     return CanvasNode(
         key=box.key,
