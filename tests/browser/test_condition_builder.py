@@ -46,6 +46,8 @@ class Builder:
             self.page.keyboard.press(key)
         expect(self.page.locator("#panel .htmx-request")).to_have_count(0)
         expect(self.page.locator("#panel .htmx-settling")).to_have_count(0)
+        # The re-drawn builder puts the focus back after it settles: wait for that, not luck.
+        self.page.wait_for_function("() => !!document.activeElement.closest('#panel')")
 
     def tab_to_button(self, value: str, limit: int = 30) -> None:
         """Tab (only) until the focus is on the builder button that posts `value`."""
