@@ -134,6 +134,7 @@ class Editor:
 
     def change_field(self, selector: str, value: str) -> None:
         """Type into a panel field and leave it, as a user does; wait for the auto-save."""
+        self.wait_until_panel_is_live()
         before = self.revision
         field = self.page.locator(f"#panel {selector}")
         fold = field.locator("xpath=ancestor::details[1]")
@@ -151,6 +152,11 @@ class Editor:
             while group.evaluate("g => g.contains(document.activeElement)"):
                 self.page.keyboard.press("Tab")
         self.wait_for_revision_after(before)
+
+    def wait_until_panel_is_live(self) -> None:
+        """A panel swapped in is live once htmx has processed it (it then drops the class
+        `htmx-added`): a change typed before that would reach no listener."""
+        expect(self.page.locator("#panel.htmx-added, #panel .htmx-added")).to_have_count(0)
 
     def click_and_wait(self, selector: str) -> None:
         before = self.revision

@@ -53,6 +53,7 @@ def test_a_goal_is_added_from_the_canvas_edited_removed_after_confirming_and_und
     canvas.change_field("#id_name", "Bought")
     expect(goal.locator("text.node-label")).to_have_text("Bought")
     canvas.change_field("#id_conversionValue", "25")
+    canvas.wait_until_panel_is_live()
     before = canvas.revision
     page.check("#panel #id_isExitCriteria")
     canvas.wait_for_revision_after(before)
