@@ -131,6 +131,7 @@ class Editor:
     def open_panel(self, key: str) -> None:
         self.node(key).click()
         expect(self.page.locator("#panel h2")).to_have_attribute("title", key)
+        self.wait_until_panel_is_live()
 
     def change_field(self, selector: str, value: str) -> None:
         """Type into a panel field and leave it, as a user does; wait for the auto-save."""

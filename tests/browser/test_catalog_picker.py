@@ -111,6 +111,7 @@ def test_a_contact_row_field_is_chosen_by_name_and_the_comparison_names_it(
 
     first = page.locator("#panel #id_updateContactFields-field-0")
     expect(first.locator("option:checked")).to_have_text("Opens")
+    canvas.wait_until_panel_is_live()
     before = canvas.revision
     first.select_option(label="Status")
     canvas.wait_for_revision_after(before)
