@@ -490,3 +490,49 @@ def test_cards_say_what_an_activity_does():
     assert by_key["RANDOMSPLITV2-1"] == "50% · 50%"
     assert by_key["MULTICRITERIADECISIONV2-1"].endswith(("path", "paths"))
     assert by_key["EMAILV2-1"] == ""  # its card names the email, from the catalog
+
+
+def _graph_edits(doc):
+    """Every graph edit the canvas makes, on each activity of `doc` where it applies."""
+    for activity in doc.get("activities", []):
+        key, outcomes = activity["key"], activity.get("outcomes") or []
+        path = outcomes[0]["key"] if len(outcomes) > 1 else None
+        yield lambda d, k=key, o=path: insert_activity(d, "WAITBYDURATION", after=k, outcome_key=o)[
+            0
+        ]
+        yield lambda d, k=key: delete_activity(d, k)
+        if activity.get("type") in graph.BRANCHABLE_TYPES:
+            yield lambda d, k=key: add_branch(d, k)
+            first = outcomes[0]["key"]
+            yield lambda d, k=key, o=first: remove_branch(d, k, o)
+            yield lambda d, k=key, o=first: relabel_branch(d, k, o, "Renamed")
+        if outcomes:
+            yield lambda d, k=key, o=outcomes[0]["key"]: relink_outcome(d, k, o, None)
+
+
+def test_graph_edits_leave_their_input_untouched_and_share_what_they_did_not_change(
+    real_fixtures_dir,
+):
+    """The edits copy only what they change (documents are values): the input must come out
+    exactly as it went in, and an activity the edit left alone must be the very same object
+    (what the revision store, the limits and validation rely on to skip it)."""
+    edits = shared = 0
+    for path in sorted(real_fixtures_dir.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(doc.get("activities"), list) or has_errors(graph_errors(doc)):
+            continue
+        before = copy.deepcopy(doc)
+        for edit in _graph_edits(doc):
+            try:
+                edited = edit(doc)
+            except EditError:
+                continue
+            edits += 1
+            assert doc == before, path.name
+            originals = {id(a) for a in doc["activities"]}
+            for activity in edited["activities"]:
+                same = next((a for a in doc["activities"] if a["key"] == activity["key"]), None)
+                if same is not None and same == activity:
+                    assert id(activity) in originals, (path.name, activity["key"])
+                    shared += 1
+    assert edits > 100 and shared > edits  # the fixtures exercised every kind of edit

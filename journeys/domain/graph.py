@@ -1,12 +1,15 @@
 """The edits the canvas makes to a journey: each returns a new document, never a broken one.
 
-Every function deep-copies its input and leaves it untouched. An edit that cannot be made (an
-unknown key, a loop, a split left with too few paths...) raises EditError with a message for
-the editor. The edits of the graph (insert, delete, paths, links) first check its shapes: a
-stored journey may hold anything (`"outcomes": 1.5`, a key that is a list), and such a journey
-is refused with the validator's own words for the first malformed part, never half-edited. As
-a last guard, an edit that would introduce a graph error (validate.GRAPH_CODES) into a journey
-that had none is refused, so a sound journey stays sound.
+Every function copies what it changes and leaves its input untouched; the result shares the
+activities an edit did not change with the input (documents are values: nothing changes one in
+place), so that what is remembered of them by identity (validate.values_unchanged) holds.
+
+An edit that cannot be made (an unknown key, a loop, a split left with too few paths...) raises
+EditError with a message for the editor. The edits of the graph (insert, delete, paths, links)
+first check its shapes: a stored journey may hold anything (`"outcomes": 1.5`, a key that is a
+list), and such a journey is refused with the validator's own words for the first malformed
+part, never half-edited. As a last guard, an edit that would introduce a graph error
+(validate.GRAPH_CODES) into a journey that had none is refused, so a sound journey stays sound.
 
 The start activity is kept first in `activities`, as SFMC keeps it. Random split and Path
 Optimizer shares are spread evenly again whenever a branch is added or removed (100 split into
@@ -43,6 +46,8 @@ from journeys.domain.validate import ERROR, GRAPH_CODES, SHAPE_CODES, Problem, v
 
 # A new journey is Journey Builder's empty canvas; see document.minimal_journey.
 new_journey = minimal_journey
+# The activities whose own fields (not only their paths' `next`) a graph edit may change.
+_SPLIT_TYPES = BRANCHABLE_TYPES
 
 
 class EditError(ValueError):
@@ -155,7 +160,7 @@ def relabel_branch(doc: Journey, key: str, outcome_key: str, label: str) -> Jour
     if not isinstance(meta, dict):
         raise EditError(f"A path of {activity_title(activity)} has unreadable metadata.")
     meta[BRANCH_NAME_FIELDS.get(activity.get("type", ""), "label")] = label
-    return new
+    return _shared(doc, new)
 
 
 def relink_outcome(doc: Journey, key: str, outcome_key: str, target: str | None) -> Journey:
@@ -304,18 +309,54 @@ _GRAPH_PARTS = re.compile(
 def _graph_copy(doc: Journey) -> Journey:
     """A copy of `doc` for an edit of its graph; refused when a part the edit reads is
     malformed, with the validator's message for it (the editor lists the same one)."""
-    new = _copy(doc)
+    if not isinstance(doc, dict):
+        raise EditError("This is not a journey document.")
     malformed = [
-        p for p in validate(new) if p.code in SHAPE_CODES and _GRAPH_PARTS.fullmatch(p.path)
+        p for p in validate(doc) if p.code in SHAPE_CODES and _GRAPH_PARTS.fullmatch(p.path)
     ]
     if malformed:
-        where = _where(malformed[0], new)
+        where = _where(malformed[0], doc)
         raise EditError(
             "The canvas cannot change this journey's paths while a part of it is malformed: "
             f"{where}{malformed[0].message} Correct it first (in the activity's "
             "panel, or download the journey, fix the file and upload it)."
         )
-    return new
+    return {
+        section: [_graph_item_copy(item) for item in value]
+        if section == "activities" and isinstance(value, list)
+        else copy.deepcopy(value)
+        for section, value in doc.items()
+    }
+
+
+def _graph_item_copy(activity: Any) -> Any:
+    """What a graph edit may change of an activity is its own in the copy: a split whole (its
+    paths, shares and criteria), any other activity's paths (their `next`). The rest of a
+    non-split activity (its configuration, often most of it) is shared until _shared."""
+    if not isinstance(activity, dict) or activity.get("type") in _SPLIT_TYPES:
+        return copy.deepcopy(activity)
+    if "outcomes" not in activity:
+        return dict(activity)
+    return {**activity, "outcomes": copy.deepcopy(activity["outcomes"])}
+
+
+def _shared(before: Journey, after: Journey) -> Journey:
+    """`after` with every activity that the edit left equal to its namesake in `before` replaced
+    by that very object: the revision store, the limits and validation skip what they know."""
+    kept = {a.get("key"): a for a in _items(before.get("activities")) if isinstance(a, dict)}
+    activities = after.get("activities")
+    if isinstance(activities, list):
+        after["activities"] = [
+            kept[item["key"]]
+            if isinstance(item, dict) and kept.get(item.get("key")) == item
+            else item
+            for item in activities
+        ]
+    return after
+
+
+def _items(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _where(problem: Problem, doc: Journey) -> str:
@@ -325,6 +366,8 @@ def _where(problem: Problem, doc: Journey) -> str:
 
 
 def _checked(before: Journey, after: Journey) -> Journey:
+    """`after`, sharing what it did not change with `before`; refused if it breaks the graph."""
+    after = _shared(before, after)
     broken = [p for p in validate(after) if p.severity == ERROR and p.code in GRAPH_CODES]
     if broken and not any(p.severity == ERROR and p.code in GRAPH_CODES for p in validate(before)):
         raise EditError(f"That change would break the journey: {broken[0].message}")

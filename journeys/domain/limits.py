@@ -33,11 +33,14 @@ def limit_refusal(
     *,
     size: int | None = None,
     nesting: bool = True,
+    kept: object = None,
 ) -> str:
     """Why `document` is beyond `limits`, in plain words ("" when it is within them).
 
     `size` is its encoded_size when the caller has it already; `nesting=False` skips the one
-    check that walks the whole document (what costs a page's time is activities and bytes)."""
+    check that walks the whole document (what costs a page's time is activities and bytes).
+    `kept` is the document this one was edited from, which was within the limits: the nesting
+    of the parts the edit left as they were (the very same objects) is not measured again."""
     activities = document.get("activities")
     activities = activities if isinstance(activities, list) else []
     if len(activities) > limits.activities:
@@ -59,7 +62,7 @@ def limit_refusal(
             f"This journey is {size // 1024:,} KiB as JSON; the editor keeps journeys of at most "
             f"{limits.document_bytes // 1024:,} KiB."
         )
-    depth = nesting_depth(document) if nesting else 0
+    depth = nesting_depth(document, skip=_kept_parts(kept)) if nesting else 0
     if depth > limits.nesting:
         return (
             f"This journey's JSON is nested {depth} levels deep; at most {limits.nesting} are "
@@ -68,8 +71,10 @@ def limit_refusal(
     return ""
 
 
-def nesting_depth(value: object) -> int:
-    """Levels of objects and arrays: {} is 1, {"a": []} is 2, a scalar 0."""
+def nesting_depth(value: object, skip: dict[int, int] | None = None) -> int:
+    """Levels of objects and arrays: {} is 1, {"a": []} is 2, a scalar 0. A part listed in
+    `skip` (by id, with the level it was at) and found at that level is not walked."""
+    skip = skip or {}
     deepest = 0
     stack: list[tuple[object, int]] = [(value, 1)]
     while stack:
@@ -80,6 +85,22 @@ def nesting_depth(value: object) -> int:
             children = node
         else:
             continue
+        if skip.get(id(node)) == depth:
+            continue
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest
+
+
+def _kept_parts(kept: object) -> dict[int, int]:
+    """The activities (and other items of the top-level lists) of `kept`, by id, at level 3.
+    Ids are only compared while `kept` holds these objects, so none can be another's."""
+    if not isinstance(kept, dict):
+        return {}
+    return {
+        id(item): 3
+        for section in kept.values()
+        if isinstance(section, list)
+        for item in section
+        if isinstance(item, dict | list)
+    }

@@ -10,7 +10,10 @@ first, an entry source still to configure.
 
 Speed: the schema and per-activity rules are checked one activity at a time and remembered by
 the activity's exact text (its repr), so after an edit only the changed activities are checked
-again (see bench/bench_validate.py). The graph rules are cheap and run on every call.
+again (see bench/bench_validate.py). The graph rules are cheap and run on every call. Inside
+`values_unchanged()` (an editor request, where documents are values that no code changes in
+place) a document checked twice is checked once, and an activity object seen before is not
+even written out again: an edit shares its unchanged activities with the document it edited.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import functools
 import json
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,11 +147,45 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 def validate(doc: object) -> list[Problem]:
     """Check a journey document and return its problems; never raises, whatever `doc` is."""
+    memo = _memo.get()
+    known = memo.problems_of(doc) if memo is not None else None
+    if known is not None:
+        return list(known)
     try:
-        return _validate(doc)
+        problems = _validate(doc)
     except Exception as error:  # the callers rely on "never raises"; still say what happened
         message = f"This journey could not be checked ({type(error).__name__})."
-        return [Problem(ERROR, "validator-crash", "$", message)]
+        problems = [Problem(ERROR, "validator-crash", "$", message)]
+    if memo is not None:
+        memo.documents.append((doc, tuple(problems)))
+    return problems
+
+
+class _Memo:
+    """What one `values_unchanged()` block has checked, by object identity. It holds each
+    object it remembers, so that no other object can take its id while the block runs."""
+
+    def __init__(self) -> None:
+        self.documents: list[tuple[object, tuple[Problem, ...]]] = []
+        self.activities: dict[int, tuple[object, tuple[_Finding, ...]]] = {}
+
+    def problems_of(self, doc: object) -> tuple[Problem, ...] | None:
+        return next((found for seen, found in self.documents if seen is doc), None)
+
+
+_memo: ContextVar[_Memo | None] = ContextVar("validation_memo", default=None)
+
+
+@contextmanager
+def values_unchanged() -> Iterator[None]:
+    """Remember what is checked in this block by identity. Only for code that never changes a
+    document or an activity in place once it was checked (the editor's requests: every edit
+    returns a new document and shares the parts it did not change)."""
+    token = _memo.set(_Memo())
+    try:
+        yield
+    finally:
+        _memo.reset(token)
 
 
 def _validate(doc: object) -> list[Problem]:
@@ -285,6 +324,17 @@ def _activity_problems(activity: object, index: int) -> list[Problem]:
 
 
 def _cached_findings(activity: object) -> tuple[_Finding, ...]:
+    memo = _memo.get()
+    if memo is None:
+        return _findings_by_text(activity)
+    seen, found = memo.activities.get(id(activity), (None, ()))
+    if seen is not activity:
+        found = _findings_by_text(activity)
+        memo.activities[id(activity)] = (activity, found)
+    return found
+
+
+def _findings_by_text(activity: object) -> tuple[_Finding, ...]:
     try:
         # repr is the cheapest exact serialisation (1.7x faster than canonical JSON here);
         # the same activity with its fields in another order is merely a cache miss.

@@ -188,7 +188,10 @@ def save_revision(
     new_hash = content_hash(document)  # once: it serialises the whole document
     if history == "edit" and new_hash == locked.content_hash:
         return locked  # nothing changed: no revision, and a review or approval stands
-    guard_revision(user, document, revisions=locked.revision_number)
+    # The revision this one follows, when already read: its keys were recorded when it was
+    # saved, and the parts of it the edit kept were within the limits then.
+    previous = locked.document if "document" in locked.__dict__ else None
+    guard_revision(user, document, revisions=locked.revision_number, kept=previous)
     _move_history(locked, history)
     withdrawn = {
         Draft.State.IN_REVIEW: "draft.withdrawn",
@@ -198,8 +201,6 @@ def save_revision(
         record_event(withdrawn, actor=user, draft=locked, details={"by_edit": summary[:500]})
     if locked.state == Draft.State.APPROVED:
         notifications.approval_voided(user, locked, summary[:200])
-    # The keys of the revision this one follows were recorded when it was saved.
-    previous = locked.document if "document" in locked.__dict__ else None
     locked.document = document
     locked.content_hash = new_hash
     locked.revision_number += 1

@@ -45,9 +45,12 @@ def document_limits() -> DocumentLimits:
     )
 
 
-def check_document(document: dict[str, Any], *, size: int | None = None) -> None:
-    """Raise LimitRefused for a journey beyond the document bounds."""
-    refusal = limit_refusal(document, document_limits(), size=size)
+def check_document(
+    document: dict[str, Any], *, size: int | None = None, kept: object = None
+) -> None:
+    """Raise LimitRefused for a journey beyond the document bounds (`kept`: the document it
+    was edited from; see limit_refusal)."""
+    refusal = limit_refusal(document, document_limits(), size=size, kept=kept)
     if refusal:
         raise LimitRefused(refusal)
 
@@ -59,9 +62,15 @@ def too_large_to_open(document: dict[str, Any]) -> str:
 
 
 def guard_revision(
-    user: Any, document: dict[str, Any], *, revisions: int, now: datetime | None = None
+    user: Any,
+    document: dict[str, Any],
+    *,
+    revisions: int,
+    kept: object = None,
+    now: datetime | None = None,
 ) -> None:
     """Refuse the next revision of a draft that has `revisions`, or count it for `user`.
+    `kept` is the draft's current document, which `document` was edited from.
 
     Call it inside the transaction that writes the revision, after every other check: the
     count it adds is undone with that transaction if the write fails later.
@@ -73,7 +82,7 @@ def guard_revision(
             "not saved. Download the journey and upload the file to go on in a new draft."
         )
     size = encoded_size(document)
-    check_document(document, size=size)
+    check_document(document, size=size, kept=kept)
     _count_write(user, size, now or timezone.now())
 
 

@@ -22,7 +22,7 @@ from journeys.canvas import build_canvas, palette
 from journeys.canvas_parts import patch_for
 from journeys.catalog_names import activity_details
 from journeys.contact_display import draft_contacts
-from journeys.domain.validate import validate
+from journeys.domain.validate import validate, values_unchanged
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
@@ -146,6 +146,7 @@ def _workspace(
 
 @require_GET
 @login_required
+@values_unchanged()  # documents are values here: each is checked once
 def editor(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     too_large = too_large_to_open(draft.document)
@@ -173,6 +174,7 @@ def drift(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@values_unchanged()  # documents are values here: each is checked once
 def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     require(can_edit_draft(request.user, draft))
@@ -227,6 +229,7 @@ def insert_chooser(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@values_unchanged()  # documents are values here: each is checked once
 def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     target = parse_target(request.GET.get("target"), draft.document)
@@ -265,6 +268,7 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace(request, result.draft, target, notice=notice, keep_panel=keep_panel)
 
 
+@values_unchanged()  # documents are values here: each is checked once
 def _travel(request: HtmxHttpRequest, pk: int, action: Any) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     form = RevisionForm(request.POST)
@@ -311,6 +315,7 @@ def history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@values_unchanged()  # documents are values here: each is checked once
 def restore(request: HtmxHttpRequest, pk: int, number: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     form = RevisionForm(request.POST)
