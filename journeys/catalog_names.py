@@ -160,12 +160,15 @@ def _data_extensions(
     return found, fields
 
 
-def activity_details(document: Any, names: CatalogNames) -> dict[str, tuple[str, str]]:
+def activity_details(
+    document: Any, names: CatalogNames, refs: list[Ref] | None = None
+) -> dict[str, tuple[str, str]]:
     """For cards: activity key -> (what the card shows, the whole of it for hover): the email,
     data extension or SMS message an activity uses, by name. ``names`` must have named the ids
-    of ``document`` (as its document or one of its ``also``); pure, no query."""
+    of ``document`` (as its document or one of its ``also``); pure, no query. ``refs`` are
+    ``document``'s catalog_refs when the caller has them (``names.refs`` when it is its own)."""
     details: dict[str, tuple[str, str]] = {}
-    for ref in catalog_refs(document):
+    for ref in catalog_refs(document) if refs is None else refs:
         if ref.activity_key is None or ref.kind not in CARD_KINDS:
             continue
         named = names.get(ref.kind, ref.value)

@@ -20,6 +20,18 @@ from django import forms
 from django.db import models
 
 
+class _Written(str):
+    """A DocumentField value's JSON text, written by the caller (see with_text)."""
+
+
+def with_text(instance: models.Model, name: str, value: Any, text: str) -> None:
+    """Set the DocumentField `name` of `instance` to `value`, whose text as get_prep_value
+    writes it the caller has written already: the next save stores `text` rather than writing
+    the document out again (as long as the field still holds that very `value`)."""
+    setattr(instance, name, value)
+    instance.__dict__.setdefault("_written_texts", {})[name] = (value, _Written(text))
+
+
 class DocumentField(models.TextField):  # type: ignore[type-arg]
     """A dict or list kept as compact JSON text (a `text` column on every engine)."""
 
@@ -36,7 +48,14 @@ class DocumentField(models.TextField):  # type: ignore[type-arg]
     def to_python(self, value: Any) -> Any:
         return value
 
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        written = model_instance.__dict__.get("_written_texts", {}).pop(self.attname, None)
+        return written[1] if written is not None and written[0] is value else value
+
     def get_prep_value(self, value: Any) -> str | None:
+        if isinstance(value, _Written):
+            return str(value)
         if value is None:
             return None
         return json.dumps(value, separators=(",", ":"), allow_nan=False)

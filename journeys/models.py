@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from journeys.domain.contact_records import record_summary
+from journeys.domain.document_parts import Parts
 from journeys.fields import DocumentField
 from journeys.revision_store import read_document, write_document
 from journeys.secrets import decrypt_secret, encrypt_secret
@@ -233,11 +234,15 @@ class Draft(models.Model):
 
 
 class RevisionManager(models.Manager["Revision"]):
-    def add(self, document: Any, **fields: Any) -> Revision:
+    def add(
+        self, document: Any, *, split: tuple[object, Parts] | None = None, **fields: Any
+    ) -> Revision:
         """Save a new revision of `document` (`create(document=...)` as typed code can say it:
-        `document` is a property, not a column)."""
+        `document` is a property, not a column). `split`: document_parts.split(document), when
+        the caller has it."""
         revision = self.model(**fields)
         revision.document = document
+        revision.__dict__["_split"] = split
         revision.save(force_insert=True, using=self.db)
         return revision
 
@@ -272,7 +277,10 @@ class Revision(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.__dict__.pop("_document_unsaved", False):
-            self.skeleton, self.layout = write_document(DocumentPart, self.draft_id, self.document)
+            split = self.__dict__.pop("_split", None)
+            self.skeleton, self.layout = write_document(
+                DocumentPart, self.draft_id, self.document, split
+            )
         super().save(*args, **kwargs)
 
     @property

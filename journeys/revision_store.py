@@ -17,9 +17,15 @@ from journeys.domain import document_parts
 from journeys.domain.document_parts import Layout
 
 
-def write_document(part_model: Any, draft_id: int, document: object) -> tuple[object, Layout]:
-    """Store the parts of `document` the draft does not have yet; return (skeleton, layout)."""
-    skeleton, parts = document_parts.split(document)
+def write_document(
+    part_model: Any,
+    draft_id: int,
+    document: object,
+    split: tuple[object, document_parts.Parts] | None = None,
+) -> tuple[object, Layout]:
+    """Store the parts of `document` the draft does not have yet; return (skeleton, layout).
+    `split` is document_parts.split(document) when the caller has it already."""
+    skeleton, parts = split or document_parts.split(document)
     if not parts:
         return skeleton, {}
     names: dict[str, str] = {}

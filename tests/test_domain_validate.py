@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from journeys.domain import validate as validate_module
 from journeys.domain.catalog import new_activity
 from journeys.domain.document import load_journeys, minimal_journey
+from journeys.domain.graph import set_field
 from journeys.domain.validate import ERROR, GRAPH_CODES, Problem, has_errors, validate
 
 # Every warning the real fixtures get, and why: fixture 16 is a draft whose emails and
@@ -318,6 +319,45 @@ def test_only_the_edited_activity_is_checked_again(monkeypatch):
     problems = validate(edited)
     assert checked == ["W12"]
     assert [p.path for p in problems] == ["$.activities[12].configurationArguments.waitUnit"]
+
+
+def test_inside_values_unchanged_a_document_and_a_shared_activity_are_checked_once(monkeypatch):
+    """An edit shares its unchanged activities (graph.set_field): inside the block they are
+    known by identity, not even written out; outside it, nothing is remembered by identity."""
+    written = []
+    original = validate_module._findings_by_text
+
+    def counting(activity):
+        written.append(activity.get("key"))
+        return original(activity)
+
+    monkeypatch.setattr(validate_module, "_findings_by_text", counting)
+    doc = journey(*(wait(f"W{n}", f"W{n + 1}") for n in range(30)), wait("W30"))
+    path = ("activities", 12, "configurationArguments", "waitUnit")
+    with validate_module.values_unchanged():
+        assert validate(doc) == []
+        edited = set_field(doc, path, "YEARS")
+        first = validate(edited)
+        assert validate(edited) == first  # the same document: not checked again
+    assert written == [f"W{n}" for n in range(31)] + ["W12"]
+    assert [p.path for p in first] == ["$.activities[12].configurationArguments.waitUnit"]
+
+    written.clear()
+    doc["activities"][3]["configurationArguments"]["waitUnit"] = "YEARS"  # outside: changed
+    assert [p.path for p in validate(doc)] == ["$.activities[3].configurationArguments.waitUnit"]
+    assert len(written) == 31
+
+
+def test_remembered_problems_stand_for_a_document_only_inside_the_block():
+    doc = journey(wait("A"))
+    said = [Problem(ERROR, "x", "$", "remembered")]
+    validate_module.remember(doc, said)  # no block: nothing is kept
+    assert validate(doc) == []
+    with validate_module.values_unchanged():
+        validate_module.remember(doc, said)
+        assert validate(doc) == said
+        assert validate(copy.deepcopy(doc)) == []  # another object, checked
+    assert validate(doc) == []
 
 
 def test_cached_problems_are_placed_at_the_activity_s_current_position():

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from journeys import models
 from journeys.domain.document import content_hash
-from journeys.domain.document_parts import split
+from journeys.domain.document_parts import split, whole_text
 from journeys.revision_store import stored_bytes
 from journeys.services import editing
 from journeys.services.drafts import create_draft_from_upload, save_revision
@@ -70,9 +70,30 @@ def test_every_revision_comes_back_exactly_as_saved(editor, large_draft):
         draft = save_revision(editor, draft, document, expected_revision=number, summary="e")
         saved[draft.revision_number] = json.dumps(document)
 
+        # The draft's row holds the text its field would write: save_revision writes the
+        # document out once (document_parts.whole_text) for the row, the parts and the limit.
+        assert _row_text(draft) == json.dumps(document, separators=(",", ":"), allow_nan=False)
+
     for revision in models.Revision.objects.filter(draft=draft):
         assert json.dumps(revision.document) == saved[revision.number]
         assert content_hash(revision.document) == revision.content_hash
+
+
+def _row_text(draft: models.Draft) -> str:
+    with db_connection.cursor() as cursor:
+        table = models.Draft._meta.db_table
+        cursor.execute(f"SELECT document FROM {table} WHERE id = %s", [draft.pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_document_is_written_whole_from_its_parts_as_it_would_be_written(
+    real_fixtures_dir,
+):
+    documents = [json.loads(path.read_text()) for path in sorted(real_fixtures_dir.glob("*.json"))]
+    documents += [json.loads(AWKWARD), {}, [], {"activities": []}, {"a": "x" * 300}]
+    for document in documents:
+        expected = json.dumps(document, separators=(",", ":"), allow_nan=False)
+        assert whole_text(document, split(document)[1]) == expected
 
 
 def test_a_part_used_twice_comes_back_as_two_values(editor, large_draft):

@@ -6,11 +6,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from journeys.domain.document import DocumentError, content_hash
+from journeys.domain.validate import validate
 from journeys.models import AuditEvent, Draft, Journey, RemoteSnapshot, Revision
 from journeys.services.drafts import (
     StaleRevision,
     create_draft_from_upload,
     create_new_journey,
+    draft_problems,
     save_revision,
 )
 from tests.factories import ConnectionFactory
@@ -134,3 +136,13 @@ def test_an_edit_that_changes_nothing_saves_no_revision_and_keeps_the_review(edi
     assert same.revision_number == 1
     assert same.state == Draft.State.IN_REVIEW
     assert draft.revisions.count() == 1
+
+
+def test_draft_problems_are_those_of_the_revision_the_draft_is_at(editor, connection):
+    draft = create_new_journey(editor, connection, "A")
+    assert draft_problems(draft) == validate(draft.document)
+    broken = {**draft.document, "activities": [{"key": "X", "type": "WAIT", "outcomes": 1}]}
+    draft = save_revision(editor, draft, broken, expected_revision=1, summary="Broken")
+    assert draft_problems(draft) == validate(broken) != []
+    again = Draft.objects.get(pk=draft.pk)  # another request, the same revision
+    assert draft_problems(again) == validate(broken)

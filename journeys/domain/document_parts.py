@@ -49,13 +49,36 @@ def split(document: object) -> tuple[object, Parts]:
     parts: Parts = {}
     for field, value in document.items():
         if isinstance(value, (dict, list, str)):
-            text = part_text(value)
-            if len(text) >= PART_MIN_CHARS:
-                parts[field] = [part_text(item) for item in value] if type(value) is list else text
+            # A list's items are written once; the list's own text is their texts joined.
+            if type(value) is list:
+                texts: str | list[str] = [part_text(item) for item in value]
+                length = 2 + sum(map(len, texts)) + max(len(texts) - 1, 0)
+            else:
+                texts = part_text(value)
+                length = len(texts)
+            if length >= PART_MIN_CHARS:
+                parts[field] = texts
                 skeleton[field] = PLACEHOLDER
                 continue
         skeleton[field] = value
     return skeleton, parts
+
+
+def whole_text(document: object, parts: Parts) -> str:
+    """part_text(document), written from `parts` (what `split` cut out of it) rather than
+    serialising the document again: the revision, the draft's row and the size limit all need
+    it, and writing a 500-activity journey out is an edit's largest cost after reading it."""
+    if not isinstance(document, dict) or not all(isinstance(field, str) for field in document):
+        return part_text(document)
+    fields = []
+    for field, value in document.items():
+        part = parts.get(field)
+        if part is None:
+            text = part_text(value)
+        else:
+            text = f"[{','.join(part)}]" if isinstance(part, list) else part
+        fields.append(f"{part_text(field)}:{text}")
+    return "{" + ",".join(fields) + "}"
 
 
 def references(parts: Parts, name: Callable[[str], Any]) -> Layout:

@@ -9,6 +9,7 @@ definition in `metaData.eventDefinitionKey` (or, in older documents, `eventDefin
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,16 +88,21 @@ def branch_labels(document: Any) -> dict[tuple[str, str], BranchLabel]:
     for place in filter_places(document):
         if place.activity_key is None or place.outcome_key is None:
             continue
-        parsed = parse_filter(place.text)
-        if not has_conditions(parsed):
-            continue
-        full = explain_filter(parsed)
-        name = place.branch_label
-        label = BranchLabel(name, f"{name}: {full}")
-        if _GENERATED_BRANCH_NAME.match(name):
-            label = BranchLabel(summarize_filter(parsed), full)
-        found[place.activity_key, place.outcome_key] = label
+        label = _branch_label(place.text, place.branch_label)
+        if label is not None:
+            found[place.activity_key, place.outcome_key] = label
     return found
+
+
+@functools.lru_cache(maxsize=4096)  # a canvas redrawn after an edit reads the same filters
+def _branch_label(text: str, name: str) -> BranchLabel | None:
+    parsed = parse_filter(text)
+    if not has_conditions(parsed):
+        return None
+    full = explain_filter(parsed)
+    if _GENERATED_BRANCH_NAME.match(name):
+        return BranchLabel(summarize_filter(parsed), full)
+    return BranchLabel(name, f"{name}: {full}")
 
 
 # Where SFMC keeps its own plain-language copy of a filter, beside the filter (API notes §5.2-5.4):

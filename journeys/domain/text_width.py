@@ -1,10 +1,13 @@
 """How wide a text is drawn, estimated without font metrics (the server has none).
 
 The canvas cuts names to fit their cards and the layout makes room for branch labels; both
-measure text with the same generous per-glyph estimate of a sans-serif font.
+measure text with the same generous per-glyph estimate of a sans-serif font. A canvas redrawn
+after an edit measures the same names again, so what was measured is remembered.
 """
 
 from __future__ import annotations
+
+import functools
 
 _NARROW = frozenset("il.,:;'|!Ijft ()[]")
 _WIDE = frozenset("mwMW@%")
@@ -33,6 +36,7 @@ def text_width(text: str, font_px: float, *, bold: bool = False) -> float:
     return sum(_glyph_em(char, bold) for char in text) * font_px
 
 
+@functools.lru_cache(maxsize=16384)
 def fit(text: str, width_px: float, font_px: float, *, bold: bool = False) -> str:
     """`text`, cut with an ellipsis where it would overflow `width_px`."""
     used = 0.0
@@ -48,6 +52,11 @@ def wrap(text: str, widths: tuple[float, ...], font_px: float, *, bold: bool = F
     at spaces where it can, inside a word where one word is wider than its line; the last line
     cut with an ellipsis when the text does not end there. Each line but the last keeps its
     trailing space, so the lines joined read as the text."""
+    return list(_wrapped(text, widths, font_px, bold))
+
+
+@functools.lru_cache(maxsize=16384)
+def _wrapped(text: str, widths: tuple[float, ...], font_px: float, bold: bool) -> tuple[str, ...]:
     lines: list[str] = []
     rest = text
     for index, width_px in enumerate(widths):
@@ -59,7 +68,7 @@ def wrap(text: str, widths: tuple[float, ...], font_px: float, *, bold: bool = F
         line = _longest_start(rest, width_px, font_px, bold)
         lines.append(line)
         rest = rest[len(line) :]
-    return lines
+    return tuple(lines)
 
 
 def _longest_start(text: str, width_px: float, font_px: float, bold: bool) -> str:

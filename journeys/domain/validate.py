@@ -161,6 +161,14 @@ def validate(doc: object) -> list[Problem]:
     return problems
 
 
+def remember(doc: object, problems: Sequence[Problem]) -> None:
+    """Tell the `values_unchanged()` block running (if any) that `doc` has `problems` (what
+    validate(doc) gave when `doc`'s content was checked before, in another request)."""
+    memo = _memo.get()
+    if memo is not None and memo.problems_of(doc) is None:
+        memo.documents.append((doc, tuple(problems)))
+
+
 class _Memo:
     """What one `values_unchanged()` block has checked, by object identity. It holds each
     object it remembers, so that no other object can take its id while the block runs."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,13 +10,15 @@ from django.conf import settings
 from django.db import transaction
 
 from journeys.contact_models import copy_test_contacts
+from journeys.domain import document_parts
 from journeys.domain.document import (
     DocumentError,
     content_hash,
     minimal_journey,
     parse_journey_json,
 )
-from journeys.domain.validate import Problem, validate
+from journeys.domain.validate import Problem, remember, validate
+from journeys.fields import with_text
 from journeys.lengths import journey_key_limit, journey_name_limit, length_refusal
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
 from journeys.permissions import can_create_draft, can_edit_draft, require
@@ -145,6 +148,29 @@ def upload_refusal(raw: bytes, what: str) -> str:
 
 
 UNDO_DEPTH = 100
+# The problems of the revisions edited lately, by (draft, revision, content hash): the next edit
+# of a draft checks itself against its current revision, which the request before checked.
+_RECENT_PROBLEMS: dict[tuple[int, int, str], tuple[Problem, ...]] = {}
+_RECENT_PROBLEMS_KEPT = 64
+_recent_lock = threading.Lock()
+
+
+def draft_problems(draft: Draft) -> list[Problem]:
+    """validate(draft.document), remembered for the draft's revision in this process (a
+    revision never changes). Inside validate.values_unchanged() the document is known to have
+    them, so the checks of an edit made on it do not check it again."""
+    key = (draft.pk, draft.revision_number, draft.content_hash)
+    with _recent_lock:
+        found = _RECENT_PROBLEMS.get(key)
+    if found is not None:
+        remember(draft.document, found)
+        return list(found)
+    problems = validate(draft.document)
+    with _recent_lock:
+        _RECENT_PROBLEMS[key] = tuple(problems)
+        while len(_RECENT_PROBLEMS) > _RECENT_PROBLEMS_KEPT:
+            del _RECENT_PROBLEMS[next(iter(_RECENT_PROBLEMS))]
+    return problems
 
 
 def lock_draft(draft: Draft) -> Draft:
@@ -191,7 +217,10 @@ def save_revision(
     # The revision this one follows, when already read: its keys were recorded when it was
     # saved, and the parts of it the edit kept were within the limits then.
     previous = locked.document if "document" in locked.__dict__ else None
-    guard_revision(user, document, revisions=locked.revision_number, kept=previous)
+    # Written out once: the revision's parts, the draft's row and the size limit share it.
+    split = document_parts.split(document)
+    text = document_parts.whole_text(document, split[1])
+    guard_revision(user, document, revisions=locked.revision_number, kept=previous, size=len(text))
     _move_history(locked, history)
     withdrawn = {
         Draft.State.IN_REVIEW: "draft.withdrawn",
@@ -201,7 +230,7 @@ def save_revision(
         record_event(withdrawn, actor=user, draft=locked, details={"by_edit": summary[:500]})
     if locked.state == Draft.State.APPROVED:
         notifications.approval_voided(user, locked, summary[:200])
-    locked.document = document
+    with_text(locked, "document", document, text)
     locked.content_hash = new_hash
     locked.revision_number += 1
     if locked.state != Draft.State.CHANGES_REQUESTED:
@@ -211,6 +240,7 @@ def save_revision(
     locked.save()
     Revision.objects.add(
         document,
+        split=split,
         draft=locked,
         number=locked.revision_number,
         content_hash=locked.content_hash,

@@ -67,10 +67,12 @@ def guard_revision(
     *,
     revisions: int,
     kept: object = None,
+    size: int | None = None,
     now: datetime | None = None,
 ) -> None:
     """Refuse the next revision of a draft that has `revisions`, or count it for `user`.
-    `kept` is the draft's current document, which `document` was edited from.
+    `kept` is the draft's current document, which `document` was edited from; `size` its
+    encoded_size when the caller has it.
 
     Call it inside the transaction that writes the revision, after every other check: the
     count it adds is undone with that transaction if the write fails later.
@@ -81,7 +83,7 @@ def guard_revision(
             f"This draft has {revisions:,} revisions, the most one draft keeps; this change was "
             "not saved. Download the journey and upload the file to go on in a new draft."
         )
-    size = encoded_size(document)
+    size = encoded_size(document) if size is None else size
     check_document(document, size=size, kept=kept)
     _count_write(user, size, now or timezone.now())
 

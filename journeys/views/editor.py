@@ -22,7 +22,7 @@ from journeys.canvas import build_canvas, palette
 from journeys.canvas_parts import patch_for
 from journeys.catalog_names import activity_details
 from journeys.contact_display import draft_contacts
-from journeys.domain.validate import validate, values_unchanged
+from journeys.domain.validate import values_unchanged
 from journeys.forms import EditForm, RevisionForm
 from journeys.models import Draft
 from journeys.panel_forms import PanelForm, Target, panel_form_for
@@ -31,6 +31,7 @@ from journeys.panel_forms.condition_field import ACTION, without_buttons
 from journeys.permissions import can_edit_draft, require
 from journeys.presentation.push import drift_panel, push_panel, readiness, remote_rejections
 from journeys.services import catalog, editing, remote
+from journeys.services.drafts import draft_problems
 from journeys.services.limits import too_large_to_open
 from journeys.services.review import open_comment_counts, sent_back_by
 from journeys.team_rule_checks import rule_problems
@@ -54,13 +55,13 @@ def editor_context(
     offered = offered or PanelCatalog(draft)
     contacts = draft_contacts(draft, offered.names)
     problems = (
-        validate(draft.document)
+        draft_problems(draft)
         + offered.names.problems()
         + remote_rejections(draft)
         + contacts.problems()
         + rule_problems(draft.journey.connection, draft.document, offered.names)
     )
-    details = activity_details(draft.document, offered.names)
+    details = activity_details(draft.document, offered.names, offered.names.refs)
     error_count = sum(1 for p in problems if p.severity == "error")
     warning_count = sum(1 for p in problems if p.severity == "warning")
     return {
@@ -178,6 +179,7 @@ def drift(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = get_draft_for_user(request, pk)
     require(can_edit_draft(request.user, draft))
+    draft_problems(draft)  # known (the page checked it), so the edit is checked against it
     form = EditForm(request.POST)
     target = parse_target(request.POST.get("select"), draft.document)
     if not form.is_valid():
@@ -240,6 +242,7 @@ def panel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, f"{EDITOR}#panel", context)
     require(can_edit_draft(request.user, draft) and target is not None)
     assert target is not None
+    draft_problems(draft)  # known (the page checked it), so the edit is checked against it
     revision = RevisionForm(request.POST)
     if request.htmx:  # the builder's buttons post to their own view
         form = panel_form_for(
