@@ -351,13 +351,24 @@ def test_inside_values_unchanged_a_document_and_a_shared_activity_are_checked_on
 def test_remembered_problems_stand_for_a_document_only_inside_the_block():
     doc = journey(wait("A"))
     said = [Problem(ERROR, "x", "$", "remembered")]
-    validate_module.remember(doc, said)  # no block: nothing is kept
+    validate_module.remember(doc, validate_module.Checked(tuple(said)))  # no block: not kept
     assert validate(doc) == []
     with validate_module.values_unchanged():
-        validate_module.remember(doc, said)
+        validate_module.remember(doc, validate_module.Checked(tuple(said)))
         assert validate(doc) == said
         assert validate(copy.deepcopy(doc)) == []  # another object, checked
     assert validate(doc) == []
+
+
+def test_remembered_activities_of_a_document_are_known_in_an_edit_of_it(monkeypatch):
+    doc = journey(*(wait(f"W{n}", f"W{n + 1}") for n in range(5)), wait("W5"))
+    checked = validate_module.check(copy.deepcopy(doc))  # another request checked it
+    written = []
+    monkeypatch.setattr(validate_module, "_findings_by_text", lambda a: written.append(a) or ())
+    with validate_module.values_unchanged():
+        validate_module.remember(doc, checked)
+        validate(set_field(doc, ("activities", 2, "name"), "Renamed"))
+    assert [activity["key"] for activity in written] == ["W2"]
 
 
 def test_cached_problems_are_placed_at_the_activity_s_current_position():

@@ -331,13 +331,14 @@ def _graph_copy(doc: Journey) -> Journey:
 
 def _graph_item_copy(activity: Any) -> Any:
     """What a graph edit may change of an activity is its own in the copy: a split whole (its
-    paths, shares and criteria), any other activity's paths (their `next`). The rest of a
-    non-split activity (its configuration, often most of it) is shared until _shared."""
+    paths, shares and criteria), any other activity's paths' `next` (_link). The rest (the
+    configuration, a path's metaData) is shared; _shared then shares what stayed equal."""
     if not isinstance(activity, dict) or activity.get("type") in _SPLIT_TYPES:
         return copy.deepcopy(activity)
-    if "outcomes" not in activity:
+    outcomes = activity.get("outcomes")
+    if not isinstance(outcomes, list):
         return dict(activity)
-    return {**activity, "outcomes": copy.deepcopy(activity["outcomes"])}
+    return {**activity, "outcomes": [dict(o) if isinstance(o, dict) else o for o in outcomes]}
 
 
 def _shared(before: Journey, after: Journey) -> Journey:

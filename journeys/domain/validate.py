@@ -147,26 +147,46 @@ def has_errors(problems: Iterable[Problem]) -> bool:
 
 def validate(doc: object) -> list[Problem]:
     """Check a journey document and return its problems; never raises, whatever `doc` is."""
+    return list(check(doc).problems)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What validate found in a document: its problems, and each activity's own findings by
+    position (what `remember` needs to know the activities of an edit of it by identity)."""
+
+    problems: tuple[Problem, ...]
+    activities: tuple[tuple[_Finding, ...], ...] = ()
+
+
+def check(doc: object) -> Checked:
+    """validate(doc), with what a later `remember` needs; never raises."""
     memo = _memo.get()
-    known = memo.problems_of(doc) if memo is not None else None
+    known = memo.checked(doc) if memo is not None else None
     if known is not None:
-        return list(known)
+        return known
     try:
-        problems = _validate(doc)
+        checked = _validate(doc)
     except Exception as error:  # the callers rely on "never raises"; still say what happened
         message = f"This journey could not be checked ({type(error).__name__})."
-        problems = [Problem(ERROR, "validator-crash", "$", message)]
+        checked = Checked((Problem(ERROR, "validator-crash", "$", message),))
     if memo is not None:
-        memo.documents.append((doc, tuple(problems)))
-    return problems
+        memo.documents.append((doc, checked))
+    return checked
 
 
-def remember(doc: object, problems: Sequence[Problem]) -> None:
-    """Tell the `values_unchanged()` block running (if any) that `doc` has `problems` (what
-    validate(doc) gave when `doc`'s content was checked before, in another request)."""
+def remember(doc: object, checked: Checked) -> None:
+    """Tell the `values_unchanged()` block running (if any) what `doc` was found to have when
+    its content was checked before (in another request): neither it nor its activities, which
+    an edit of it shares, are checked again."""
     memo = _memo.get()
-    if memo is not None and memo.problems_of(doc) is None:
-        memo.documents.append((doc, tuple(problems)))
+    if memo is None or memo.checked(doc) is not None:
+        return
+    memo.documents.append((doc, checked))
+    activities = doc.get("activities") if isinstance(doc, dict) else None
+    if isinstance(activities, list) and len(activities) == len(checked.activities):
+        for activity, found in zip(activities, checked.activities, strict=True):
+            memo.activities.setdefault(id(activity), (activity, found))
 
 
 class _Memo:
@@ -174,10 +194,10 @@ class _Memo:
     object it remembers, so that no other object can take its id while the block runs."""
 
     def __init__(self) -> None:
-        self.documents: list[tuple[object, tuple[Problem, ...]]] = []
+        self.documents: list[tuple[object, Checked]] = []
         self.activities: dict[int, tuple[object, tuple[_Finding, ...]]] = {}
 
-    def problems_of(self, doc: object) -> tuple[Problem, ...] | None:
+    def checked(self, doc: object) -> Checked | None:
         return next((found for seen, found in self.documents if seen is doc), None)
 
 
@@ -196,10 +216,10 @@ def values_unchanged() -> Iterator[None]:
         _memo.reset(token)
 
 
-def _validate(doc: object) -> list[Problem]:
+def _validate(doc: object) -> Checked:
     if not isinstance(doc, dict):
         message = f"A journey must be a JSON object ({{...}}), but this is {_describe(doc)}."
-        return [Problem(ERROR, "not-a-journey", "$", message)]
+        return Checked((Problem(ERROR, "not-a-journey", "$", message),))
     activities = doc.get("activities")
     if isinstance(activities, list):
         shell = {field: value for field, value in doc.items() if field != "activities"}
@@ -210,15 +230,17 @@ def _validate(doc: object) -> list[Problem]:
         Problem(severity, code, "$" + path, message)
         for severity, code, path, message in shell_findings
     ]
-    for index, activity in enumerate(activities if isinstance(activities, list) else []):
-        problems.extend(_activity_problems(activity, index))
+    listed = activities if isinstance(activities, list) else []
+    found = tuple(_cached_findings(activity) for activity in listed)
+    for index, (activity, findings) in enumerate(zip(listed, found, strict=True)):
+        problems.extend(_activity_problems(activity, index, findings))
     problems.extend(_trigger_problems(doc.get("triggers")))
     problems.extend(_illegal_characters(doc))
     problems.extend(_filter_step_problems(doc))
     problems.extend(_filter_problems(doc))
-    if isinstance(activities, list) and activities:
-        problems.extend(_graph_problems(doc, activities))
-    return problems
+    if listed:
+        problems.extend(_graph_problems(doc, listed))
+    return Checked(tuple(problems), found)
 
 
 # --- shapes -------------------------------------------------------------------------------
@@ -321,13 +343,15 @@ _cache: dict[str, tuple[_Finding, ...]] = {}
 _cache_lock = threading.Lock()
 
 
-def _activity_problems(activity: object, index: int) -> list[Problem]:
+def _activity_problems(
+    activity: object, index: int, findings: tuple[_Finding, ...]
+) -> list[Problem]:
     key = activity.get("key") if isinstance(activity, dict) else None
     key = key if isinstance(key, str) else None
     prefix = f"$.activities[{index}]"
     return [
         Problem(severity, code, prefix + path, message, key)
-        for severity, code, path, message in _cached_findings(activity)
+        for severity, code, path, message in findings
     ]
 
 

@@ -17,7 +17,7 @@ from journeys.domain.document import (
     minimal_journey,
     parse_journey_json,
 )
-from journeys.domain.validate import Problem, remember, validate
+from journeys.domain.validate import Checked, Problem, check, remember, validate
 from journeys.fields import with_text
 from journeys.lengths import journey_key_limit, journey_name_limit, length_refusal
 from journeys.models import Connection, Draft, Journey, RemoteSnapshot, Revision
@@ -150,8 +150,8 @@ def upload_refusal(raw: bytes, what: str) -> str:
 UNDO_DEPTH = 100
 # The problems of the revisions edited lately, by (draft, revision, content hash): the next edit
 # of a draft checks itself against its current revision, which the request before checked.
-_RECENT_PROBLEMS: dict[tuple[int, int, str], tuple[Problem, ...]] = {}
-_RECENT_PROBLEMS_KEPT = 64
+_RECENT_CHECKS: dict[tuple[int, int, str], Checked] = {}
+_RECENT_CHECKS_KEPT = 64
 _recent_lock = threading.Lock()
 
 
@@ -161,16 +161,16 @@ def draft_problems(draft: Draft) -> list[Problem]:
     them, so the checks of an edit made on it do not check it again."""
     key = (draft.pk, draft.revision_number, draft.content_hash)
     with _recent_lock:
-        found = _RECENT_PROBLEMS.get(key)
+        found = _RECENT_CHECKS.get(key)
     if found is not None:
         remember(draft.document, found)
-        return list(found)
-    problems = validate(draft.document)
+        return list(found.problems)
+    found = check(draft.document)
     with _recent_lock:
-        _RECENT_PROBLEMS[key] = tuple(problems)
-        while len(_RECENT_PROBLEMS) > _RECENT_PROBLEMS_KEPT:
-            del _RECENT_PROBLEMS[next(iter(_RECENT_PROBLEMS))]
-    return problems
+        _RECENT_CHECKS[key] = found
+        while len(_RECENT_CHECKS) > _RECENT_CHECKS_KEPT:
+            del _RECENT_CHECKS[next(iter(_RECENT_CHECKS))]
+    return list(found.problems)
 
 
 def lock_draft(draft: Draft) -> Draft:
