@@ -371,6 +371,25 @@ def test_remembered_activities_of_a_document_are_known_in_an_edit_of_it(monkeypa
     assert [activity["key"] for activity in written] == ["W2"]
 
 
+def test_an_edit_s_graph_problems_are_found_again_where_it_changed_what_they_read():
+    """Inside values_unchanged an edit that leaves keys, types, paths and names as they were
+    keeps the graph problems found before; any change to those is checked again."""
+    doc = journey(wait("A", "B"), named(wait("B"), "Lost"), named(wait("C"), "Orphan"))
+    path = ("activities", 2, "configurationArguments", "waitDuration")
+    with validate_module.values_unchanged():
+        before = [p.message for p in validate(doc) if p.code in GRAPH_CODES]
+        longer = validate(set_field(doc, path, 5))
+        renamed = validate(set_field(doc, ("activities", 2, "name"), "Found"))
+        relinked = validate(set_field(doc, ("activities", 1, "outcomes", 0, "next"), "C"))
+    assert len(before) == 2 and all("'Orphan'" in message for message in before)
+    assert [p.message for p in longer if p.code in GRAPH_CODES] == before
+    assert [p.message for p in renamed if p.code in GRAPH_CODES] == [
+        m.replace("Orphan", "Found") for m in before
+    ]
+    outside = validate(set_field(doc, ("activities", 1, "outcomes", 0, "next"), "C"))
+    assert relinked == outside and not any(p.code in GRAPH_CODES for p in relinked)
+
+
 def test_cached_problems_are_placed_at_the_activity_s_current_position():
     broken = wait("B", waitUnit="YEARS")
     validate(journey(wait("A", "B"), broken))

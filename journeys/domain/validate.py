@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,8 @@ class Checked:
 
     problems: tuple[Problem, ...]
     activities: tuple[tuple[_Finding, ...], ...] = ()
+    graph: tuple[Problem, ...] = ()  # those of the graph rules (a part of `problems`)
+    document: object = None  # what was checked (held, so that no other object takes its id)
 
 
 def check(doc: object) -> Checked:
@@ -182,7 +184,7 @@ def remember(doc: object, checked: Checked) -> None:
     memo = _memo.get()
     if memo is None or memo.checked(doc) is not None:
         return
-    memo.documents.append((doc, checked))
+    memo.documents.append((doc, replace(checked, document=doc)))
     activities = doc.get("activities") if isinstance(doc, dict) else None
     if isinstance(activities, list) and len(activities) == len(checked.activities):
         for activity, found in zip(activities, checked.activities, strict=True):
@@ -238,9 +240,37 @@ def _validate(doc: object) -> Checked:
     problems.extend(_illegal_characters(doc))
     problems.extend(_filter_step_problems(doc))
     problems.extend(_filter_problems(doc))
-    if listed:
-        problems.extend(_graph_problems(doc, listed))
-    return Checked(tuple(problems), found)
+    graph = _known_graph(listed)
+    if graph is None:
+        graph = tuple(_graph_problems(doc, listed)) if listed else ()
+    problems.extend(graph)
+    return Checked(tuple(problems), found, graph, doc)
+
+
+def _known_graph(activities: list[Any]) -> tuple[Problem, ...] | None:
+    """The graph problems of a document checked in this `values_unchanged()` block whose
+    activities are, one by one, the same objects as `activities` or the same as far as the
+    graph rules read them (keys, types, paths, names): what a field edit leaves unchanged."""
+    memo = _memo.get()
+    for _, checked in memo.documents if memo is not None else ():
+        before = checked.document.get("activities") if isinstance(checked.document, dict) else None
+        if not isinstance(before, list) or len(before) != len(activities) or not activities:
+            continue
+        if all(
+            a is b or _graph_view(a) == _graph_view(b)
+            for a, b in zip(activities, before, strict=True)
+        ):
+            return checked.graph
+    return None
+
+
+def _graph_view(activity: object) -> object:
+    """What the graph rules (_graph_problems) read of an activity."""
+    if not isinstance(activity, dict):
+        return activity
+    reference = _dig(activity, ("configurationArguments", "refActivityCustomerKey"))
+    fields = (activity.get(field) for field in ("key", "type", "outcomes"))
+    return (*fields, reference, activity_title(activity))
 
 
 # --- shapes -------------------------------------------------------------------------------

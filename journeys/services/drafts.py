@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -167,7 +167,7 @@ def draft_problems(draft: Draft) -> list[Problem]:
         return list(found.problems)
     found = check(draft.document)
     with _recent_lock:
-        _RECENT_CHECKS[key] = found
+        _RECENT_CHECKS[key] = replace(found, document=None)  # not the document: its findings
         while len(_RECENT_CHECKS) > _RECENT_CHECKS_KEPT:
             del _RECENT_CHECKS[next(iter(_RECENT_CHECKS))]
     return list(found.problems)
