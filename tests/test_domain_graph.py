@@ -503,9 +503,9 @@ def _graph_edits(doc):
         yield lambda d, k=key: delete_activity(d, k)
         if activity.get("type") in graph.BRANCHABLE_TYPES:
             yield lambda d, k=key: add_branch(d, k)
-            first = outcomes[0]["key"]
-            yield lambda d, k=key, o=first: remove_branch(d, k, o)
-            yield lambda d, k=key, o=first: relabel_branch(d, k, o, "Renamed")
+            yield lambda d, k=key, o=outcomes[0]["key"]: remove_branch(d, k, o)
+        if len(outcomes) > 1:  # every split's paths are named, fixed ones too
+            yield lambda d, k=key, o=outcomes[-1]["key"]: relabel_branch(d, k, o, "Renamed")
         if outcomes:
             yield lambda d, k=key, o=outcomes[0]["key"]: relink_outcome(d, k, o, None)
 

@@ -156,9 +156,10 @@ def relabel_branch(doc: Journey, key: str, outcome_key: str, label: str) -> Jour
     new = _graph_copy(doc)
     activity = _activity(new, key)
     outcome = _outcome(activity, outcome_key)
-    meta = outcome.setdefault("metaData", {})
+    meta = outcome.get("metaData", {})
     if not isinstance(meta, dict):
         raise EditError(f"A path of {activity_title(activity)} has unreadable metadata.")
+    meta = outcome["metaData"] = dict(meta)  # the copy shares it with `doc` (_graph_item_copy)
     meta[BRANCH_NAME_FIELDS.get(activity.get("type", ""), "label")] = label
     return _shared(doc, new)
 
