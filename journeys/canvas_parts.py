@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from journeys.canvas import Canvas, CanvasNode
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 GROUPS = ("nodes", "edges", "ends", "slots")
 
 
-@dataclass(frozen=True)
-class Part:
+class Part(NamedTuple):  # a tuple: thousands are made per edit, and a frozen dataclass is slow
     key: str  # data-pk: which part this is, whatever it looks like
     fp: str  # data-fp: what it looks like
     item: Any  # what the template draws it from
