@@ -227,7 +227,7 @@ def bench_merge() -> None:
     from bench.journeys_gen import edit_journey, generate_journey
     from journeys.domain.merge import merge
     from journeys.merge_forms import merge_choices_form
-    from journeys.models import MergeSession, RemoteSnapshot, Revision
+    from journeys.models import Draft, MergeSession, RemoteSnapshot, Revision
     from journeys.presentation.merge import merge_screen
 
     edits = MERGE_ACTIVITIES // 10
@@ -245,6 +245,7 @@ def bench_merge() -> None:
         f"{len(result.conflicts)} conflicts (most: {', '.join(kinds) or '-'})"
     )
     session = MergeSession(
+        draft=Draft.objects.order_by("pk").first(),  # the screen reads its journey's lineage
         base_snapshot=RemoteSnapshot(document=base),
         theirs_snapshot=RemoteSnapshot(document=theirs),
         ours_revision=Revision(document=ours),
