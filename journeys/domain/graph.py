@@ -92,7 +92,7 @@ def insert_activity(
         _link(activity["outcomes"][0], outcome.get("next") or None)
         outcome["next"] = key
         activities.insert(_position(activities, after) + 1, activity)
-    return _checked(doc, new), key
+    return _checked(doc, _shared(doc, new)), key
 
 
 def delete_activity(doc: Journey, key: str, *, keep_branch: str | None = None) -> Journey:
@@ -120,7 +120,7 @@ def delete_activity(doc: Journey, key: str, *, keep_branch: str | None = None) -
         if successor is not None:
             _move_to_front(new, successor)
     _remove_orphans(new, start, lost_before, removed={key}, original=doc)
-    return _checked(doc, new)
+    return _checked(doc, _shared(doc, new))
 
 
 def add_branch(doc: Journey, key: str, *, label: str | None = None) -> Journey:
@@ -131,7 +131,7 @@ def add_branch(doc: Journey, key: str, *, label: str | None = None) -> Journey:
     if len(_outcomes(activity)) >= entry.max_outcomes:
         raise EditError(f"{activity_title(activity)} can have at most {entry.max_outcomes} paths.")
     add_branch_outcome(activity, label)
-    return _checked(doc, new)
+    return _checked(doc, _shared(doc, new))
 
 
 def remove_branch(doc: Journey, key: str, outcome_key: str) -> Journey:
@@ -147,7 +147,7 @@ def remove_branch(doc: Journey, key: str, outcome_key: str) -> Journey:
     start, lost_before = topology.start_key(new), set(topology.unreachable(new))
     remove_branch_outcome(activity, outcome_key)
     _remove_orphans(new, start, lost_before, removed=set(), original=doc)
-    return _checked(doc, new)
+    return _checked(doc, _shared(doc, new))
 
 
 def relabel_branch(doc: Journey, key: str, outcome_key: str, label: str) -> Journey:
@@ -184,7 +184,7 @@ def relink_outcome(doc: Journey, key: str, outcome_key: str, target: str | None)
     if orphans:
         names = ", ".join(sorted(title_of(orphan, titles) for orphan in orphans))
         raise EditError(f"That would leave {names} with no way in; delete or relink them first.")
-    return _checked(doc, new)
+    return _checked(doc, _shared(doc, new))
 
 
 def set_field(doc: Journey, path: Sequence[str | int], value: Any) -> Journey:
@@ -343,18 +343,47 @@ def _graph_item_copy(activity: Any) -> Any:
 
 
 def _shared(before: Journey, after: Journey) -> Journey:
-    """`after` with every activity that the edit left equal to its namesake in `before` replaced
-    by that very object: the revision store, the limits and validation skip what they know."""
-    kept = {a.get("key"): a for a in _items(before.get("activities")) if isinstance(a, dict)}
+    """`after` (a _graph_copy of `before`, edited) with every activity the edit left as it was
+    replaced by `before`'s very object: the revision store, the limits and validation skip what
+    they know. "As it was" is by identity, not ==, which would take 1.0 for 1 or True."""
+    kept = {
+        a["key"]: a
+        for a in _items(before.get("activities"))
+        if isinstance(a, dict) and isinstance(a.get("key"), str)
+    }
     activities = after.get("activities")
     if isinstance(activities, list):
-        after["activities"] = [
-            kept[item["key"]]
-            if isinstance(item, dict) and kept.get(item.get("key")) == item
-            else item
-            for item in activities
-        ]
+        after["activities"] = [_kept_as_it_was(item, kept) for item in activities]
     return after
+
+
+def _kept_as_it_was(item: Any, kept: dict[str, Any]) -> Any:
+    """`kept`'s activity of `item`'s key if `item` is a copy of it (_graph_item_copy) holding
+    the very same values, its paths' included; else `item`."""
+    key = item.get("key") if isinstance(item, dict) else None
+    original = kept.get(key) if isinstance(key, str) else None
+    if original is None or original.keys() != item.keys():
+        return item
+    for field, value in item.items():
+        if field == "outcomes" and isinstance(value, list):
+            if not _same_outcomes(value, original[field]):
+                return item
+        elif value is not original[field]:
+            return item
+    return original
+
+
+def _same_outcomes(outcomes: list[Any], original: Any) -> bool:
+    if not isinstance(original, list) or len(outcomes) != len(original):
+        return False
+    for outcome, was in zip(outcomes, original, strict=True):
+        if outcome is was:
+            continue
+        if not (isinstance(outcome, dict) and isinstance(was, dict)):
+            return False
+        if outcome.keys() != was.keys() or any(outcome[k] is not was[k] for k in outcome):
+            return False
+    return True
 
 
 def _items(value: object) -> list[Any]:
@@ -368,8 +397,7 @@ def _where(problem: Problem, doc: Journey) -> str:
 
 
 def _checked(before: Journey, after: Journey) -> Journey:
-    """`after`, sharing what it did not change with `before`; refused if it breaks the graph."""
-    after = _shared(before, after)
+    """`after`, refused if it breaks the graph."""
     broken = [p for p in validate(after) if p.severity == ERROR and p.code in GRAPH_CODES]
     if broken and not any(p.severity == ERROR and p.code in GRAPH_CODES for p in validate(before)):
         raise EditError(f"That change would break the journey: {broken[0].message}")

@@ -39,8 +39,10 @@ def limit_refusal(
 
     `size` is its encoded_size when the caller has it already; `nesting=False` skips the one
     check that walks the whole document (what costs a page's time is activities and bytes).
-    `kept` is the document this one was edited from, which was within the limits: the nesting
-    of the parts the edit left as they were (the very same objects) is not measured again."""
+    `kept` is the document this one was edited from: the nesting of the parts the edit left as
+    they were (the very same objects) is not measured again. They were measured when they were
+    stored; a draft stored before the limit was lowered is not refused every edit for a part
+    the edit did not touch (the limit keeps deeper documents out, it does not purge them)."""
     activities = document.get("activities")
     activities = activities if isinstance(activities, list) else []
     if len(activities) > limits.activities:
