@@ -215,7 +215,7 @@ def save_revision(
     if history == "edit" and new_hash == locked.content_hash:
         return locked  # nothing changed: no revision, and a review or approval stands
     # The revision this one follows, when already read: its keys were recorded when it was
-    # saved, and the parts of it the edit kept were within the limits then.
+    # saved, and the nesting of the parts the edit kept was measured then (limit_refusal).
     previous = locked.document if "document" in locked.__dict__ else None
     # Written out once: the revision's parts, the draft's row and the size limit share it.
     split = document_parts.split(document)
